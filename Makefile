@@ -1,0 +1,44 @@
+# bidir: one entry point. `make demo` and `make test` set everything up on a fresh Debian machine (as root)
+# and are idempotent: apt packages only when missing, .venv only once, editable installs rebuilt as needed.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := build-essential cmake ninja-build pkg-config libdart-dev libdart-utils-dev \
+  libdart-utils-urdf-dev libdart-collision-bullet-dev libdart-external-ikfast-dev libeigen3-dev
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: setup demo test clean
+
+$(VENV)/.apt-done:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/bin/python: | $(VENV)/.apt-done
+	python3 -m venv $(VENV)
+
+$(VENV)/.deps-done: $(VENV)/bin/python
+	$(PY) -m pip install -q --upgrade pip
+	# torch pinned: the extension links this exact libtorch (its C++ ABI changes between releases)
+	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest
+	touch $@
+
+setup: $(VENV)/.apt-done $(VENV)/.deps-done
+	$(PY) -m pip install -q --no-build-isolation -e packages/bidir-sim -e packages/bidir-ppo -e packages/bidir-viewer
+
+# The most complete real thing bidir does today: build the model, import MASS if present, and drop the
+# body onto the ground in DART (until the trainer lands; see README).
+demo: setup
+	$(PY) -m bidir_sim info default
+	$(PY) -m bidir_sim.demo
+
+test: setup
+	$(PY) -m pytest -q tests packages/bidir-sim/tests
+
+clean:
+	rm -rf $(VENV) packages/*/build packages/*/src/*.egg-info

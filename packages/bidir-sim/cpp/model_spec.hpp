@@ -1,0 +1,43 @@
+// Plain description of a musculoskeletal model, filled from Python after validation.
+// No DART types here: this header is shared by every translation unit.
+#pragma once
+#include <Eigen/Core>
+#include <string>
+#include <vector>
+
+namespace bidir {
+
+struct ShapeSpec {
+  std::string type = "box";             // box | sphere | capsule
+  Eigen::Vector3d size = Eigen::Vector3d::Ones();  // box: full extents; sphere: (r,-,-); capsule: (r,h,-)
+  Eigen::Matrix4d offset = Eigen::Matrix4d::Identity();  // shape pose in the body frame
+  Eigen::Vector4d color{0.7, 0.7, 0.7, 1.0};
+};
+
+struct JointSpec {
+  std::string type = "ball";            // free | ball | revolute | weld
+  Eigen::Matrix4d frame = Eigen::Matrix4d::Identity();  // joint pose in world at the zero pose
+  Eigen::Vector3d axis = Eigen::Vector3d::UnitX();      // revolute only, in the joint frame
+  Eigen::VectorXd lower, upper;         // position limits per DoF (empty: none)
+  Eigen::VectorXd kp, kv;               // SPD gains per DoF
+  Eigen::VectorXd damping;              // joint damping per DoF
+};
+
+struct BodySpec {
+  std::string name;
+  std::string parent;                   // empty for the root
+  double mass = 1.0;
+  Eigen::Vector3d com = Eigen::Vector3d::Zero();        // in the body frame
+  Eigen::Matrix3d inertia = Eigen::Matrix3d::Identity();  // about the COM, body axes
+  Eigen::Matrix4d frame = Eigen::Matrix4d::Identity();  // body pose in world at the zero pose
+  std::vector<ShapeSpec> shapes;
+  bool contact = false;                 // collision shapes only on contact bodies
+  JointSpec joint;
+};
+
+struct ModelSpec {
+  std::string name;
+  std::vector<BodySpec> bodies;         // parents come before children
+};
+
+}  // namespace bidir

@@ -1,0 +1,11 @@
+"""bidir-sim: muscle-driven human gait simulation on DART with a libtorch muscle network."""
+
+# torch first: its libraries (libc10, libtorch_cpu) must be loaded before the extension.
+import torch  # noqa: F401
+
+from . import _core
+from .errors import ModelError
+
+__version__ = "0.1.0"
+
+__all__ = ["ModelError", "_core", "__version__"]

@@ -1,0 +1,252 @@
+"""In-memory description of a musculoskeletal model, shared by every loader and the generator.
+
+Conventions (the same as the MASS model and the reference system): SI units, y up, z forward
+(the walking direction), x to the body's left. Every pose is given at the *zero pose* (all joint
+coordinates 0); body and joint frames are world poses there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ..errors import ModelError
+
+JOINT_DOFS = {"free": 6, "ball": 3, "revolute": 1, "weld": 0}
+SHAPE_TYPES = ("box", "sphere", "capsule")
+
+
+@dataclass
+class Shape:
+    type: str
+    size: np.ndarray                      # box: full extents; sphere: [r]; capsule: [r, height]
+    offset: np.ndarray = field(default_factory=lambda: np.eye(4))  # pose in the body frame
+    color: tuple[float, float, float, float] = (0.7, 0.7, 0.7, 1.0)
+
+
+@dataclass
+class Joint:
+    type: str
+    frame: np.ndarray                     # world pose at the zero pose (4x4)
+    axis: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
+    lower: np.ndarray | None = None       # per DoF, radians (None: unlimited)
+    upper: np.ndarray | None = None
+    kp: np.ndarray | None = None          # SPD gains per DoF
+    kv: np.ndarray | None = None
+    damping: np.ndarray | None = None     # passive joint damping per DoF
+    bvh: str | None = None                # BVH joint name(s) that drive it, space separated
+
+    @property
+    def num_dofs(self) -> int:
+        return JOINT_DOFS[self.type]
+
+
+@dataclass
+class Body:
+    name: str
+    parent: str | None
+    mass: float
+    com: np.ndarray                       # in the body frame
+    inertia: np.ndarray                   # 3x3 about the COM, body axes
+    frame: np.ndarray                     # world pose at the zero pose (4x4)
+    joint: Joint
+    shapes: list[Shape] = field(default_factory=list)
+    contact: bool = False
+
+
+@dataclass
+class Waypoint:
+    """A muscle path point fixed to one body, or blended over several (linear blend skinning).
+
+    ``position`` is the world position at the zero pose; at a pose q the point is
+    sum_k weights[k] * T_k(q) * T_k(0)^-1 * position.
+    """
+
+    bodies: list[str]
+    weights: list[float]
+    position: np.ndarray
+
+
+@dataclass
+class Muscle:
+    name: str
+    f0: float                             # maximum isometric force, N
+    optimal_fiber_length: float           # m
+    tendon_slack_length: float            # m
+    pennation: float                      # rad, at optimal fibre length
+    waypoints: list[Waypoint]
+
+
+@dataclass
+class Model:
+    name: str
+    bodies: list[Body]
+    muscles: list[Muscle] = field(default_factory=list)
+    source: str = "<memory>"              # where it came from, for error messages
+    metadata: dict = field(default_factory=dict)
+
+    @cached_property
+    def body_index(self) -> dict[str, int]:
+        return {b.name: i for i, b in enumerate(self.bodies)}
+
+    @property
+    def num_dofs(self) -> int:
+        return sum(b.joint.num_dofs for b in self.bodies)
+
+    @property
+    def total_mass(self) -> float:
+        return float(sum(b.mass for b in self.bodies))
+
+    def dof_offsets(self) -> dict[str, int]:
+        """Index of each body's first joint DoF in the position vector (DART order = body order)."""
+        out, k = {}, 0
+        for b in self.bodies:
+            out[b.name] = k
+            k += b.joint.num_dofs
+        return out
+
+    def native(self):
+        """The compiled C++ model (built once, cached; it is immutable)."""
+        cached = self.__dict__.get("_native")
+        if cached is None:
+            from .native import to_native
+
+            cached = to_native(self)
+            self.__dict__["_native"] = cached
+        return cached
+
+
+def _finite(x) -> bool:
+    return bool(np.all(np.isfinite(np.asarray(x, dtype=float))))
+
+
+def validate(model: Model) -> Model:
+    """Checks a model for consistency; raises ModelError naming the element and the reason.
+
+    Also orders the bodies so that every parent precedes its children (DART needs that).
+    """
+    src = model.source
+    names: dict[str, Body] = {}
+    for b in model.bodies:
+        where = f"body '{b.name}'"
+        if not b.name:
+            raise ModelError(src, "body", "a body has an empty name")
+        if b.name in names:
+            raise ModelError(src, where, "is defined twice")
+        names[b.name] = b
+        if not (isinstance(b.mass, (int, float)) and math.isfinite(b.mass) and b.mass > 0):
+            raise ModelError(src, where, f"mass must be a positive finite number, got {b.mass!r}")
+        if not _finite(b.com) or np.shape(b.com) != (3,):
+            raise ModelError(src, where, f"com must be 3 finite numbers, got {b.com!r}")
+        inertia = np.asarray(b.inertia, dtype=float)
+        if inertia.shape != (3, 3) or not _finite(inertia):
+            raise ModelError(src, where, "inertia must be a finite 3x3 matrix")
+        if not np.allclose(inertia, inertia.T, atol=1e-9) or np.linalg.eigvalsh(inertia).min() <= 0:
+            raise ModelError(src, where, "inertia must be symmetric positive definite")
+        for what, frame in (("frame", b.frame), ("joint frame", b.joint.frame)):
+            frame = np.asarray(frame, dtype=float)
+            if frame.shape != (4, 4) or not _finite(frame):
+                raise ModelError(src, where, f"{what} must be a finite 4x4 transform")
+            rot = frame[:3, :3]
+            if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-6) or np.linalg.det(rot) < 0:
+                raise ModelError(src, where, f"{what} rotation is not a proper rotation matrix")
+        _validate_joint(src, where, b)
+        for s in b.shapes:
+            if s.type not in SHAPE_TYPES:
+                raise ModelError(src, where, f"shape type '{s.type}' is not one of {', '.join(SHAPE_TYPES)}")
+            if not _finite(s.size) or np.any(np.asarray(s.size) <= 0):
+                raise ModelError(src, where, f"shape size must be positive, got {list(np.asarray(s.size))}")
+
+    roots = [b for b in model.bodies if b.parent is None]
+    if len(roots) != 1:
+        raise ModelError(src, "bodies", f"exactly one root body (no parent) is required, found "
+                         f"{len(roots)}: {[b.name for b in roots]}")
+    for b in model.bodies:
+        if b.parent is not None and b.parent not in names:
+            raise ModelError(src, f"body '{b.name}'", f"parent '{b.parent}' is not a body of this model")
+    # Cycles: walk up from every body; a chain longer than the body count loops.
+    for b in model.bodies:
+        seen, cur = [b.name], b
+        while cur.parent is not None:
+            cur = names[cur.parent]
+            if cur.name in seen:
+                loop = " -> ".join(seen[seen.index(cur.name):] + [cur.name])
+                raise ModelError(src, f"body '{b.name}'", f"the parent chain has a cycle: {loop}")
+            seen.append(cur.name)
+    if roots[0].joint.type not in ("free", "weld"):
+        raise ModelError(src, f"body '{roots[0].name}'", "the root joint must be free or weld")
+
+    model.bodies = _parents_first(model.bodies)
+    model.__dict__.pop("body_index", None)
+
+    seen_muscles: set[str] = set()
+    for m in model.muscles:
+        where = f"muscle '{m.name}'"
+        if m.name in seen_muscles:
+            raise ModelError(src, where, "is defined twice")
+        seen_muscles.add(m.name)
+        for key in ("f0", "optimal_fiber_length", "tendon_slack_length"):
+            v = getattr(m, key)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise ModelError(src, where, f"{key} must be a positive finite number, got {v!r}")
+        if not (math.isfinite(m.pennation) and 0 <= m.pennation < math.pi / 2):
+            raise ModelError(src, where, f"pennation must be in [0, pi/2) rad, got {m.pennation!r}")
+        if len(m.waypoints) < 2:
+            raise ModelError(src, where, f"needs at least 2 waypoints, has {len(m.waypoints)}")
+        for i, w in enumerate(m.waypoints):
+            wwhere = f"{where} waypoint {i}"
+            for body in w.bodies:
+                if body not in names:
+                    raise ModelError(src, wwhere, f"body '{body}' is not a body of this model")
+            if not w.bodies or len(w.weights) != len(w.bodies):
+                raise ModelError(src, wwhere, "needs one weight per body")
+            if any((not math.isfinite(x)) or x < 0 for x in w.weights) or abs(sum(w.weights) - 1) > 1e-6:
+                raise ModelError(src, wwhere, f"weights must be >= 0 and sum to 1, got {w.weights}")
+            if not _finite(w.position) or np.shape(w.position) != (3,):
+                raise ModelError(src, wwhere, "position must be 3 finite numbers")
+    return model
+
+
+def _validate_joint(src: str, where: str, b: Body) -> None:
+    j = b.joint
+    if j.type not in JOINT_DOFS:
+        raise ModelError(src, where, f"joint type '{j.type}' is not one of {', '.join(JOINT_DOFS)}")
+    n = j.num_dofs
+    if j.type == "revolute" and (not _finite(j.axis) or np.linalg.norm(j.axis) < 1e-9):
+        raise ModelError(src, where, "revolute joint axis must be a non-zero finite vector")
+    for key in ("lower", "upper", "kp", "kv", "damping"):
+        v = getattr(j, key)
+        if v is None:
+            continue
+        v = np.asarray(v, dtype=float)
+        if v.shape != (n,):
+            raise ModelError(src, where, f"joint {key} has {v.size} values, a {j.type} joint has {n} DoFs")
+        if np.any(np.isnan(v)):
+            raise ModelError(src, where, f"joint {key} contains NaN")
+        if key in ("kp", "kv", "damping") and np.any(v < 0):
+            raise ModelError(src, where, f"joint {key} must be >= 0")
+    if j.lower is not None and j.upper is not None and np.any(np.asarray(j.lower) > np.asarray(j.upper)):
+        raise ModelError(src, where, "joint lower limit exceeds upper limit")
+
+
+def _parents_first(bodies: list[Body]) -> list[Body]:
+    """Depth-first order from the root, children in their original order (stable, like the XML)."""
+    children: dict[str | None, list[Body]] = {}
+    for b in bodies:
+        children.setdefault(b.parent, []).append(b)
+    out: list[Body] = []
+    stack = list(reversed(children[None]))
+    while stack:
+        b = stack.pop()
+        out.append(b)
+        stack.extend(reversed(children.get(b.name, [])))
+    return out
+
+
+def translation(p) -> np.ndarray:
+    t = np.eye(4)
+    t[:3, 3] = p
+    return t

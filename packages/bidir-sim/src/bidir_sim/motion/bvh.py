@@ -1,0 +1,191 @@
+"""BVH motion capture reader and mapping onto a model's joints (via each joint's ``bvh`` names).
+
+Channels are degrees and centimetres. A DART ball joint gets the log map of the BVH joint rotation, a
+revolute joint its projection on the joint axis, the free root the rotation plus the root position (m).
+The BVH rest pose must be the model's zero pose (true for MASS human.xml with its BVH files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from ..errors import ModelError
+
+_CHANNELS = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"}
+
+
+@dataclass
+class BVH:
+    source: str
+    joints: list[str]                      # in file order
+    channels: dict[str, list[str]]         # joint -> channel names
+    offsets: dict[str, np.ndarray]         # cm
+    frame_time: float                      # s
+    frames: np.ndarray                     # (num_frames, num_channels)
+
+    @property
+    def num_frames(self) -> int:
+        return self.frames.shape[0]
+
+    def column(self, joint: str) -> int:
+        k = 0
+        for j in self.joints:
+            if j == joint:
+                return k
+            k += len(self.channels[j])
+        raise KeyError(joint)
+
+    def rotation(self, joint: str) -> np.ndarray:
+        """Rotation matrices (frames, 3, 3) of a joint, channels composed in file order (intrinsic)."""
+        c0, names = self.column(joint), self.channels[joint]
+        axes, cols = "", []
+        for k, n in enumerate(names):
+            if n.endswith("rotation"):
+                axes += n[0]
+                cols.append(c0 + k)
+        if not axes:
+            return np.repeat(np.eye(3)[None], self.num_frames, axis=0)
+        return Rotation.from_euler(axes.upper(), self.frames[:, cols], degrees=True).as_matrix()
+
+    def root_position(self) -> np.ndarray:
+        root = self.joints[0]
+        c0, names = self.column(root), self.channels[root]
+        out = np.zeros((self.num_frames, 3))
+        for k, n in enumerate(names):
+            if n.endswith("position"):
+                out[:, "XYZ".index(n[0])] = self.frames[:, c0 + k]
+        return out * 0.01
+
+    def to_positions(self, model) -> np.ndarray:
+        """Joint positions (frames, model DoFs) for every frame."""
+        from scipy.spatial.transform import Rotation as R
+
+        Q = np.zeros((self.num_frames, model.num_dofs))
+        offsets = model.dof_offsets()
+        for body in model.bodies:
+            if not body.joint.bvh:
+                continue
+            names = body.joint.bvh.split()
+            missing = [n for n in names if n not in self.channels]
+            if missing:
+                raise ModelError(self.source, f"joint '{missing[0]}'",
+                                 f"is named by body '{body.name}' of the model but is not in the BVH file")
+            rot = self.rotation(names[0])
+            for n in names[1:]:
+                rot = rot @ self.rotation(n)
+            k = offsets[body.name]
+            log = R.from_matrix(rot).as_rotvec()
+            if body.joint.type == "ball":
+                Q[:, k:k + 3] = log
+            elif body.joint.type == "revolute":
+                axis = np.asarray(body.joint.axis, dtype=float)
+                Q[:, k] = log @ (axis / np.linalg.norm(axis))
+            elif body.joint.type == "free":
+                Q[:, k:k + 3] = log
+                # place the root joint's origin at the BVH root position
+                Q[:, k + 3:k + 6] = self.root_position() - body.joint.frame[:3, 3]
+        return Q
+
+
+def load_bvh(path: str | Path) -> BVH:
+    src = str(path)
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as e:
+        raise ModelError(src, "file", f"cannot be read: {e.strerror or e}") from None
+    joints, channels, offsets, stack = [], {}, {}, []
+    i, current = 0, None
+    while i < len(lines):
+        tok = lines[i].split()
+        i += 1
+        if not tok:
+            continue
+        key = tok[0]
+        if key == "HIERARCHY":
+            continue
+        if key in ("ROOT", "JOINT"):
+            if len(tok) < 2:
+                raise ModelError(src, f"line {i}", f"{key} without a name")
+            current = tok[1]
+            if current in channels:
+                raise ModelError(src, f"line {i}", f"joint '{current}' is defined twice")
+            joints.append(current)
+            channels[current] = []
+        elif key == "End":
+            current = None  # an End Site has an offset but no channels
+        elif key == "{":
+            stack.append(current)
+        elif key == "}":
+            if not stack:
+                raise ModelError(src, f"line {i}", "unbalanced '}'")
+            stack.pop()
+        elif key == "OFFSET":
+            if current is not None:
+                try:
+                    offsets[current] = np.array([float(x) for x in tok[1:4]])
+                except ValueError:
+                    raise ModelError(src, f"line {i}", "OFFSET needs 3 numbers") from None
+        elif key == "CHANNELS":
+            if current is None:
+                raise ModelError(src, f"line {i}", "CHANNELS outside a joint")
+            try:
+                n = int(tok[1])
+            except (IndexError, ValueError):
+                raise ModelError(src, f"line {i}", "CHANNELS needs a count") from None
+            names = tok[2:]
+            if len(names) != n:
+                raise ModelError(src, f"line {i}", f"CHANNELS declares {n} channels but lists {len(names)}")
+            bad = [c for c in names if c not in _CHANNELS]
+            if bad:
+                raise ModelError(src, f"line {i}", f"unknown channel '{bad[0]}'")
+            channels[current] = names
+        elif key == "MOTION":
+            break
+        else:
+            raise ModelError(src, f"line {i}", f"unexpected token '{key}' in HIERARCHY")
+    else:
+        raise ModelError(src, "MOTION", "missing MOTION section (file truncated?)")
+    if stack:
+        raise ModelError(src, "HIERARCHY", "unbalanced braces")
+    if not joints:
+        raise ModelError(src, "HIERARCHY", "no joints")
+
+    def header(prefix: str) -> str:
+        nonlocal i
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        if i >= len(lines) or not lines[i].strip().startswith(prefix):
+            raise ModelError(src, f"line {i + 1}", f"expected '{prefix}'")
+        value = lines[i].split(":", 1)[1].strip()
+        i += 1
+        return value
+
+    try:
+        num_frames = int(header("Frames"))
+        frame_time = float(header("Frame Time"))
+    except ValueError:
+        raise ModelError(src, f"line {i}", "Frames / Frame Time must be numbers") from None
+    if num_frames <= 0 or not (frame_time > 0):
+        raise ModelError(src, "MOTION", f"needs Frames > 0 and Frame Time > 0, got {num_frames}, {frame_time}")
+    width = sum(len(c) for c in channels.values())
+    data = []
+    for line in lines[i:]:
+        if not line.strip():
+            continue
+        row = line.split()
+        if len(row) != width:
+            raise ModelError(src, f"frame {len(data)}", f"has {len(row)} values, the hierarchy has {width} channels")
+        try:
+            data.append([float(x) for x in row])
+        except ValueError:
+            raise ModelError(src, f"frame {len(data)}", "contains a value that is not a number") from None
+    if len(data) != num_frames:
+        raise ModelError(src, "MOTION", f"declares {num_frames} frames but has {len(data)} (file truncated?)")
+    frames = np.asarray(data)
+    if not np.all(np.isfinite(frames)):
+        raise ModelError(src, "MOTION", "contains NaN or inf")
+    return BVH(source=src, joints=joints, channels=channels, offsets=offsets, frame_time=frame_time, frames=frames)

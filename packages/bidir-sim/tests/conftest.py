@@ -1,0 +1,20 @@
+from pathlib import Path
+
+import pytest
+
+# ../shared beside the repository holds external fixtures (the MASS model); it is absent in a user's clone.
+MASS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "mass"
+
+
+@pytest.fixture(scope="session")
+def mass_dir() -> Path:
+    if not (MASS_DIR / "human.xml").exists():
+        pytest.skip(f"MASS fixtures not found at {MASS_DIR} (../shared/fixtures/mass is only beside a CI checkout)")
+    return MASS_DIR
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    from bidir_sim.models import load_model
+
+    return load_model("default")

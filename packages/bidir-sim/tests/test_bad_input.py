@@ -1,0 +1,163 @@
+"""Bad model, muscle and motion files raise ModelError naming the file, the element and the reason."""
+
+import pytest
+
+from bidir_sim.errors import ModelError
+from bidir_sim.models import dump_model_yaml, human, load_mass_model, load_model, load_model_yaml
+from bidir_sim.motion import load_bvh
+
+BASE = dump_model_yaml(human())
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def broken(tmp_path, old, new, count=1):
+    assert old in BASE, old
+    return write(tmp_path, "model.yaml", BASE.replace(old, new, count))
+
+
+CASES = [
+    ("unknown parent", "parent: Pelvis\n", "parent: Pelvix\n", "body 'FemurR'", "parent 'Pelvix' is not a body"),
+    ("negative mass", "mass: 8.0424", "mass: -8.0", "body 'Pelvis'", "mass must be a positive"),
+    ("NaN mass", "mass: 8.0424", "mass: .nan", "body 'Pelvis'", "mass must be a positive"),
+    ("waypoint on unknown body", "  - body: Pelvis\n", "  - body: Pelvus\n", "waypoint 0", "'Pelvus' is not a body"),
+    ("unknown joint type", "type: revolute", "type: hinge", "body 'TibiaR' joint", "'hinge' is not one of"),
+    ("wrong limit count", "lower: [0.0]", "lower: [0.0, 0.1]", "body 'TibiaR' joint", "must have 1 values"),
+    ("missing key", "  com: [0.0, 0.049258, 0.0]\n", "", "body 'Pelvis'", "missing required key 'com'"),
+    ("wrong version", "version: 1", "version: 7", "version", "reads version 1"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_model_yaml(tmp_path, case):
+    _, old, new, element, reason = case
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ModelError) as err:
+        load_model_yaml(path)
+    assert str(path) in str(err.value) and element in str(err.value) and reason in str(err.value)
+
+
+def test_cycle_in_the_tree(tmp_path):
+    text = BASE.replace("name: Pelvis\n  parent: null", "name: Pelvis\n  parent: Spine", 1)
+    text = text.replace("name: Spine\n  parent: Pelvis", "name: Spine\n  parent: Torso", 1)
+    with pytest.raises(ModelError, match="root body|cycle"):
+        load_model_yaml(write(tmp_path, "m.yaml", text))
+
+
+def test_cycle_detected_when_a_root_exists(tmp_path):
+    # Torso -> Spine -> Torso while Pelvis stays the root: the loop itself must be reported.
+    text = BASE.replace("name: Spine\n  parent: Pelvis", "name: Spine\n  parent: Torso", 1)
+    with pytest.raises(ModelError, match=r"cycle: .*Spine.*Torso|cycle: .*Torso.*Spine"):
+        load_model_yaml(write(tmp_path, "m.yaml", text))
+
+
+def test_muscle_with_one_waypoint(tmp_path):
+    doc = human()
+    doc.muscles[0].waypoints = doc.muscles[0].waypoints[:1]
+    path = write(tmp_path, "m.yaml", dump_model_yaml(doc))
+    with pytest.raises(ModelError, match="L_Gluteus_Maximus1.*at least 2 waypoints"):
+        load_model_yaml(path)
+
+
+def test_truncated_yaml(tmp_path):
+    path = write(tmp_path, "m.yaml", BASE[: len(BASE) // 3] + "\n  - {body: [")
+    with pytest.raises(ModelError, match=r"m\.yaml: line \d+: invalid YAML"):
+        load_model_yaml(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "nope.yaml")
+
+
+MASS_SKELETON = """<Skeleton name="S">
+  <Node name="Root" parent="None">
+    <Body type="Box" mass="{mass}" size="0.2 0.2 0.2" contact="Off"><Transformation linear="1 0 0 0 1 0 0 0 1" translation="0 1 0"/></Body>
+    <Joint type="Free"><Transformation linear="1 0 0 0 1 0 0 0 1" translation="0 1 0"/></Joint>
+  </Node>
+  <Node name="Leg" parent="{parent}">
+    <Body type="Box" mass="2" size="0.1 0.4 0.1" contact="On"><Transformation linear="1 0 0 0 1 0 0 0 1" translation="0 0.6 0"/></Body>
+    <Joint type="Revolute" axis="1 0 0" lower="0" upper="2"><Transformation linear="1 0 0 0 1 0 0 0 1" translation="0 0.8 0"/></Joint>
+  </Node>
+</Skeleton>"""
+
+
+def test_mass_xml_unknown_parent(tmp_path):
+    path = write(tmp_path, "s.xml", MASS_SKELETON.format(mass=5, parent="Hip"))
+    with pytest.raises(ModelError, match=r"s\.xml: body 'Leg': parent 'Hip' is not a body"):
+        load_mass_model(path)
+
+
+def test_mass_xml_negative_mass(tmp_path):
+    path = write(tmp_path, "s.xml", MASS_SKELETON.format(mass=-5, parent="Root"))
+    with pytest.raises(ModelError, match=r"Node 'Root': mass must be a positive"):
+        load_mass_model(path)
+
+
+def test_mass_xml_truncated(tmp_path):
+    path = write(tmp_path, "s.xml", MASS_SKELETON.format(mass=5, parent="Root")[:300])
+    with pytest.raises(ModelError, match=r"s\.xml: line \d+, column \d+: malformed XML"):
+        load_mass_model(path)
+
+
+def test_mass_muscle_on_unknown_body(tmp_path):
+    skel = write(tmp_path, "s.xml", MASS_SKELETON.format(mass=5, parent="Root"))
+    muscles = write(tmp_path, "m.xml", '<Muscle><Unit name="M" f0="100" lm="1" lt="0.2" pen_angle="0">'
+                    '<Waypoint body="Root" p="0 1 0.1"/><Waypoint body="Foot" p="0 0.5 0.1"/></Unit></Muscle>')
+    with pytest.raises(ModelError, match=r"m\.xml: Unit 'M' waypoint 1: body 'Foot' is not in the skeleton"):
+        load_mass_model(skel, muscles)
+
+
+BVH = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 100 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+  JOINT Knee
+  {
+    OFFSET 0 -40 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    End Site
+    {
+      OFFSET 0 -40 0
+    }
+  }
+}
+MOTION
+Frames: 2
+Frame Time: 0.01
+"""
+
+
+def test_bvh_wrong_channel_count(tmp_path):
+    path = write(tmp_path, "w.bvh", BVH + "0 100 0 0 0 0 0 0 0\n0 100 0 0 0 0 0 0\n")
+    with pytest.raises(ModelError, match=r"w\.bvh: frame 1: has 8 values, the hierarchy has 9 channels"):
+        load_bvh(path)
+
+
+def test_bvh_truncated(tmp_path):
+    path = write(tmp_path, "w.bvh", BVH + "0 100 0 0 0 0 0 0 0\n")
+    with pytest.raises(ModelError, match=r"declares 2 frames but has 1"):
+        load_bvh(path)
+
+
+def test_bvh_unknown_channel(tmp_path):
+    path = write(tmp_path, "w.bvh", BVH.replace("Zrotation Xrotation Yrotation\n    End", "Zrotation Xrotation Wrotation\n    End"))
+    with pytest.raises(ModelError, match=r"unknown channel 'Wrotation'"):
+        load_bvh(path)
+
+
+def test_bvh_good_file_parses(tmp_path):
+    bvh = load_bvh(write(tmp_path, "w.bvh", BVH + "0 100 0 0 0 0 0 0 0\n1 100 0 0 0 0 30 0 0\n"))
+    assert bvh.num_frames == 2 and bvh.frames.shape == (2, 9)
+    assert bvh.root_position()[1] == pytest.approx([0.01, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("kwargs, key", [({"height_m": -1.0}, "height_m"), ({"mass_kg": float("nan")}, "mass_kg")])
+def test_generator_arguments(kwargs, key):
+    with pytest.raises(ModelError, match=key):
+        human(**kwargs)
