@@ -45,11 +45,6 @@ def load_model(name_or_path: str | Path, muscles: str | Path | None = None) -> M
 def standing_height(model: Model) -> float:
     """Height of the zero pose: top of the highest shape minus bottom of the lowest one."""
     T = model.native().forward_kinematics(np.zeros((1, model.num_dofs)))[0]
-    ys = []
-    for i, b in enumerate(model.bodies):
-        for s in b.shapes:
-            size = np.ones(3) * s.size[0] * 2 if s.type == "sphere" else np.resize(np.asarray(s.size, float), 3)
-            for corner in np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).T.reshape(-1, 3):
-                p = T[i] @ s.offset @ np.append(corner * size / 2, 1.0)
-                ys.append(p[1])
-    return float(max(ys) - min(ys))
+    ys = [(s.corners() @ T[i, :3, :3].T + T[i, :3, 3])[:, 1] for i, b in enumerate(model.bodies) for s in b.shapes]
+    ys = np.concatenate(ys)
+    return float(ys.max() - ys.min())

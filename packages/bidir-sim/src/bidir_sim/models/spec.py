@@ -26,6 +26,18 @@ class Shape:
     offset: np.ndarray = field(default_factory=lambda: np.eye(4))  # pose in the body frame
     color: tuple[float, float, float, float] = (0.7, 0.7, 0.7, 1.0)
 
+    def corners(self) -> np.ndarray:
+        """The 8 corners of the shape's bounding box, in the body frame (8, 3)."""
+        if self.type == "sphere":
+            half = np.full(3, float(self.size[0]))
+        elif self.type == "capsule":
+            r, h = float(self.size[0]), float(self.size[1])
+            half = np.array([r, r, h / 2 + r])  # DART capsules lie along z
+        else:
+            half = np.asarray(self.size, dtype=float) / 2
+        signs = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).T.reshape(-1, 3)
+        return (signs * half) @ self.offset[:3, :3].T + self.offset[:3, 3]
+
 
 @dataclass
 class Joint:

@@ -32,10 +32,7 @@ def contact_points(model) -> dict[str, list[tuple[int, np.ndarray]]]:
             continue
         side = "R" if b.name.endswith("R") else "L"
         for s in b.shapes:
-            size = np.ones(3) * s.size[0] if s.type == "sphere" else np.asarray(s.size, dtype=float)
-            for corner in np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).T.reshape(-1, 3):
-                p = s.offset[:3, :3] @ (corner * size / 2) + s.offset[:3, 3]
-                out[side].append((i, p))
+            out[side].extend((i, p) for p in s.corners())
     if not out["R"] or not out["L"]:
         raise ModelError(model.source, "contact bodies", "the walking reference needs contact bodies "
                          "whose names end in R and L (the feet)")
