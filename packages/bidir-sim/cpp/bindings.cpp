@@ -4,6 +4,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstring>
+
 #include "model.hpp"
 #include "muscle_net.hpp"
 #include "simulation.hpp"

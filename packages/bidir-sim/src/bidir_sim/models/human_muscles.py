@@ -21,9 +21,8 @@ import math
 
 import numpy as np
 
+from .human import NOMINAL_MASS
 from .spec import Muscle, Waypoint
-
-NOMINAL_MASS = 72.0
 
 # name, f0 [N], optimal fibre length [m], tendon slack length [m], pennation [deg], path
 MUSCLES = [

@@ -6,7 +6,6 @@ Writing is deterministic (fixed key order, 6 decimals) so a generated file can b
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np

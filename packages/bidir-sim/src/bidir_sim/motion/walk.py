@@ -58,9 +58,13 @@ class WalkingReference:
     model: object
     stride: float          # m per cycle (two steps)
     cadence: float         # steps per minute
-    phases: np.ndarray     # (SAMPLES,)
     positions: np.ndarray  # (SAMPLES, dofs), root translation relative to the cycle start
     hip_scale: float       # the hip excursion factor that gives the stride
+
+    @property
+    def phases(self) -> np.ndarray:
+        """The phases of the stored samples (SAMPLES,)."""
+        return np.arange(SAMPLES) / SAMPLES
 
     @property
     def duration(self) -> float:
@@ -245,5 +249,5 @@ def walking_reference(model, stride: float | None = None, cadence: float = 110.0
     # Remove the small lateral drift left by the discrete solve so that the cycle closes exactly.
     drift = Q[-1, 3] - Q[0, 3]
     Q[:, 3] -= drift * phase
-    return WalkingReference(model=model, stride=float(stride), cadence=float(cadence), phases=phase[:-1],
+    return WalkingReference(model=model, stride=float(stride), cadence=float(cadence),
                             positions=Q[:-1].copy(), hip_scale=mid)
