@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from bidir_sim.errors import ModelError
-from bidir_sim.motion.walk import walking_reference
+from bidir_sim.models import human
+from bidir_sim.motion.walk import TOE_OFF, foot_points, walking_reference
+
+PHASES = np.arange(480) / 480  # twice the stored sampling: checks the interpolation too
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +34,51 @@ def test_stride_and_speed_as_requested(default_model, stride, cadence):
     assert ref.speed == pytest.approx(stride * cadence / 120.0)
 
 
-def test_pelvis_rises_and_falls_like_walking(ref, default_model):
-    # vertical excursion of the pelvis in adult walking: ~3-6 cm (Perry & Burnfield 2010; Saunders 1953)
+def _stance_slide(points: np.ndarray, contact: float = 1e-3) -> float:
+    """Per cycle: for each pair of consecutive frames, the largest horizontal move of a foot point that is
+    in ground contact (y < ``contact``) in both; summed over the cycle."""
+    y = points[..., 1]
+    total = 0.0
+    for i in range(len(points) - 1):
+        on = (y[i] < contact) & (y[i + 1] < contact)
+        if on.any():
+            total += np.linalg.norm((points[i + 1, on] - points[i, on])[:, [0, 2]], axis=1).max()
+    return total
+
+
+@pytest.mark.parametrize("height, stride", [(1.75, None), (1.5, None), (1.95, None), (1.75, 1.2), (1.75, 1.6)])
+def test_feet_do_not_penetrate_slide_or_scuff(height, stride):
+    model = human(height_m=height, mass_kg=70.0)
+    ref = walking_reference(model, stride=stride)
+    pts = foot_points(model, ref.pose(PHASES))
+    for side, heel_strike in (("R", 0.0), ("L", 0.5)):
+        y = pts[side][..., 1]
+        assert y.min() > -0.01, f"{side} foot penetrates the ground by {-y.min() * 100:.1f} cm"
+        assert _stance_slide(pts[side]) < 0.02
+        # mid-swing (70-90 % of the foot's cycle): the whole foot is clear of the ground
+        local = np.mod(PHASES - heel_strike, 1.0)
+        mid_swing = (local > TOE_OFF + 0.1) & (local < 0.9)
+        assert y[mid_swing].min() > 0.01
+        # in stance some part of the foot is on the ground
+        stance = local < TOE_OFF
+        assert np.all(y[stance].min(axis=1) < 1e-3)
+
+
+def test_pelvis_moves_like_walking(ref, default_model):
     T = default_model.native().forward_kinematics(ref.pose(np.linspace(0, 1, 121)))
-    y = T[:, default_model.body_index["Pelvis"], 1, 3]
-    assert 0.03 <= np.ptp(y) <= 0.06
+    pelvis = T[:, default_model.body_index["Pelvis"], :3, 3]
+    # vertical excursion of the pelvis in adult walking: ~3-6 cm (Perry & Burnfield 2010; Saunders 1953)
+    assert 0.03 <= np.ptp(pelvis[:, 1]) <= 0.06
+    # lateral excursion: ~4-5 cm peak to peak (Perry & Burnfield 2010)
+    assert 0.02 <= np.ptp(pelvis[:, 0]) <= 0.06
+
+
+def test_joint_angles_stay_normative(ref, default_model):
+    off = default_model.dof_offsets()
+    knee = np.degrees(ref.positions[:, off["TibiaR"]])
+    # peak swing knee flexion ~60 deg (Winter 2009); the knee never hyperextends
+    assert 50 <= knee.max() <= 70
+    assert knee.min() >= 0.0
 
 
 def test_out_of_range_parameters(default_model):

@@ -5,14 +5,14 @@ mean curves of healthy adults at self-selected speed in Winter, *Biomechanics an
 Movement* (4th ed., 2009, ch. 4 and appendix A) and Kadaba, Ramakrishnan & Wootten (1990), "Measurement of
 lower extremity kinematics during level walking", J. Orthop. Res. 8(3):383-392; arm swing after Murray,
 Sepic & Barnard (1967), "Patterns of sagittal rotation of the upper limbs in walking". Rounded by hand;
-each curve is a least-squares Fourier series of order 6 through its key points.
+each curve is a periodic cubic spline (C2, so velocities and accelerations are smooth) through its
+key points. (A Fourier series of order 6 through ~11 points over-fits and swings between them.)
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-ORDER = 6
+from scipy.interpolate import CubicSpline
 
 # phase in %, angle in degrees
 KEYPOINTS = {
@@ -32,29 +32,19 @@ KEYPOINTS = {
 }
 
 
-def _fit(points) -> np.ndarray:
+def _spline(points) -> CubicSpline:
     phase = np.array([p for p, _ in points], dtype=float) / 100.0
     value = np.radians([v for _, v in points])
-    # the 100 % point repeats the 0 % one: drop it from the fit
-    keep = phase < 1.0
-    A = _basis(phase[keep])
-    coef, *_ = np.linalg.lstsq(A, value[keep], rcond=None)
-    return coef
+    if phase[0] != 0.0 or phase[-1] != 1.0 or value[0] != value[-1]:
+        raise ValueError("a gait curve must start at 0 % and end at 100 % with the same value")
+    return CubicSpline(phase, value, bc_type="periodic")
 
 
-def _basis(phase) -> np.ndarray:
-    phase = np.atleast_1d(np.asarray(phase, dtype=float))
-    cols = [np.ones_like(phase)]
-    for k in range(1, ORDER + 1):
-        cols += [np.cos(2 * np.pi * k * phase), np.sin(2 * np.pi * k * phase)]
-    return np.stack(cols, axis=-1)
-
-
-COEFFICIENTS = {name: _fit(points) for name, points in KEYPOINTS.items()}
+SPLINES = {name: _spline(points) for name, points in KEYPOINTS.items()}
 
 
 def curve(name: str, phase, scale: float = 1.0) -> np.ndarray:
     """Angle in radians at ``phase`` (any real; period 1). ``scale`` scales the curve about its mean."""
-    c = COEFFICIENTS[name]
-    b = _basis(np.mod(phase, 1.0))
-    return c[0] + scale * (b[:, 1:] @ c[1:])
+    spline = SPLINES[name]
+    mean = spline.integrate(0.0, 1.0)
+    return mean + scale * (spline(np.mod(np.atleast_1d(np.asarray(phase, dtype=float)), 1.0)) - mean)

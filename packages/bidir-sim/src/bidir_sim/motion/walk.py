@@ -1,10 +1,20 @@
 """bidir's procedural walking reference: a cyclic gait built from normative joint-angle curves.
 
-Joint angles come from gait_curves (left side = right side half a cycle later, mirrored). The root is not
-scripted: at each phase the body is lowered until its lowest foot point touches the ground, and moved
-horizontally so that the stance foot's contact point does not slide. The hip flexion/extension excursion
-(and the pelvis rotation with it) is scaled until the stride this produces equals the requested stride.
-The result is sampled once per cycle and evaluated at any phase; the root advances one stride per cycle.
+How one cycle is made (``_solve_cycle``), in the root's moving frame (the root advances one stride per cycle):
+
+1. Normative curves (gait_curves) give the pelvis rotation, the arms and chest, the hip's axial rotation,
+   and the foot's pitch against the floor. The left side is the right half a cycle later, mirrored.
+2. Stance: each heel lands where the normative leg puts it (sideways: under the hip), and the foot then
+   rolls over its heel and toe rockers without slipping (foot.rolling_foot_pose). The landing spot is
+   shifted until leading and trailing leg allow the same pelvis height at heel strike.
+3. Pelvis height: as high as lets the supporting leg keep its normative knee flexion, then low enough
+   that every foot target is in reach.
+4. Swing: the normative ankle path, bent to meet the stance path (position and velocity) at toe-off and
+   at the next heel strike, and lifted where the foot would pass lower than CLEARANCE.
+5. Leg IK (leg_ik) finds hip flexion/adduction and knee flexion that put each ankle on its target; the
+   ankle and toe angles then give the chosen foot orientation, with the toes flat while the heel is up.
+
+The result is sampled once per cycle and interpolated at any phase.
 """
 
 from __future__ import annotations
@@ -16,7 +26,17 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..errors import ModelError
+from .foot import (
+    LegGeometry,
+    foot_pose,
+    leg_geometry,
+    leg_reach,
+    lowest_point,
+    rolling_foot_pose,
+    transform_points,
+)
 from .gait_curves import curve
+from .leg_ik import solve_legs
 
 SAMPLES = 240  # per cycle, for the root solve and interpolation
 # Normative hip angles are measured against a pelvis tilted ~10 deg anteriorly (Kadaba et al. 1990); the
@@ -135,25 +155,29 @@ def _joint_angles(model, phase: np.ndarray, hip_scale: float) -> np.ndarray:
     return Q
 
 
-TOE_OFF = 0.60       # fraction of the cycle a foot is on the ground (Perry & Burnfield 2010: ~60 %)
-CLEARANCE = 0.012    # m, minimum swing-foot clearance (normative minimum toe clearance is 1-2 cm)
+TOE_OFF = 0.60        # fraction of the cycle a foot is on the ground (Perry & Burnfield 2010: ~60 %)
+CLEARANCE = 0.015     # m, least swing-foot height in mid-swing (normative minimum toe clearance: 1-2 cm)
+LATERAL_SWAY = 0.02   # m, pelvis shift toward the stance foot (adults: about +-2 cm)
+MIN_KNEE = math.radians(3.0)  # the stance knee never locks straight: keeps the leg IK well conditioned
+STEP_WIDTH = 0.65     # heel x as a fraction of the hip joint's: ~11 cm between heels for the default body
+NOMINAL_STRIDE = 0.8  # x stature: the stride the normative hip curve belongs to (scaled for other strides)
 
 
-def _stance(phase: np.ndarray, side: str) -> np.ndarray:
-    """1 while the foot is on the ground by the gait-event schedule, else 0."""
-    local = np.mod(phase - (0.0 if side == "R" else 0.5), 1.0)
-    return (local < TOE_OFF).astype(float)
+def _hermite(s: np.ndarray, p0, v0, p1, v1, duration: float) -> np.ndarray:
+    """Cubic Hermite curve through p0 (s = 0) and p1 (s = 1) with velocities v0, v1 per unit of time."""
+    s = s[:, None]
+    h00, h10 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s
+    h01, h11 = -2 * s**3 + 3 * s**2, s**3 - s**2
+    return h00 * p0 + h10 * duration * v0 + h01 * p1 + h11 * duration * v1
 
 
-def _support_weight(phase: np.ndarray) -> np.ndarray:
-    """Share of the right foot in carrying the root: 1 in right single support, 0 in left single support,
-    a smooth hand-over across each double-support period."""
-    ds = TOE_OFF - 0.5
-    local = np.mod(phase, 1.0)
-    w = np.where(local < 0.5, 1.0, 0.0)
-    w = np.where(local < ds, 0.5 - 0.5 * np.cos(np.pi * local / ds), w)
-    ramp_out = (local >= 0.5) & (local < 0.5 + ds)
-    return np.where(ramp_out, 0.5 + 0.5 * np.cos(np.pi * (local - 0.5) / ds), w)
+def _lift(s: np.ndarray, deficit: np.ndarray, width: float = 0.15) -> np.ndarray:
+    """A smooth bump over the swing (s in [0, 1]) that is at least ``deficit`` everywhere and zero at
+    both ends: the upper envelope of raised-cosine bumps, one per sample."""
+    d = (s[:, None] - s[None, :]) / width
+    bumps = np.where(np.abs(d) < 1.0, np.cos(0.5 * np.pi * d) ** 2, 0.0) * deficit[None, :]
+    ends = np.clip(np.minimum(s, 1.0 - s) / 0.05, 0.0, 1.0)
+    return bumps.max(axis=1) * ends
 
 
 def _periodic_smooth(x: np.ndarray, width: int) -> np.ndarray:
@@ -163,54 +187,142 @@ def _periodic_smooth(x: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def _solve_root(model, phase: np.ndarray, hip_scale: float) -> np.ndarray:
+def _periodic_min_filter(x: np.ndarray, radius: int) -> np.ndarray:
+    return np.min([np.roll(x, k) for k in range(-radius, radius + 1)], axis=0)
+
+
+def _smooth_below(x: np.ndarray, width: int) -> np.ndarray:
+    """A smooth periodic curve that is nowhere above ``x`` (min filter over the kernel's support, then blur)."""
+    return _periodic_smooth(_periodic_min_filter(x, 3 * width), width)
+
+
+def _hip_centre(model, leg: LegGeometry, T: np.ndarray) -> np.ndarray:
+    return transform_points(T[:, leg.femur], transform_points(np.linalg.inv(model.bodies[leg.femur].frame), leg.hip_w0))
+
+
+def _root_height_limit(model, leg: LegGeometry, T: np.ndarray, ankle: np.ndarray, knee: np.ndarray) -> np.ndarray:
+    """The root height at which the hip is exactly as far from ``ankle`` as the leg reaches with the knee
+    flexed by ``knee`` (T: forward kinematics with the root at height 0). NaN where it cannot reach."""
+    hip = _hip_centre(model, leg, T)
+    horiz = np.hypot(*(hip - ankle)[:, [0, 2]].T)
+    reach = leg_reach(leg, knee)
+    with np.errstate(invalid="ignore"):
+        return ankle[:, 1] + np.sqrt(reach**2 - horiz**2) - hip[:, 1]
+
+
+def _swing(model, leg: LegGeometry, T: np.ndarray, root_y: np.ndarray, stance: np.ndarray, pitch: np.ndarray,
+           toe_off_angle: float, start: int):
+    """Ankle targets, foot poses and toe angles over one swing. The path is the normative ankle path, bent
+    so that position and velocity meet the stance path at toe-off and at the next heel strike, then lifted
+    where the foot would pass lower than CLEARANCE. Seen from the root the foot path is periodic, so the
+    next heel strike is this cycle's stance start."""
+    n = len(root_y)
+    to = round(TOE_OFF * n)
+    idx = (start + to + np.arange(n - to)) % n               # swing samples, toe-off first
+    i_to, i_hs = idx[0], start % n
+    s = np.arange(n - to) / (n - to)
+    normative = transform_points(T[:, leg.talus], leg.ankle) + np.outer(root_y, [0.0, 1.0, 0.0])
+
+    def velocity(a, i):  # per unit phase
+        return (a[(i + 1) % n] - a[(i - 1) % n]) * n / 2
+
+    v_end = (stance[i_to] - stance[i_to - 1]) * n
+    v_start = (stance[(i_hs + 1) % n] - stance[i_hs]) * n
+    path = normative[idx] + _hermite(s, stance[i_to] - normative[i_to], v_end - velocity(normative, i_to),
+                                     stance[i_hs] - normative[i_hs], v_start - velocity(normative, i_hs),
+                                     (n - to) / n)
+    toe = toe_off_angle * 0.5 * (1 + np.cos(np.pi * np.clip(s / 0.4, 0.0, 1.0)))  # toes relax in early swing
+    low = lowest_point(model, leg, foot_pose(leg, pitch[idx], leg.ankle, path), toe)
+    deficit = np.clip(CLEARANCE * np.clip(np.minimum(s, 1 - s) / 0.2, 0, 1) - low, 0.0, None)
+    path = path + np.outer(_lift(s, deficit), [0.0, 1.0, 0.0])
+    return idx, path, foot_pose(leg, pitch[idx], leg.ankle, path), toe
+
+
+def _solve_cycle(model, stride: float, hip_scale: float) -> np.ndarray:
+    """Joint positions at phases i / SAMPLES with the root at z = 0 (callers add stride * phase)."""
+    n = SAMPLES
+    phase = np.arange(n) / n
     Q = _joint_angles(model, phase, hip_scale)
+    Q[:, 3] = -LATERAL_SWAY * np.sin(2 * np.pi * phase)  # toward the right foot (-x) in right stance
+    T = model.native().forward_kinematics(Q)             # root at height 0 and z = 0
     off = model.dof_offsets()
-    stance = {s: _stance(phase, s) for s in "RL"}
-    # Toes stay flat on the ground while the heel rises in stance (rolling over the forefoot).
+    legs = {s: leg_geometry(model, s) for s in "RL"}
+    starts = {"R": 0, "L": n // 2}                        # heel-strike samples
+    to = round(TOE_OFF * n)
+    u = {side: np.mod(np.arange(n) - start, n) for side, start in starts.items()}  # samples since heel strike
+    on_ground = {side: u[side] < to for side in legs}
+    pitch, toe = {}, {}
+    for side, leg in legs.items():
+        fwd = np.einsum("nij,j->ni", T[:, leg.talus, :3, :3], leg.R0.T @ [0.0, 0.0, 1.0])
+        pitch[side] = np.arctan2(fwd[:, 1], np.hypot(fwd[:, 0], fwd[:, 2]))  # > 0: toes up
+        toe[side] = np.minimum(pitch[side], 0.0)
+    # Knee flexion the root height must leave each stance leg: the normative one while the leg supports the
+    # body; in pre-swing (the other foot already down) the trailing leg only has to reach, since its knee
+    # bends as its heel rises.
+    knee = {side: np.where(u[side] < n // 2, np.maximum(Q[:, off[f"Tibia{side}"]], MIN_KNEE), MIN_KNEE)
+            for side in legs}
+
+    def stance_paths(shift: float):
+        """Feet and ankle targets in stance with the heels landing ``shift`` ahead of the normative leg's
+        heel; and the root height each leg allows (NaN: out of reach, inf: foot off the ground)."""
+        feet, ankles, limits = {}, {}, {}
+        for side, leg in legs.items():
+            # Sideways the heel lands under the hip: normative hip adduction is measured against an
+            # anatomical femur axis that our straight femur lacks.
+            heel = np.array([STEP_WIDTH * leg.hip_w0[0], transform_points(T[starts[side], leg.talus], leg.heel)[2] + shift])
+            feet[side] = rolling_foot_pose(leg, pitch[side], heel, stride * u[side] / n)
+            ankles[side] = transform_points(feet[side], leg.ankle)
+            y = _root_height_limit(model, leg, T, ankles[side], knee[side])
+            limits[side] = np.where(on_ground[side], y, np.inf)
+        return feet, ankles, limits
+
+    # Place the heels so that at heel strike the leading and the trailing leg allow the same root height:
+    # the body is centred over its double support, as high as both legs let it be.
+    lo, hi = -0.3, 0.3
+    for _ in range(30):
+        shift = 0.5 * (lo + hi)
+        _, _, lim = stance_paths(shift)
+        lead, trail = (np.nan_to_num(lim[s][starts["R"]], nan=-np.inf) for s in "RL")
+        lo, hi = (shift, hi) if lead > trail else (lo, shift)
+    feet, stance, lim = stance_paths(shift)
+    limit = np.minimum(lim["R"], lim["L"])
+    if np.isnan(limit).any():
+        raise ModelError(model.source, "walking reference", f"a {stride:.2f} m stride is too long for this "
+                         "body's legs")
+    root_y = _smooth_below(limit, 2)
+    # ... and low enough that each swing leg reaches its path (which depends on the root height).
+    for _ in range(10):
+        targets = {s: stance[s].copy() for s in "RL"}
+        for side, leg in legs.items():
+            idx, path, pose, toe_swing = _swing(model, leg, T, root_y, stance[side], pitch[side],
+                                                toe[side][(starts[side] + to) % n], starts[side])
+            targets[side][idx], feet[side][idx], toe[side][idx] = path, pose, toe_swing
+        reach = np.full(n, np.inf)
+        for side, leg in legs.items():
+            y = _root_height_limit(model, leg, T, targets[side], np.full(n, MIN_KNEE))
+            reach = np.minimum(reach, np.where(np.isnan(y), -np.inf, y))
+        if np.all(root_y <= reach + 1e-9):
+            break
+        root_y = _smooth_below(np.minimum(root_y, reach - 0.002), 2)
+    else:
+        raise ModelError(model.source, "walking reference",
+                         f"a {stride:.2f} m stride is too long for this body's legs (swing)")
+    Q[:, 4] = root_y
+    Q = solve_legs(model, Q, legs, targets,
+                {s: Rotation.from_rotvec(Q[:, off[f"Femur{s}"]:off[f"Femur{s}"] + 3]).as_euler("XZY")[:, 2]
+                 for s in "RL"})
+    # Ankles and toes: the foot orientations chosen above; toes flat on the ground while the heel is up.
     T = model.native().forward_kinematics(Q)
-    for side in "RL":
-        fwd = T[:, model.body_index[f"Talus{side}"], :3, 2]          # the foot's forward axis in world
-        pitch = np.arctan2(-fwd[:, 1], np.hypot(fwd[:, 0], fwd[:, 2]))  # > 0: toes down / heel up
-        toe = -np.clip(pitch, 0.0, None) * stance[side]
-        for name in ("FootThumb", "FootPinky"):
-            Q[:, off[f"{name}{side}"]] = _periodic_smooth(toe, 2)
-    # Swing clearance: where a swing foot would come within CLEARANCE of the ground, flex the knee more.
-    # (Known limit: near full knee extension this lifts the heel little; see docs/model.md.)
-    for _ in range(2):
-        pts = foot_points(model, Q)
-        ground = np.minimum(np.where(stance["R"] > 0, pts["R"][..., 1].min(1), np.inf),
-                            np.where(stance["L"] > 0, pts["L"][..., 1].min(1), np.inf))
-        for side in "RL":
-            swing = stance[side] == 0
-            short = np.where(swing, np.clip(ground + CLEARANCE - pts[side][..., 1].min(1), 0, None), 0.0)
-            if not short.any():
-                continue
-            extra = _periodic_smooth(np.clip(short / 0.2, 0, 0.6), 6) * 1.5
-            Q[:, off[f"Tibia{side}"]] += extra
-            hip = slice(off[f"Femur{side}"], off[f"Femur{side}"] + 3)
-            Q[:, hip] = _compose_flexion(Q[:, hip], -extra / 2)
-    pts = foot_points(model, Q)
-    low = {s: pts[s][..., 1].min(axis=1) for s in "RL"}
-    ground = np.minimum(np.where(stance["R"] > 0, low["R"], np.inf), np.where(stance["L"] > 0, low["L"], np.inf))
-    Q[:, 4] = -ground                                     # the stance foot's lowest point on the ground
-    # Horizontal: the supporting foot's lowest point does not move between samples.
-    w = _support_weight(phase)
-    root_xz = np.zeros((len(phase), 2))
-    for i in range(len(phase) - 1):
-        delta = np.zeros(2)
-        for side, share in (("R", w[i]), ("L", 1.0 - w[i])):
-            if share > 0:
-                k = int(np.argmin(pts[side][i, :, 1]))
-                delta += share * (pts[side][i + 1, k, [0, 2]] - pts[side][i, k, [0, 2]])
-        root_xz[i + 1] = root_xz[i] - delta
-    Q[:, 3], Q[:, 5] = root_xz[:, 0], root_xz[:, 1]
+    for side, leg in legs.items():
+        talus, tibia = model.bodies[leg.talus], model.bodies[leg.tibia]
+        J = talus.joint.frame[:3, :3]
+        R = (J.T @ tibia.frame[:3, :3]) @ np.swapaxes(T[:, leg.tibia, :3, :3], 1, 2) \
+            @ feet[side][:, :3, :3] @ talus.frame[:3, :3].T @ J
+        a = off[talus.name]
+        Q[:, a:a + 3] = Rotation.from_matrix(R).as_rotvec()
+        for i, sign in zip(leg.toes, leg.toe_sign):
+            Q[:, off[model.bodies[i].name]] = sign * toe[side]
     return Q
-
-
-def _compose_flexion(rotvec: np.ndarray, extra_x: np.ndarray) -> np.ndarray:
-    """Adds a rotation about the joint's x axis (applied first, in the parent frame) to ball-joint positions."""
-    return (Rotation.from_rotvec(np.stack([extra_x, 0 * extra_x, 0 * extra_x], -1)) * Rotation.from_rotvec(rotvec)).as_rotvec()
 
 
 def walking_reference(model, stride: float | None = None, cadence: float = 110.0) -> WalkingReference:
@@ -219,35 +331,16 @@ def walking_reference(model, stride: float | None = None, cadence: float = 110.0
     src = "walking_reference()"
     height = float(model.metadata.get("height_m", 1.75))
     if stride is None:
-        stride = 0.8 * height
+        stride = NOMINAL_STRIDE * height
     for key, value, lo, hi in (("stride", stride, 0.3 * height, 1.1 * height), ("cadence", cadence, 60.0, 160.0)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
             raise ModelError(src, key, f"must be in [{lo:.3g}, {hi:.3g}], got {value!r}")
-    for name in ("FemurR", "TibiaR", "TalusR", "FootThumbR", "FootPinkyR", "FemurL", "TibiaL", "TalusL",
-                 "FootThumbL", "FootPinkyL", "Torso", "ArmR", "ArmL", "ForeArmR", "ForeArmL"):
+    for name in ("FemurR", "TibiaR", "TalusR", "FemurL", "TibiaL", "TalusL", "Torso", "ArmR", "ArmL",
+                 "ForeArmR", "ForeArmL"):
         if name not in model.body_index:
             raise ModelError(model.source, f"body '{name}'", "the walking reference needs the bidir/MASS topology")
-    # One extra sample closes the cycle: phase 1 == phase 0 plus one stride.
-    phase = np.arange(SAMPLES + 1) / SAMPLES
-
-    def stride_of(scale: float) -> tuple[float, np.ndarray]:
-        Q = _solve_root(model, phase, scale)
-        return float(Q[-1, 5] - Q[0, 5]), Q
-
-    lo, hi = 0.2, 2.5
-    s_lo, _ = stride_of(lo)
-    s_hi, _ = stride_of(hi)
-    if not (s_lo <= stride <= s_hi):
-        raise ModelError(src, "stride", f"{stride:.3f} m is outside what this body reaches with normative "
-                         f"joint angles ({s_lo:.3f}..{s_hi:.3f} m)")
-    for _ in range(40):  # bisection on the hip excursion factor; stride grows monotonically with it
-        mid = 0.5 * (lo + hi)
-        s_mid, Q = stride_of(mid)
-        if abs(s_mid - stride) < 1e-5:
-            break
-        lo, hi = (mid, hi) if s_mid < stride else (lo, mid)
-    # Remove the small lateral drift left by the discrete solve so that the cycle closes exactly.
-    drift = Q[-1, 3] - Q[0, 3]
-    Q[:, 3] -= drift * phase
-    return WalkingReference(model=model, stride=float(stride), cadence=float(cadence),
-                            positions=Q[:-1].copy(), hip_scale=mid)
+    hip_scale = stride / (NOMINAL_STRIDE * height)
+    Q = _solve_cycle(model, float(stride), hip_scale)
+    Q[:, 5] = stride * np.arange(SAMPLES) / SAMPLES
+    return WalkingReference(model=model, stride=float(stride), cadence=float(cadence), positions=Q,
+                            hip_scale=hip_scale)
