@@ -9,9 +9,8 @@ def test_three_packages_import_with_one_version():
 
 
 def test_extension_links_the_installed_libtorch():
-    import torch
-
     import bidir_sim
+    import torch
 
     assert torch.__version__.startswith("2.13.0")
     assert bidir_sim._core.MuscleNet(4, 2).num_muscles == 2

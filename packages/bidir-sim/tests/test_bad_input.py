@@ -1,9 +1,14 @@
 """Bad model, muscle and motion files raise ModelError naming the file, the element and the reason."""
 
 import pytest
-
 from bidir_sim.errors import ModelError
-from bidir_sim.models import dump_model_yaml, human, load_mass_model, load_model, load_model_yaml
+from bidir_sim.models import (
+    dump_model_yaml,
+    human,
+    load_mass_model,
+    load_model,
+    load_model_yaml,
+)
 from bidir_sim.motion import load_bvh
 
 BASE = dump_model_yaml(human())

@@ -2,8 +2,14 @@
 
 import numpy as np
 import pytest
-
-from bidir_sim.models import MusclePaths, default_model_path, dump_model_yaml, human, parse_model_yaml, standing_height
+from bidir_sim.models import (
+    MusclePaths,
+    default_model_path,
+    dump_model_yaml,
+    human,
+    parse_model_yaml,
+    standing_height,
+)
 
 
 def test_topology_matches_the_reference(default_model):

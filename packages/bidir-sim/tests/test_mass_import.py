@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from bidir_sim.models import load_mass_model, load_model
 from bidir_sim.motion import load_bvh
 

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-
 from bidir_sim import _core
 
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from bidir_sim import _core
 
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from bidir_sim.errors import ModelError
 from bidir_sim.models import human
 from bidir_sim.motion.walk import TOE_OFF, foot_points, walking_reference

@@ -8,4 +8,4 @@ from .errors import ModelError
 
 __version__ = "0.1.0"
 
-__all__ = ["ModelError", "_core", "__version__"]
+__all__ = ["ModelError", "__version__", "_core"]

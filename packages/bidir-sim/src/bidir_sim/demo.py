@@ -38,7 +38,7 @@ def main() -> None:
     sim = _core.Simulation(model.native(), 1.0 / 480.0)
     sim.positions = ref.pose(0.0)
     print("passive drop from the walking pose (480 Hz, Bullet contacts, joint damping only):")
-    steps = int(round(0.1 / sim.timestep))
+    steps = round(0.1 / sim.timestep)
     while sim.time < 2.0:
         start = time.perf_counter()
         sim.step(steps)

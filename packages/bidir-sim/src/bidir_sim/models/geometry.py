@@ -6,6 +6,8 @@ code is C++ and is checked against it.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .spec import Model
@@ -33,8 +35,8 @@ class MusclePaths:
         starts = np.cumsum([0] + [len(m.waypoints) for m in model.muscles])
         self._point = np.array([starts[r[0]] + r[1] for r in rows])
         self._num_points = int(starts[-1])
-        self._seg_a = np.concatenate([np.arange(s, e - 1) for s, e in zip(starts[:-1], starts[1:])])
-        self._seg_muscle = np.concatenate([np.full(e - s - 1, i) for i, (s, e) in enumerate(zip(starts[:-1], starts[1:]))])
+        self._seg_a = np.concatenate([np.arange(s, e - 1) for s, e in itertools.pairwise(starts)])
+        self._seg_muscle = np.concatenate([np.full(e - s - 1, i) for i, (s, e) in enumerate(itertools.pairwise(starts))])
 
     def points(self, Q: np.ndarray) -> np.ndarray:
         """World positions of every waypoint (flattened over muscles): (frames, points, 3)."""

@@ -17,6 +17,7 @@ optimal fibre length at the zero (standing) pose of the generated body.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -126,7 +127,7 @@ def build_muscles(dims: dict[str, np.ndarray], frames: dict[str, np.ndarray],
     for name, f0, l_opt, l_ts, pen_deg, path in MUSCLES:
         for side, sx in (("L", 1.0), ("R", -1.0)):  # L then R: pairs at consecutive indices
             waypoints = [_waypoint(body, p, side, sx, dims, nominal_dims, frames) for body, p in path]
-            rest = sum(float(np.linalg.norm(b.position - a.position)) for a, b in zip(waypoints, waypoints[1:]))
+            rest = sum(float(np.linalg.norm(b.position - a.position)) for a, b in itertools.pairwise(waypoints))
             ratio = l_ts / l_opt
             muscles.append(Muscle(name=f"{side}_{name}", f0=f0 * force_scale,
                                   optimal_fiber_length=rest / (1.0 + ratio),

@@ -9,6 +9,7 @@ proportional to 1/sqrt(distance).
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -154,7 +155,7 @@ def load_mass_muscles(path: str | Path, skeleton: Model) -> Model:
             if 0 < k < len(points) - 1:
                 bl, wl = _blend(p, body, bodies, joint_origin)
             waypoints.append(Waypoint(bodies=bl, weights=wl, position=p))
-        rest = sum(float(np.linalg.norm(b.position - a.position)) for a, b in zip(waypoints, waypoints[1:]))
+        rest = sum(float(np.linalg.norm(b.position - a.position)) for a, b in itertools.pairwise(waypoints))
         if rest <= 0:
             raise ModelError(src, where, "waypoints coincide: the path has zero length")
         for key in ("f0", "lm", "lt"):

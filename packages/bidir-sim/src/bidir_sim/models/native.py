@@ -12,7 +12,7 @@ def _vec(v, n: int) -> np.ndarray:
     return np.zeros(0) if v is None else np.asarray(v, dtype=float).reshape(n)
 
 
-def to_native(model: Model) -> "_core.Model":
+def to_native(model: Model) -> _core.Model:
     spec = _core.ModelSpec()
     spec.name = model.name
     bodies = []
