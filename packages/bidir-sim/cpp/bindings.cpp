@@ -76,10 +76,36 @@ PYBIND11_MODULE(_core, m) {
       .def_readwrite("contact", &BodySpec::contact)
       .def_readwrite("joint", &BodySpec::joint);
 
+  py::class_<WaypointSpec>(m, "WaypointSpec")
+      .def(py::init<>())
+      .def_readwrite("bodies", &WaypointSpec::bodies)
+      .def_readwrite("weights", &WaypointSpec::weights)
+      .def_readwrite("position", &WaypointSpec::position);
+
+  py::class_<MuscleSpec>(m, "MuscleSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &MuscleSpec::name)
+      .def_readwrite("f0", &MuscleSpec::f0)
+      .def_readwrite("optimal_fiber_length", &MuscleSpec::optimalFiberLength)
+      .def_readwrite("tendon_slack_length", &MuscleSpec::tendonSlackLength)
+      .def_readwrite("pennation", &MuscleSpec::pennation)
+      .def_readwrite("waypoints", &MuscleSpec::waypoints);
+
   py::class_<ModelSpec>(m, "ModelSpec")
       .def(py::init<>())
       .def_readwrite("name", &ModelSpec::name)
-      .def_readwrite("bodies", &ModelSpec::bodies);
+      .def_readwrite("bodies", &ModelSpec::bodies)
+      .def_readwrite("muscles", &ModelSpec::muscles);
+
+  py::class_<MuscleState>(m, "MuscleState", "Muscle quantities at one state (copies; forces in N).")
+      .def_readonly("length", &MuscleState::length)
+      .def_readonly("fiber_length", &MuscleState::fiberLength)
+      .def_readonly("fiber_velocity", &MuscleState::fiberVelocity)
+      .def_readonly("active_force", &MuscleState::activeForce)
+      .def_readonly("passive_force", &MuscleState::passiveForce)
+      .def_readonly("JtA", &MuscleState::JtA)
+      .def_readonly("JtP", &MuscleState::JtP)
+      .def_readonly("JtA_reduced", &MuscleState::JtAReduced);
 
   py::class_<Model, std::shared_ptr<Model>>(m, "Model")
       .def(py::init<ModelSpec>(), py::arg("spec"))
@@ -92,6 +118,29 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("position_upper_limits", &Model::positionUpperLimits)
       .def_property_readonly("kp", &Model::kp)
       .def_property_readonly("kv", &Model::kv)
+      .def_property_readonly("num_muscles", &Model::numMuscles)
+      .def_property_readonly("muscle_dofs", &Model::muscleDofs,
+                             "Length of JtA_reduced (related DoFs summed over muscles).")
+      .def_property_readonly("muscle_names", [](const Model& self) {
+        std::vector<std::string> out;
+        for (const auto& mu : self.muscles()) out.push_back(mu.name);
+        return out;
+      })
+      .def_property_readonly("muscle_related_dofs", [](const Model& self) {
+        std::vector<std::vector<int>> out;
+        for (const auto& mu : self.muscles()) out.push_back(mu.relatedDofs);
+        return out;
+      }, "Per muscle, the actuated DoFs it moves (0 = first DoF after the root).")
+      .def_property_readonly("muscle_rest_lengths", [](const Model& self) {
+        Eigen::VectorXd out(self.numMuscles());
+        for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].restLength;
+        return out;
+      })
+      .def_property_readonly("muscle_masses", [](const Model& self) {
+        Eigen::VectorXd out(self.numMuscles());
+        for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].mass;
+        return out;
+      })
       .def("forward_kinematics", &forwardKinematics, py::arg("positions"),
            "World transforms (frames, bodies, 4, 4) for positions of shape (frames, dofs).")
       .def("center_of_mass", &Model::centerOfMass, py::arg("positions"),
@@ -107,7 +156,13 @@ PYBIND11_MODULE(_core, m) {
       .def("step", &Simulation::step, py::arg("n") = 1, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("center_of_mass", &Simulation::centerOfMass)
       .def_property_readonly("center_of_mass_velocity", &Simulation::centerOfMassVelocity)
-      .def_property_readonly("num_contacts", &Simulation::numContacts);
+      .def_property_readonly("num_contacts", &Simulation::numContacts)
+      .def("update_muscles", &Simulation::updateMuscles, py::arg("jacobians") = true,
+           py::arg("force_velocity") = false, py::return_value_policy::copy,
+           "Evaluates the muscles at the current state and returns a copy of the result.")
+      .def("apply_muscle_forces", &Simulation::applyMuscleForces, py::arg("activations"))
+      .def_property_readonly("external_generalized_forces", &Simulation::externalGeneralizedForces)
+      .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("ext"));
 
   py::class_<MuscleNet>(m, "MuscleNet")
       .def(py::init<int, int, std::vector<int>>(), py::arg("input_dim"), py::arg("num_muscles"),

@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "model_internal.hpp"
+#include "muscles_internal.hpp"
 
 namespace bidir {
 namespace dd = dart::dynamics;
@@ -130,6 +131,13 @@ dd::SkeletonPtr buildGround() {
 
 Model::Model(ModelSpec spec) : spec_(std::move(spec)), impl_(std::make_unique<Impl>()) {
   impl_->skeleton = buildSkeleton(spec_);
+  muscles_ = compileMuscles(spec_, *impl_->skeleton);
+}
+
+int Model::muscleDofs() const {
+  int n = 0;
+  for (const auto& m : muscles_) n += static_cast<int>(m.relatedDofs.size());
+  return n;
 }
 
 Model::~Model() = default;

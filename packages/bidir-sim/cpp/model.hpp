@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model_spec.hpp"
+#include "muscles.hpp"
 
 namespace bidir {
 
@@ -28,6 +29,10 @@ class Model {
   Eigen::VectorXd kp() const;
   Eigen::VectorXd kv() const;
 
+  const std::vector<CompiledMuscle>& muscles() const { return muscles_; }
+  int numMuscles() const { return static_cast<int>(muscles_.size()); }
+  int muscleDofs() const;  // length of JtA_reduced: related DoFs summed over muscles
+
   // World transforms of every body for each row of Q (frames x dofs):
   // returns (frames * bodies * 16) row-major 4x4 matrices.
   std::vector<double> forwardKinematics(const Eigen::MatrixXd& Q) const;
@@ -40,6 +45,7 @@ class Model {
  private:
   ModelSpec spec_;
   std::unique_ptr<Impl> impl_;
+  std::vector<CompiledMuscle> muscles_;
 };
 
 }  // namespace bidir

@@ -35,9 +35,27 @@ struct BodySpec {
   JointSpec joint;
 };
 
+// A muscle path point on one body, or blended over up to two (linear blend skinning).
+struct WaypointSpec {
+  std::vector<std::string> bodies;
+  std::vector<double> weights;          // sum to 1
+  Eigen::Vector3d position = Eigen::Vector3d::Zero();  // world position at the zero pose
+};
+
+// A Hill-type muscle-tendon unit; lengths are absolute (m).
+struct MuscleSpec {
+  std::string name;
+  double f0 = 1000.0;                   // maximum isometric force, N
+  double optimalFiberLength = 0.1;
+  double tendonSlackLength = 0.1;
+  double pennation = 0.0;               // rad
+  std::vector<WaypointSpec> waypoints;  // origin first, insertion last
+};
+
 struct ModelSpec {
   std::string name;
   std::vector<BodySpec> bodies;         // parents come before children
+  std::vector<MuscleSpec> muscles;
 };
 
 }  // namespace bidir

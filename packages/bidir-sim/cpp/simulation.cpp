@@ -3,7 +3,9 @@
 #include <dart/collision/bullet/BulletCollisionDetector.hpp>
 #include <stdexcept>
 
+#include "control.hpp"
 #include "model_internal.hpp"
+#include "muscles_internal.hpp"
 
 namespace bidir {
 
@@ -51,11 +53,13 @@ void checkSize(const Eigen::VectorXd& v, std::size_t n, const char* what) {
 
 void Simulation::setPositions(const Eigen::VectorXd& q) {
   checkSize(q, impl_->skeleton->getNumDofs(), "positions");
+  muscles_.valid = false;
   impl_->skeleton->setPositions(q);
 }
 
 void Simulation::setVelocities(const Eigen::VectorXd& dq) {
   checkSize(dq, impl_->skeleton->getNumDofs(), "velocities");
+  muscles_.valid = false;
   impl_->skeleton->setVelocities(dq);
 }
 
@@ -66,6 +70,7 @@ void Simulation::setForces(const Eigen::VectorXd& tau) {
 
 void Simulation::step(int n) {
   if (n < 0) throw std::invalid_argument("step: n must be >= 0");
+  muscles_.valid = false;
   // World::step clears forces after each step (resetCommand); keep them applied.
   const Eigen::VectorXd tau = impl_->skeleton->getForces();
   for (int i = 0; i < n; ++i) {
@@ -79,6 +84,32 @@ Eigen::Vector3d Simulation::centerOfMassVelocity() const { return impl_->skeleto
 
 int Simulation::numContacts() const {
   return static_cast<int>(impl_->world->getLastCollisionResult().getNumContacts());
+}
+
+const MuscleState& Simulation::updateMuscles(bool jacobians, bool forceVelocity) {
+  evaluateMuscles(model_->muscles(), *impl_->skeleton, forceVelocity, jacobians, muscles_);
+  return muscles_;
+}
+
+void Simulation::applyMuscleForces(const Eigen::VectorXd& a) {
+  if (!muscles_.valid) throw std::logic_error("applyMuscleForces: call updateMuscles() at this state first");
+  if (a.size() != model_->numMuscles())
+    throw std::invalid_argument("activations has " + std::to_string(a.size()) + " values, the model has " +
+                                std::to_string(model_->numMuscles()) + " muscles");
+  for (Eigen::Index j = 0; j < a.size(); ++j)
+    if (!(a[j] >= 0.0 && a[j] <= 1.0))
+      throw std::invalid_argument("activation " + std::to_string(j) + " (muscle '" + model_->muscles()[j].name +
+                                  "') is " + std::to_string(a[j]) + ", must be in [0, 1]");
+  bidir::applyMuscleForces(model_->muscles(), *impl_->skeleton, muscles_, a);
+}
+
+Eigen::VectorXd Simulation::externalGeneralizedForces() const { return impl_->skeleton->getExternalForces(); }
+
+Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& ext) const {
+  const auto n = impl_->skeleton->getNumDofs();
+  checkSize(target, n, "SPD target");
+  checkSize(ext, n, "SPD external forces");
+  return stablePD(*impl_->skeleton, target, model_->kp(), model_->kv(), timestep(), ext);
 }
 
 }  // namespace bidir

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "model.hpp"
+#include "muscles.hpp"
 
 namespace bidir {
 
@@ -32,10 +33,24 @@ class Simulation {
   Eigen::Vector3d centerOfMassVelocity() const;
   int numContacts() const;  // contacts found in the last step
 
+  // Muscles at the current state (path, forces; JtA, JtP, JtA_reduced when jacobians is true).
+  const MuscleState& updateMuscles(bool jacobians = true, bool forceVelocity = false);
+  const MuscleState& muscleState() const { return muscles_; }
+  // Applies a * f_A + f_P of each muscle along its path as external forces for the next step.
+  // Needs updateMuscles() at the current state; activations must lie in [0, 1].
+  void applyMuscleForces(const Eigen::VectorXd& activations);
+  // Generalized forces of the external forces currently applied (DART's J^T F; for tests).
+  Eigen::VectorXd externalGeneralizedForces() const;
+
+  // Stable PD (Tan et al. 2011) towards target positions with the model's kp/kv, for one timestep;
+  // ext are further generalized forces expected in that step. The root rows are zero.
+  Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& ext) const;
+
  private:
   struct Impl;
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Impl> impl_;
+  MuscleState muscles_;
 };
 
 }  // namespace bidir

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core
+from ..errors import ModelError
 from .spec import Model
 
 
@@ -46,4 +47,25 @@ def to_native(model: Model) -> _core.Model:
         nb.joint = j
         bodies.append(nb)
     spec.bodies = bodies
-    return _core.Model(spec)
+    muscles = []
+    for m in model.muscles:
+        nm = _core.MuscleSpec()
+        nm.name = m.name
+        nm.f0 = float(m.f0)
+        nm.optimal_fiber_length = float(m.optimal_fiber_length)
+        nm.tendon_slack_length = float(m.tendon_slack_length)
+        nm.pennation = float(m.pennation)
+        waypoints = []
+        for w in m.waypoints:
+            nw = _core.WaypointSpec()
+            nw.bodies = list(w.bodies)
+            nw.weights = [float(x) for x in w.weights]
+            nw.position = np.asarray(w.position, dtype=float)
+            waypoints.append(nw)
+        nm.waypoints = waypoints
+        muscles.append(nm)
+    spec.muscles = muscles
+    try:
+        return _core.Model(spec)
+    except ValueError as e:  # a spec the Python validation let through but the core rejects
+        raise ModelError(model.source, "model", str(e)) from None

@@ -1,0 +1,14 @@
+// Stable PD control (Tan, Liu & Turk 2011) on a DART skeleton (DART translation units only).
+#pragma once
+#include <dart/dart.hpp>
+
+namespace bidir {
+
+// Generalized forces that drive the skeleton towards target in one step of length h, computed with
+// the next-step state q + h dq so that high gains stay stable. Gains are per DoF; the root rows
+// (first six) are zero. ext: other generalized forces expected in that step.
+Eigen::VectorXd stablePD(const dart::dynamics::Skeleton& skeleton, const Eigen::VectorXd& target,
+                         const Eigen::VectorXd& kp, const Eigen::VectorXd& kv, double h,
+                         const Eigen::VectorXd& ext);
+
+}  // namespace bidir

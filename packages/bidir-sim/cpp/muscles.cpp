@@ -1,0 +1,172 @@
+#include <cmath>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "hill.hpp"
+#include "muscles_internal.hpp"
+
+namespace bidir {
+namespace {
+
+constexpr int kRootDofs = 6;
+constexpr double kRelatedThreshold = 1e-10;  // |generalized force| per N of tension, as the reference
+
+Eigen::Vector3d anchorPoint(const Anchor& a, const dart::dynamics::Skeleton& skel) {
+  Eigen::Vector3d p = Eigen::Vector3d::Zero();
+  for (int k = 0; k < a.count; ++k) p += a.weight[k] * (skel.getBodyNode(a.body[k])->getTransform() * a.local[k]);
+  return p;
+}
+
+Eigen::Vector3d anchorVelocity(const Anchor& a, const dart::dynamics::Skeleton& skel) {
+  Eigen::Vector3d v = Eigen::Vector3d::Zero();
+  for (int k = 0; k < a.count; ++k) v += a.weight[k] * skel.getBodyNode(a.body[k])->getLinearVelocity(a.local[k]);
+  return v;
+}
+
+// Unit force directions at each anchor for a tension of 1 N: towards both path neighbours.
+void directions(const std::vector<Eigen::Vector3d>& p, std::size_t first, std::size_t n,
+                std::vector<Eigen::Vector3d>& out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    Eigen::Vector3d d = Eigen::Vector3d::Zero();
+    if (i + 1 < n) d += (p[first + i + 1] - p[first + i]).normalized();
+    if (i > 0) d += (p[first + i - 1] - p[first + i]).normalized();
+    out[first + i] = d;
+  }
+}
+
+// Generalized force (all DoFs) of a force f applied at world point p on the anchor's first body.
+void addGeneralizedForce(const Anchor& a, const dart::dynamics::Skeleton& skel, const Eigen::Vector3d& p,
+                         const Eigen::Vector3d& f, Eigen::Ref<Eigen::VectorXd> out) {
+  const auto* bn = skel.getBodyNode(a.body[0]);
+  const Eigen::Vector3d offset = bn->getTransform().inverse() * p;
+  const auto J = bn->getLinearJacobian(offset);  // 3 x dependent DoFs, world frame
+  const auto& deps = bn->getDependentGenCoordIndices();
+  for (std::size_t k = 0; k < deps.size(); ++k) out[deps[k]] += J.col(k).dot(f);
+}
+
+}  // namespace
+
+std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics::Skeleton& skel) {
+  std::unordered_map<std::string, int> index;
+  for (std::size_t i = 0; i < skel.getNumBodyNodes(); ++i) index[skel.getBodyNode(i)->getName()] = int(i);
+  const Eigen::VectorXd saved = skel.getPositions();
+  skel.resetPositions();  // waypoint positions are given at the zero pose
+  std::vector<CompiledMuscle> out;
+  out.reserve(spec.muscles.size());
+  for (const auto& ms : spec.muscles) {
+    const std::string where = "muscle '" + ms.name + "'";
+    if (ms.waypoints.size() < 2) throw std::invalid_argument(where + ": needs at least two waypoints");
+    CompiledMuscle m;
+    m.name = ms.name;
+    m.f0 = ms.f0;
+    m.optimalFiberLength = ms.optimalFiberLength;
+    m.tendonSlackLength = ms.tendonSlackLength;
+    m.cosPennation = std::cos(ms.pennation);
+    if (!(m.f0 > 0 && m.optimalFiberLength > 0 && m.tendonSlackLength >= 0))
+      throw std::invalid_argument(where + ": f0 and optimal fibre length must be > 0, tendon slack length >= 0");
+    for (const auto& w : ms.waypoints) {
+      if (w.bodies.empty() || w.bodies.size() > 2 || w.bodies.size() != w.weights.size())
+        throw std::invalid_argument(where + ": a waypoint needs one or two bodies with one weight each");
+      Anchor a;
+      a.count = int(w.bodies.size());
+      for (int k = 0; k < a.count; ++k) {
+        auto it = index.find(w.bodies[k]);
+        if (it == index.end()) throw std::invalid_argument(where + ": unknown body '" + w.bodies[k] + "'");
+        a.body[k] = it->second;
+        a.weight[k] = w.weights[k];
+        a.local[k] = skel.getBodyNode(it->second)->getTransform().inverse() * w.position;
+      }
+      m.anchors.push_back(a);
+    }
+    std::vector<Eigen::Vector3d> p(m.anchors.size()), d(m.anchors.size());
+    for (std::size_t i = 0; i < p.size(); ++i) p[i] = anchorPoint(m.anchors[i], skel);
+    for (std::size_t i = 0; i + 1 < p.size(); ++i) m.restLength += (p[i + 1] - p[i]).norm();
+    m.mass = m.f0 * (m.restLength - m.tendonSlackLength) / 100.0;
+    directions(p, 0, p.size(), d);
+    Eigen::VectorXd tau = Eigen::VectorXd::Zero(skel.getNumDofs());
+    for (std::size_t i = 0; i < p.size(); ++i) addGeneralizedForce(m.anchors[i], skel, p[i], d[i], tau);
+    for (int k = kRootDofs; k < tau.size(); ++k)
+      if (std::abs(tau[k]) > kRelatedThreshold) m.relatedDofs.push_back(k - kRootDofs);
+    if (m.relatedDofs.empty()) throw std::invalid_argument(where + ": spans no joint");
+    out.push_back(std::move(m));
+  }
+  skel.setPositions(saved);
+  return out;
+}
+
+void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dynamics::Skeleton& skel,
+                     bool forceVelocity, bool jacobians, MuscleState& s) {
+  const int M = int(muscles.size());
+  const int n = int(skel.getNumDofs()) - kRootDofs;
+  std::size_t anchors = 0;
+  for (const auto& m : muscles) anchors += m.anchors.size();
+  s.length.resize(M);
+  s.fiberLength.resize(M);
+  s.fiberVelocity.setZero(M);
+  s.activeForce.resize(M);
+  s.passiveForce.resize(M);
+  s.points.resize(anchors);
+  s.directions.resize(anchors);
+  std::size_t first = 0;
+  for (int j = 0; j < M; ++j) {
+    const auto& m = muscles[j];
+    const std::size_t k = m.anchors.size();
+    double length = 0.0, rate = 0.0;
+    for (std::size_t i = 0; i < k; ++i) s.points[first + i] = anchorPoint(m.anchors[i], skel);
+    for (std::size_t i = 0; i + 1 < k; ++i) {
+      const Eigen::Vector3d seg = s.points[first + i + 1] - s.points[first + i];
+      length += seg.norm();
+      if (forceVelocity)
+        rate += seg.normalized().dot(anchorVelocity(m.anchors[i + 1], skel) - anchorVelocity(m.anchors[i], skel));
+    }
+    directions(s.points, first, k, s.directions);
+    const double l = (length - m.tendonSlackLength) / m.optimalFiberLength;  // rigid tendon
+    // maximum shortening velocity: 10 optimal fibre lengths per second
+    const double v = 0.1 * rate / m.optimalFiberLength;
+    s.length[j] = length;
+    s.fiberLength[j] = l;
+    s.fiberVelocity[j] = forceVelocity ? v : 0.0;
+    const double fv = forceVelocity ? hill::forceVelocity(v) : 1.0;
+    s.activeForce[j] = m.f0 * hill::activeForceLength(l) * fv * m.cosPennation;
+    s.passiveForce[j] = m.f0 * hill::passiveForceLength(l) * m.cosPennation;
+    first += k;
+  }
+  if (jacobians) {
+    s.JtA.setZero(n, M);
+    s.JtP.setZero(n);
+    std::size_t reduced = 0;
+    for (const auto& m : muscles) reduced += m.relatedDofs.size();
+    s.JtAReduced.resize(Eigen::Index(reduced));
+    Eigen::VectorXd unit(skel.getNumDofs());
+    first = 0;
+    std::size_t r = 0;
+    for (int j = 0; j < M; ++j) {
+      const auto& m = muscles[j];
+      unit.setZero();
+      for (std::size_t i = 0; i < m.anchors.size(); ++i)
+        addGeneralizedForce(m.anchors[i], skel, s.points[first + i], s.directions[first + i], unit);
+      s.JtA.col(j) = unit.tail(n) * s.activeForce[j];
+      s.JtP += unit.tail(n) * s.passiveForce[j];
+      for (int d : m.relatedDofs) s.JtAReduced[Eigen::Index(r++)] = s.JtA(d, j);
+      first += m.anchors.size();
+    }
+  }
+  s.valid = true;
+}
+
+void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skel,
+                       const MuscleState& s, const Eigen::VectorXd& activations) {
+  std::size_t first = 0;
+  for (std::size_t j = 0; j < muscles.size(); ++j) {
+    const auto& m = muscles[j];
+    const double tension = activations[Eigen::Index(j)] * s.activeForce[Eigen::Index(j)] + s.passiveForce[Eigen::Index(j)];
+    for (std::size_t i = 0; i < m.anchors.size(); ++i) {
+      auto* bn = skel.getBodyNode(m.anchors[i].body[0]);
+      const Eigen::Vector3d offset = bn->getTransform().inverse() * s.points[first + i];
+      bn->addExtForce(tension * s.directions[first + i], offset, /*isForceLocal=*/false, /*isOffsetLocal=*/true);
+    }
+    first += m.anchors.size();
+  }
+}
+
+}  // namespace bidir

@@ -1,0 +1,21 @@
+// Muscle evaluation on a DART skeleton (DART translation units only).
+#pragma once
+#include <dart/dart.hpp>
+
+#include "model_spec.hpp"
+#include "muscles.hpp"
+
+namespace bidir {
+
+// Compiles the muscle specs against a skeleton at its zero pose (throws std::invalid_argument).
+std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics::Skeleton& skeleton);
+
+// Path geometry, forces and (if jacobians) JtA, JtP, JtA_reduced at the skeleton's current state.
+void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dynamics::Skeleton& skeleton,
+                     bool forceVelocity, bool jacobians, MuscleState& out);
+
+// Adds each muscle's force (a * f_A + f_P) to the bodies as external forces along its path.
+void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skeleton,
+                       const MuscleState& state, const Eigen::VectorXd& activations);
+
+}  // namespace bidir
