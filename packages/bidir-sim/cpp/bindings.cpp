@@ -162,7 +162,9 @@ PYBIND11_MODULE(_core, m) {
            "Evaluates the muscles at the current state and returns a copy of the result.")
       .def("apply_muscle_forces", &Simulation::applyMuscleForces, py::arg("activations"))
       .def_property_readonly("external_generalized_forces", &Simulation::externalGeneralizedForces)
-      .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("ext"));
+      .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("target_velocity"), py::arg("ext"))
+      .def("position_differences", &Simulation::positionDifferences, py::arg("a"), py::arg("b"),
+           "a - b per DoF; ball and free joints as rotation vectors of R_b^T R_a.");
 
   py::class_<MuscleNet>(m, "MuscleNet")
       .def(py::init<int, int, std::vector<int>>(), py::arg("input_dim"), py::arg("num_muscles"),

@@ -4,11 +4,12 @@
 
 namespace bidir {
 
-// Generalized forces that drive the skeleton towards target in one step of length h, computed with
-// the next-step state q + h dq so that high gains stay stable. Gains are per DoF; the root rows
-// (first six) are zero. ext: other generalized forces expected in that step.
+// Generalized forces that drive the skeleton towards (target, targetVelocity) in one step of length h,
+// computed with the next-step state q + h dq so that high gains stay stable. Gains are per DoF; the
+// root rows (first six) are zero. ext: other generalized forces expected in that step. The reference
+// system damps towards zero velocity (targetVelocity = 0), which makes tracking lag by kv/kp seconds.
 Eigen::VectorXd stablePD(const dart::dynamics::Skeleton& skeleton, const Eigen::VectorXd& target,
-                         const Eigen::VectorXd& kp, const Eigen::VectorXd& kv, double h,
-                         const Eigen::VectorXd& ext);
+                         const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp,
+                         const Eigen::VectorXd& kv, double h, const Eigen::VectorXd& ext);
 
 }  // namespace bidir

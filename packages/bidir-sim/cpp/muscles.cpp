@@ -9,7 +9,6 @@ namespace bidir {
 namespace {
 
 constexpr int kRootDofs = 6;
-constexpr double kRelatedThreshold = 1e-10;  // |generalized force| per N of tension, as the reference
 
 Eigen::Vector3d anchorPoint(const Anchor& a, const dart::dynamics::Skeleton& skel) {
   Eigen::Vector3d p = Eigen::Vector3d::Zero();
@@ -42,6 +41,25 @@ void addGeneralizedForce(const Anchor& a, const dart::dynamics::Skeleton& skel, 
   const auto J = bn->getLinearJacobian(offset);  // 3 x dependent DoFs, world frame
   const auto& deps = bn->getDependentGenCoordIndices();
   for (std::size_t k = 0; k < deps.size(); ++k) out[deps[k]] += J.col(k).dot(f);
+}
+
+// The actuated DoFs a muscle can move: those some of its anchors depend on but not all of them. A DoF
+// that every anchor depends on moves the whole path rigidly, and the muscle's internal forces cancel on
+// it. (The reference thresholds |JtA| at the zero pose instead, which misses DoFs whose moment arm
+// happens to vanish there.)
+std::vector<int> spannedDofs(const std::vector<Anchor>& anchors, const dart::dynamics::Skeleton& skel) {
+  const std::size_t n = skel.getNumDofs();
+  std::vector<int> count(n, 0);
+  for (const auto& a : anchors) {
+    std::vector<bool> dep(n, false);
+    for (int k = 0; k < a.count; ++k)
+      for (std::size_t d : skel.getBodyNode(a.body[k])->getDependentGenCoordIndices()) dep[d] = true;
+    for (std::size_t d = 0; d < n; ++d) count[d] += dep[d];
+  }
+  std::vector<int> out;
+  for (std::size_t d = kRootDofs; d < n; ++d)
+    if (count[d] > 0 && count[d] < int(anchors.size())) out.push_back(int(d) - kRootDofs);
+  return out;
 }
 
 }  // namespace
@@ -78,15 +96,11 @@ std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics
       }
       m.anchors.push_back(a);
     }
-    std::vector<Eigen::Vector3d> p(m.anchors.size()), d(m.anchors.size());
+    std::vector<Eigen::Vector3d> p(m.anchors.size());
     for (std::size_t i = 0; i < p.size(); ++i) p[i] = anchorPoint(m.anchors[i], skel);
     for (std::size_t i = 0; i + 1 < p.size(); ++i) m.restLength += (p[i + 1] - p[i]).norm();
     m.mass = m.f0 * (m.restLength - m.tendonSlackLength) / 100.0;
-    directions(p, 0, p.size(), d);
-    Eigen::VectorXd tau = Eigen::VectorXd::Zero(skel.getNumDofs());
-    for (std::size_t i = 0; i < p.size(); ++i) addGeneralizedForce(m.anchors[i], skel, p[i], d[i], tau);
-    for (int k = kRootDofs; k < tau.size(); ++k)
-      if (std::abs(tau[k]) > kRelatedThreshold) m.relatedDofs.push_back(k - kRootDofs);
+    m.relatedDofs = spannedDofs(m.anchors, skel);
     if (m.relatedDofs.empty()) throw std::invalid_argument(where + ": spans no joint");
     out.push_back(std::move(m));
   }

@@ -105,11 +105,19 @@ void Simulation::applyMuscleForces(const Eigen::VectorXd& a) {
 
 Eigen::VectorXd Simulation::externalGeneralizedForces() const { return impl_->skeleton->getExternalForces(); }
 
-Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& ext) const {
+Eigen::VectorXd Simulation::positionDifferences(const Eigen::VectorXd& a, const Eigen::VectorXd& b) const {
+  checkSize(a, impl_->skeleton->getNumDofs(), "a");
+  checkSize(b, impl_->skeleton->getNumDofs(), "b");
+  return impl_->skeleton->getPositionDifferences(a, b);
+}
+
+Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
+                                      const Eigen::VectorXd& ext) const {
   const auto n = impl_->skeleton->getNumDofs();
   checkSize(target, n, "SPD target");
+  checkSize(targetVelocity, n, "SPD target velocity");
   checkSize(ext, n, "SPD external forces");
-  return stablePD(*impl_->skeleton, target, model_->kp(), model_->kv(), timestep(), ext);
+  return stablePD(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), timestep(), ext);
 }
 
 }  // namespace bidir

@@ -41,10 +41,13 @@ class Simulation {
   void applyMuscleForces(const Eigen::VectorXd& activations);
   // Generalized forces of the external forces currently applied (DART's J^T F; for tests).
   Eigen::VectorXd externalGeneralizedForces() const;
+  // a - b per DoF with DART's SO(3)-aware difference for ball and free joints.
+  Eigen::VectorXd positionDifferences(const Eigen::VectorXd& a, const Eigen::VectorXd& b) const;
 
-  // Stable PD (Tan et al. 2011) towards target positions with the model's kp/kv, for one timestep;
-  // ext are further generalized forces expected in that step. The root rows are zero.
-  Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& ext) const;
+  // Stable PD (Tan et al. 2011) towards target positions and velocities with the model's kp/kv, for
+  // one timestep; ext are further generalized forces expected in that step. The root rows are zero.
+  Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
+                            const Eigen::VectorXd& ext) const;
 
  private:
   struct Impl;
