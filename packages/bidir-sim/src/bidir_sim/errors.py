@@ -14,3 +14,17 @@ class ModelError(ValueError):
         self.element = element
         self.reason = reason
         super().__init__(f"{source}: {element}: {reason}")
+
+
+class ConfigError(ValueError):
+    """An environment config is malformed: ``str(err)`` reads ``FILE: KEY: REASON``."""
+
+    def __init__(self, source: str, key: str, reason: str):
+        self.source = source
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{source}: {key}: {reason}")
+
+
+class ConfigWarning(UserWarning):
+    """A config key is accepted for compatibility with the reference system but has no effect."""

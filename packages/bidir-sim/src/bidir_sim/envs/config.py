@@ -1,0 +1,345 @@
+"""Environment configuration: the reference system's YAML schema (root key ``environment:``) as typed
+dataclasses, so that a user's existing config text works and a wrong key fails at load with a clear
+message. Every key is documented in docs/env-config.md (a test checks that the page covers them all).
+
+Each field's metadata gives its allowed values (``choices``) or bounds (``min``/``max``, inclusive; ``gt``
+for a strict lower bound). Keys the reference parsed but ignored are accepted with a ConfigWarning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError, ConfigWarning
+
+
+def _f(default, **meta):
+    if isinstance(default, (list, dict)) or dataclasses.is_dataclass(default):
+        return field(default_factory=lambda: default if not dataclasses.is_dataclass(default) else type(default)(),
+                     metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class SkeletonConfig:
+    file: str = _f("default")  # "default" (bidir's human), a bidir YAML model or a MASS skeleton XML
+    actuator: str = _f("mass_lower", choices=("mass", "mass_lower", "pd", "torque", "muscle"))
+    self_collide: bool = _f(False)
+
+
+@dataclass
+class MotionConfig:
+    type: str = _f("procedural", choices=("procedural", "bvh"))
+    file: str = _f("walk")      # procedural: "walk"; bvh: a path
+    stride: float = _f(0.0, min=0.0)     # procedural only, m per cycle; 0 = 0.8 x stature
+    cadence: float = _f(110.0, min=60.0, max=160.0)  # procedural only, steps per minute
+
+
+@dataclass
+class MuscleConfig:
+    file: str = _f("")         # empty: the model's own muscles; or a MASS muscle XML
+    use_velocity_force: bool = _f(False)
+    use_joint_state: bool = _f(True)
+    mesh_lbs_weight: bool = _f(False)
+
+
+@dataclass
+class SimulationConfig:
+    sim_hz: int = _f(600, min=30, max=10000)
+    control_hz: int = _f(30, min=1, max=1000)
+
+
+@dataclass
+class ActionConfig:
+    scale: float = _f(0.04, gt=0.0)
+    residual: bool = _f(True)
+    time_warping: float = _f(-1.0)   # > 0: one more action dimension; phase speed-up = value * action
+    gait_phase_mode: str = _f("phase", choices=("phase",))
+
+
+@dataclass
+class AdvancedConfig:
+    enforce_symmetry: bool = _f(False)
+    hard_phase_clipping: bool = _f(False)
+    soft_phase_clipping: bool = _f(False)
+    include_jtp_in_spd: bool = _f(False)
+    use_normalized_param_state: bool = _f(False)
+    learning_std: bool = _f(False)
+    torque_clipping: bool = _f(False)
+
+
+@dataclass
+class ClipConfig:
+    step: int = _f(0, min=0)
+    value: float = _f(0.0, min=0.0)
+
+
+@dataclass
+class TorqueEnergyConfig:
+    coeff: float = _f(0.0, min=0.0)
+    separate: bool = _f(False)
+
+
+@dataclass
+class MetabolicConfig:
+    type: str = _f("A", choices=("A", "A2", "MA", "MA2"))
+    weight: float = _f(0.05, min=0.0)
+    scale: float = _f(1.0, min=0.0)
+    multiplicative: bool = _f(False)
+    torque: TorqueEnergyConfig = _f(TorqueEnergyConfig())
+
+
+@dataclass
+class StepRewardConfig:
+    weight: float = _f(2.0, min=0.0)
+    clip: float = _f(0.075, min=0.0)
+
+
+@dataclass
+class AvgVelConfig:
+    weight: float = _f(6.0, min=0.0)
+    window_mult: float = _f(1.0, gt=0.0)
+    clip: float = _f(-1.0)
+    consider_x: bool = _f(False)
+
+
+@dataclass
+class DragXConfig:
+    use: bool = _f(False)
+    weight: float = _f(1.0, min=0.0)
+    threshold: float = _f(0.0, min=0.0)
+
+
+@dataclass
+class PhaseRewardConfig:
+    use: bool = _f(False)
+    weight: float = _f(1.0, min=0.0)
+
+
+@dataclass
+class LocomotionConfig:
+    head_linear_acc_weight: float = _f(4.0, min=0.0)
+    head_rot_weight: float = _f(4.0, min=0.0)
+    step: StepRewardConfig = _f(StepRewardConfig())
+    avg_vel: AvgVelConfig = _f(AvgVelConfig())
+    dragX: DragXConfig = _f(DragXConfig())  # noqa: N815 (the reference's key)
+    phase: PhaseRewardConfig = _f(PhaseRewardConfig())
+
+
+@dataclass
+class KneePainConfig:
+    use: bool = _f(False)
+    weight: float = _f(1.0, min=0.0)
+    scale: float = _f(1.0, gt=0.0)
+    termination: bool = _f(False)
+    use_max: bool = _f(False)
+    max_weight: float = _f(1.0, min=0.0)
+
+
+@dataclass
+class RewardConfig:
+    type: str = _f("gaitnet", choices=("gaitnet", "deepmimic", "scadiver"))
+    eoe_type: str = _f("tuple", choices=("tuple", "time"))
+    clip: ClipConfig = _f(ClipConfig())
+    metabolic: MetabolicConfig = _f(MetabolicConfig())
+    locomotion: LocomotionConfig = _f(LocomotionConfig())
+    knee_pain: KneePainConfig = _f(KneePainConfig())
+
+
+@dataclass
+class ParameterRange:
+    min: float = _f(1.0, gt=0.0)
+    max: float = _f(1.0, gt=0.0)
+    default: float = _f(1.0, gt=0.0)
+    sampling: str = _f("uniform", choices=("uniform", "extremes"))
+
+
+@dataclass
+class GaitParameters:
+    stride: ParameterRange = _f(ParameterRange())   # ratio of the reference stride
+    cadence: ParameterRange = _f(ParameterRange())  # ratio of the reference cadence
+
+
+@dataclass
+class ParametersConfig:
+    gait: GaitParameters = _f(GaitParameters())
+
+
+@dataclass
+class EnvConfig:
+    skeleton: SkeletonConfig = _f(SkeletonConfig())
+    motion: MotionConfig = _f(MotionConfig())
+    muscle: MuscleConfig = _f(MuscleConfig())
+    simulation: SimulationConfig = _f(SimulationConfig())
+    action: ActionConfig = _f(ActionConfig())
+    advanced: AdvancedConfig = _f(AdvancedConfig())
+    reward: RewardConfig = _f(RewardConfig())
+    parameters: ParametersConfig = _f(ParametersConfig())
+    horizon: int = _f(600, min=1)   # control steps per episode (top-level ``Horizon``)
+    name: str = "custom"
+    source: str = "<memory>"        # the file it came from; relative paths resolve against its folder
+
+    @property
+    def substeps(self) -> int:
+        return self.simulation.sim_hz // self.simulation.control_hz
+
+    def resolve(self, path: str) -> Path:
+        """A file named in the config, relative to the config's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() or self.source.startswith("<") else Path(self.source).parent / p
+
+
+# Keys the reference parsed but that had no effect there (reference-system.md §2, §11).
+IGNORED = {
+    "environment.skeleton.kp", "environment.skeleton.kv", "environment.skeleton.damping",
+    "environment.motion.cyclic", "environment.motion.height_calibration",
+    "environment.muscle.pose_optimization", "environment.simulation.inference_per_sim",
+    "environment.advanced.stance_learning", "environment.ground",
+}
+# Old spellings the reference still read: old key -> new key (relative to the same parent).
+RENAMED = {"environment.reward.locomotion.step_weight": ("step", "weight"),
+           "environment.reward.metabolic.torque_coeff": ("torque", "coeff")}
+# Reference features bidir does not have (yet): a config that uses them must not run silently without.
+UNSUPPORTED = {
+    "environment.noise_injection": "noise injection is not supported",
+    "environment.parameters.skeleton": "skeleton parameters are not supported",
+    "environment.parameters.torsion": "torsion parameters are not supported",
+    "cascading": "cascading networks are not supported",
+}
+
+
+def _check_value(value, hint, meta, key: str, source: str):
+    def fail(reason):
+        raise ConfigError(source, key, reason)
+
+    if hint is bool:
+        if not isinstance(value, bool):
+            fail(f"must be true or false, got {value!r}")
+    elif hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(f"must be an integer, got {value!r}")
+    elif hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            fail(f"must be a finite number, got {value!r}")
+        value = float(value)
+    elif hint is str:
+        if not isinstance(value, str):
+            fail(f"must be a string, got {value!r}")
+    if "choices" in meta and value not in meta["choices"]:
+        fail(f"must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
+    if "min" in meta and value < meta["min"]:
+        fail(f"must be >= {meta['min']}, got {value!r}")
+    if "max" in meta and value > meta["max"]:
+        fail(f"must be <= {meta['max']}, got {value!r}")
+    if "gt" in meta and not value > meta["gt"]:
+        fail(f"must be > {meta['gt']}, got {value!r}")
+    return value
+
+
+def _build(cls, data, key: str, source: str):
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, key, f"must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("name", "source", "horizon")}
+    values = {}
+    for k, v in data.items():
+        path = f"{key}.{k}"
+        if path in UNSUPPORTED:
+            raise ConfigError(source, path, UNSUPPORTED[path])
+        if path in IGNORED:
+            warnings.warn(f"{source}: {path}: has no effect (the reference system ignored it too)",
+                          ConfigWarning, stacklevel=4)
+            continue
+        if path in RENAMED:
+            parent, leaf = RENAMED[path]
+            warnings.warn(f"{source}: {path}: deprecated, write {key}.{parent}.{leaf}", ConfigWarning, stacklevel=4)
+            data_parent = data.get(parent) or {}
+            if leaf not in data_parent:
+                values.setdefault("_renamed", []).append((parent, leaf, v))
+            continue
+        if k not in fields:
+            raise ConfigError(source, path, f"unknown key; valid keys: {', '.join(sorted(fields))}")
+        hint = hints[k]
+        if dataclasses.is_dataclass(hint):
+            values[k] = _build(hint, v, path, source)
+        else:
+            values[k] = _check_value(v, hint, fields[k].metadata, path, source)
+    renamed = values.pop("_renamed", [])
+    obj = cls(**values)
+    for parent, leaf, v in renamed:
+        sub = getattr(obj, parent)
+        hint = typing.get_type_hints(type(sub))[leaf]
+        meta = {f.name: f.metadata for f in dataclasses.fields(sub)}[leaf]
+        setattr(sub, leaf, _check_value(v, hint, meta, f"{key}.{parent}.{leaf}", source))
+    return obj
+
+
+def parse_env_config(text: str, source: str = "<string>", name: str = "custom") -> EnvConfig:
+    """Parses the YAML text of an env config; raises ConfigError naming the key and the reason."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(source, "yaml", str(e).replace("\n", " ")) from None
+    if not isinstance(doc, dict) or "environment" not in doc:
+        raise ConfigError(source, "environment", "the root must be a mapping with the key 'environment'")
+    for k in doc:
+        if k in UNSUPPORTED:
+            raise ConfigError(source, k, UNSUPPORTED[k])
+        if k not in ("environment", "Horizon", "training"):
+            raise ConfigError(source, k, "unknown top-level key; valid keys: Horizon, environment, training")
+    cfg = _build(EnvConfig, doc["environment"], "environment", source)
+    if "Horizon" in doc:
+        cfg.horizon = _check_value(doc["Horizon"], int, {"min": 1}, "Horizon", source)
+    cfg.name, cfg.source = name, source
+    _check_consistency(cfg)
+    return cfg
+
+
+def _check_consistency(cfg: EnvConfig) -> None:
+    src = cfg.source
+    sim = cfg.simulation
+    if sim.sim_hz % sim.control_hz:
+        raise ConfigError(src, "environment.simulation.sim_hz",
+                          f"must be a multiple of control_hz ({sim.control_hz}), got {sim.sim_hz}")
+    if cfg.advanced.torque_clipping:
+        raise ConfigError(src, "environment.advanced.torque_clipping", "is deprecated and must be false")
+    if cfg.muscle.mesh_lbs_weight:
+        raise ConfigError(src, "environment.muscle.mesh_lbs_weight", "mesh-based LBS weights are not supported")
+    if cfg.skeleton.actuator not in ("mass", "mass_lower"):
+        raise ConfigError(src, "environment.skeleton.actuator",
+                          f"'{cfg.skeleton.actuator}' is not supported yet; use mass or mass_lower")
+    for name in ("stride", "cadence"):
+        r = getattr(cfg.parameters.gait, name)
+        if not r.min <= r.default <= r.max:
+            raise ConfigError(src, f"environment.parameters.gait.{name}",
+                              f"needs min <= default <= max, got {r.min}, {r.default}, {r.max}")
+
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "data" / "envs"
+
+
+def shipped_configs() -> list[str]:
+    """Names of the configs shipped with bidir-sim (``A2_sep``, ...)."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def load_env_config(name_or_path: str | Path) -> EnvConfig:
+    """A shipped config by name (``"A2_sep"``) or a YAML file."""
+    text_name = str(name_or_path)
+    if text_name in shipped_configs():
+        path = CONFIG_DIR / f"{text_name}.yaml"
+        return parse_env_config(path.read_text(), source=str(path), name=text_name)
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ConfigError(text_name, "file", f"no such config file, and not a shipped config "
+                          f"({', '.join(shipped_configs())})")
+    return parse_env_config(path.read_text(), source=str(path), name=path.stem)

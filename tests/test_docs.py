@@ -1,0 +1,29 @@
+"""The docs cover what the code accepts."""
+
+import dataclasses
+import typing
+from pathlib import Path
+
+from bidir_sim.envs.config import IGNORED, EnvConfig
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _keys(cls, prefix=""):
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.name in ("name", "source", "horizon"):
+            continue
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from _keys(hints[f.name], f"{prefix}{f.name}.")
+        else:
+            yield prefix + f.name
+
+
+def test_env_config_page_documents_every_key():
+    page = (DOCS / "env-config.md").read_text()
+    missing = [k for k in _keys(EnvConfig) if f"`{k}`" not in page]
+    assert not missing, f"docs/env-config.md lacks {missing}"
+    assert "`Horizon:`" in page
+    for k in IGNORED:
+        assert f"`{k.removeprefix('environment.')}`" in page
