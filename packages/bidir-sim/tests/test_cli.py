@@ -4,7 +4,8 @@ import sys
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "bidir_sim", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "bidir_sim", *args], capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def test_info_default_json():

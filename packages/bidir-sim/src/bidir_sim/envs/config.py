@@ -129,7 +129,7 @@ class LocomotionConfig:
     head_rot_weight: float = _f(4.0, min=0.0)
     step: StepRewardConfig = _f(StepRewardConfig())
     avg_vel: AvgVelConfig = _f(AvgVelConfig())
-    dragX: DragXConfig = _f(DragXConfig())  # noqa: N815 (the reference's key)
+    dragX: DragXConfig = _f(DragXConfig())  # the reference's spelling
     phase: PhaseRewardConfig = _f(PhaseRewardConfig())
 
 
@@ -229,9 +229,8 @@ def _check_value(value, hint, meta, key: str, source: str):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             fail(f"must be a finite number, got {value!r}")
         value = float(value)
-    elif hint is str:
-        if not isinstance(value, str):
-            fail(f"must be a string, got {value!r}")
+    elif hint is str and not isinstance(value, str):
+        fail(f"must be a string, got {value!r}")
     if "choices" in meta and value not in meta["choices"]:
         fail(f"must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
     if "min" in meta and value < meta["min"]:
