@@ -1,13 +1,10 @@
-"""Exceptions raised for bad input: each names the file, the element and the reason."""
+"""Exceptions raised for bad input: each names the file, the element (or key) and the reason."""
 
 from __future__ import annotations
 
 
-class ModelError(ValueError):
-    """A model, muscle or motion file (or generator argument) is malformed or inconsistent.
-
-    ``str(err)`` reads ``FILE: ELEMENT: REASON`` so the user can find and fix the problem.
-    """
+class InputError(ValueError):
+    """Bad input; ``str(err)`` reads ``FILE: ELEMENT: REASON`` so the user can find and fix the problem."""
 
     def __init__(self, source: str, element: str, reason: str):
         self.source = source
@@ -16,14 +13,16 @@ class ModelError(ValueError):
         super().__init__(f"{source}: {element}: {reason}")
 
 
-class ConfigError(ValueError):
-    """An environment config is malformed: ``str(err)`` reads ``FILE: KEY: REASON``."""
+class ModelError(InputError):
+    """A model, muscle or motion file (or generator argument) is malformed or inconsistent."""
 
-    def __init__(self, source: str, key: str, reason: str):
-        self.source = source
-        self.key = key
-        self.reason = reason
-        super().__init__(f"{source}: {key}: {reason}")
+
+class ConfigError(InputError):
+    """An environment config is malformed; ``key`` is the dotted config key."""
+
+    @property
+    def key(self) -> str:
+        return self.element
 
 
 class ConfigWarning(UserWarning):
