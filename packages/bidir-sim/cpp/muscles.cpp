@@ -33,11 +33,10 @@ void directions(const std::vector<Eigen::Vector3d>& p, std::size_t first, std::s
   }
 }
 
-// Generalized force (all DoFs) of a force f applied at world point p on the anchor's first body.
-void addGeneralizedForce(const Anchor& a, const dart::dynamics::Skeleton& skel, const Eigen::Vector3d& p,
+// Generalized force (all DoFs) of a force f applied at ``offset`` (body frame) on the anchor's first body.
+void addGeneralizedForce(const Anchor& a, const dart::dynamics::Skeleton& skel, const Eigen::Vector3d& offset,
                          const Eigen::Vector3d& f, Eigen::Ref<Eigen::VectorXd> out) {
   const auto* bn = skel.getBodyNode(a.body[0]);
-  const Eigen::Vector3d offset = bn->getTransform().inverse() * p;
   const auto J = bn->getLinearJacobian(offset);  // 3 x dependent DoFs, world frame
   const auto& deps = bn->getDependentGenCoordIndices();
   for (std::size_t k = 0; k < deps.size(); ++k) out[deps[k]] += J.col(k).dot(f);
@@ -121,12 +120,16 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
   s.passiveForce.resize(M);
   s.points.resize(anchors);
   s.directions.resize(anchors);
+  s.offsets.resize(anchors);
   std::size_t first = 0;
   for (int j = 0; j < M; ++j) {
     const auto& m = muscles[j];
     const std::size_t k = m.anchors.size();
     double length = 0.0, rate = 0.0;
-    for (std::size_t i = 0; i < k; ++i) s.points[first + i] = anchorPoint(m.anchors[i], skel);
+    for (std::size_t i = 0; i < k; ++i) {
+      s.points[first + i] = anchorPoint(m.anchors[i], skel);
+      s.offsets[first + i] = skel.getBodyNode(m.anchors[i].body[0])->getTransform().inverse() * s.points[first + i];
+    }
     for (std::size_t i = 0; i + 1 < k; ++i) {
       const Eigen::Vector3d seg = s.points[first + i + 1] - s.points[first + i];
       length += seg.norm();
@@ -151,14 +154,15 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
     std::size_t reduced = 0;
     for (const auto& m : muscles) reduced += m.relatedDofs.size();
     s.JtAReduced.resize(Eigen::Index(reduced));
-    Eigen::VectorXd unit(skel.getNumDofs());
+    Eigen::VectorXd& unit = s.scratch;
+    unit.resize(skel.getNumDofs());
     first = 0;
     std::size_t r = 0;
     for (int j = 0; j < M; ++j) {
       const auto& m = muscles[j];
       unit.setZero();
       for (std::size_t i = 0; i < m.anchors.size(); ++i)
-        addGeneralizedForce(m.anchors[i], skel, s.points[first + i], s.directions[first + i], unit);
+        addGeneralizedForce(m.anchors[i], skel, s.offsets[first + i], s.directions[first + i], unit);
       s.JtA.col(j) = unit.tail(n) * s.activeForce[j];
       s.JtP += unit.tail(n) * s.passiveForce[j];
       for (int d : m.relatedDofs) s.JtAReduced[Eigen::Index(r++)] = s.JtA(d, j);
@@ -175,9 +179,9 @@ void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamic
     const auto& m = muscles[j];
     const double tension = activations[Eigen::Index(j)] * s.activeForce[Eigen::Index(j)] + s.passiveForce[Eigen::Index(j)];
     for (std::size_t i = 0; i < m.anchors.size(); ++i) {
-      auto* bn = skel.getBodyNode(m.anchors[i].body[0]);
-      const Eigen::Vector3d offset = bn->getTransform().inverse() * s.points[first + i];
-      bn->addExtForce(tension * s.directions[first + i], offset, /*isForceLocal=*/false, /*isOffsetLocal=*/true);
+      skel.getBodyNode(m.anchors[i].body[0])
+          ->addExtForce(tension * s.directions[first + i], s.offsets[first + i], /*isForceLocal=*/false,
+                        /*isOffsetLocal=*/true);
     }
     first += m.anchors.size();
   }

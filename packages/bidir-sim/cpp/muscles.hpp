@@ -39,6 +39,8 @@ struct MuscleState {
   Eigen::VectorXd JtAReduced;    // each muscle's JtA column on its related DoFs, muscles in order
   // Per anchor, all muscles flattened: world point and unit direction of the force per unit tension.
   std::vector<Eigen::Vector3d> points, directions;
+  std::vector<Eigen::Vector3d> offsets;  // the point in the frame of the anchor's first body
+  Eigen::VectorXd scratch;               // one generalized-force column, reused between evaluations
   bool valid = false;            // evaluated at the current state
 };
 

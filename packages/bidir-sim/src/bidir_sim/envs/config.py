@@ -21,9 +21,9 @@ from ..errors import ConfigError, ConfigWarning
 
 
 def _f(default, **meta):
-    if isinstance(default, (list, dict)) or dataclasses.is_dataclass(default):
-        return field(default_factory=lambda: default if not dataclasses.is_dataclass(default) else type(default)(),
-                     metadata=meta)
+    """A field with metadata; a nested config default becomes a fresh instance per object."""
+    if dataclasses.is_dataclass(default):
+        return field(default_factory=type(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
