@@ -5,8 +5,11 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <optional>
 
+#include "env.hpp"
 #include "model.hpp"
+#include "reward.hpp"
 #include "muscle_net.hpp"
 #include "simulation.hpp"
 
@@ -39,6 +42,139 @@ void setParameter(MuscleNet& net, const std::string& name,
     throw std::invalid_argument("muscle network parameter '" + name + "' must be 1-D or 2-D");
   }
   net.setParameter(name, value.data(), rows, cols);
+}
+
+std::optional<double> unset() { return std::nullopt; }
+
+void bindTask(py::module_& m) {
+  py::class_<ReferenceSpec>(m, "ReferenceSpec")
+      .def(py::init<>())
+      .def_readwrite("samples", &ReferenceSpec::samples)
+      .def_readwrite("stride", &ReferenceSpec::stride)
+      .def_readwrite("duration", &ReferenceSpec::duration)
+      .def_readwrite("rotation_dofs", &ReferenceSpec::rotationDofs)
+      .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike);
+
+  py::class_<RewardSpec>(m, "RewardSpec")
+      .def(py::init<>())
+      .def_readwrite("type", &RewardSpec::type)
+      .def_readwrite("metabolic_type", &RewardSpec::metabolicType)
+      .def_readwrite("metabolic_weight", &RewardSpec::metabolicWeight)
+      .def_readwrite("metabolic_scale", &RewardSpec::metabolicScale)
+      .def_readwrite("multiplicative", &RewardSpec::multiplicative)
+      .def_readwrite("torque_coeff", &RewardSpec::torqueCoeff)
+      .def_readwrite("separate_torque", &RewardSpec::separateTorque)
+      .def_readwrite("head_acc_weight", &RewardSpec::headAccWeight)
+      .def_readwrite("head_rot_weight", &RewardSpec::headRotWeight)
+      .def_readwrite("step_weight", &RewardSpec::stepWeight)
+      .def_readwrite("step_clip", &RewardSpec::stepClip)
+      .def_readwrite("avg_vel_weight", &RewardSpec::avgVelWeight)
+      .def_readwrite("avg_vel_window", &RewardSpec::avgVelWindow)
+      .def_readwrite("avg_vel_clip", &RewardSpec::avgVelClip)
+      .def_readwrite("avg_vel_consider_x", &RewardSpec::avgVelConsiderX)
+      .def_readwrite("drag_x", &RewardSpec::dragX)
+      .def_readwrite("drag_x_weight", &RewardSpec::dragXWeight)
+      .def_readwrite("drag_x_threshold", &RewardSpec::dragXThreshold)
+      .def_readwrite("knee", &RewardSpec::knee)
+      .def_readwrite("knee_max", &RewardSpec::kneeMax)
+      .def_readwrite("knee_termination", &RewardSpec::kneeTermination)
+      .def_readwrite("knee_weight", &RewardSpec::kneeWeight)
+      .def_readwrite("knee_scale", &RewardSpec::kneeScale)
+      .def_readwrite("knee_max_weight", &RewardSpec::kneeMaxWeight)
+      .def_readwrite("clip_steps", &RewardSpec::clipSteps)
+      .def_readwrite("clip_value", &RewardSpec::clipValue);
+
+  py::class_<ParameterSpec>(m, "ParameterSpec")
+      .def(py::init<>())
+      .def_readwrite("min", &ParameterSpec::min)
+      .def_readwrite("max", &ParameterSpec::max)
+      .def_readwrite("default", &ParameterSpec::defaultValue)
+      .def_readwrite("uniform", &ParameterSpec::uniform);
+
+  py::class_<TaskSpec>(m, "TaskSpec")
+      .def(py::init<>())
+      .def_readwrite("sim_hz", &TaskSpec::simHz)
+      .def_readwrite("control_hz", &TaskSpec::controlHz)
+      .def_readwrite("horizon", &TaskSpec::horizon)
+      .def_readwrite("truncate_by_time", &TaskSpec::truncateByTime)
+      .def_readwrite("action_scale", &TaskSpec::actionScale)
+      .def_readwrite("time_warping", &TaskSpec::timeWarping)
+      .def_readwrite("lower_body_muscles", &TaskSpec::lowerBodyMuscles)
+      .def_readwrite("enforce_symmetry", &TaskSpec::enforceSymmetry)
+      .def_readwrite("hard_phase_clipping", &TaskSpec::hardPhaseClipping)
+      .def_readwrite("include_jtp_in_spd", &TaskSpec::includeJtpInSpd)
+      .def_readwrite("force_velocity", &TaskSpec::forceVelocity)
+      .def_readwrite("joint_state_in_observation", &TaskSpec::jointStateInObservation)
+      .def_readwrite("normalized_parameters", &TaskSpec::normalizedParameters)
+      .def_readwrite("upper_dofs", &TaskSpec::upperDofs)
+      .def_readwrite("dof_mirror", &TaskSpec::dofMirror)
+      .def_readwrite("dof_mirror_sign", &TaskSpec::dofMirrorSign)
+      .def_readwrite("body_mirror", &TaskSpec::bodyMirror)
+      .def_readwrite("muscle_mirror", &TaskSpec::muscleMirror)
+      .def_readwrite("head_body", &TaskSpec::headBody)
+      .def_property("foot_bodies", [](const TaskSpec& s) { return std::pair{s.footBody[0], s.footBody[1]}; },
+                    [](TaskSpec& s, std::pair<int, int> v) { s.footBody[0] = v.first; s.footBody[1] = v.second; })
+      .def_property("knee_bodies", [](const TaskSpec& s) { return std::pair{s.kneeBody[0], s.kneeBody[1]}; },
+                    [](TaskSpec& s, std::pair<int, int> v) { s.kneeBody[0] = v.first; s.kneeBody[1] = v.second; })
+      .def_readwrite("end_effectors", &TaskSpec::endEffectors)
+      .def_readwrite("fall_height", &TaskSpec::fallHeight)
+      .def_readwrite("reward", &TaskSpec::reward)
+      .def_readwrite("stride", &TaskSpec::stride)
+      .def_readwrite("cadence", &TaskSpec::cadence)
+      .def_readwrite("reference", &TaskSpec::reference);
+
+  m.attr("INFO_NAMES") = std::vector<std::string>(kInfoNames.begin(), kInfoNames.end());
+
+  py::class_<Env>(m, "Env", "One walking-task environment (C++); see bidir_sim.envs.WalkEnv for gymnasium.")
+      .def(py::init<std::shared_ptr<const Model>, TaskSpec, std::shared_ptr<MuscleNet>, std::uint64_t>(),
+           py::arg("model"), py::arg("spec"), py::arg("muscle_net"), py::arg("seed"))
+      .def_property_readonly("observation_dim", &Env::observationDim)
+      .def_property_readonly("action_dim", &Env::actionDim)
+      .def("seed", &Env::seed, py::arg("seed"))
+      .def(
+          "reset",
+          [](Env& self, std::optional<double> phase, std::optional<double> stride, std::optional<double> cadence) {
+            ResetOptions o;
+            if (phase) o.phase = *phase;
+            if (stride) o.stride = *stride;
+            if (cadence) o.cadence = *cadence;
+            Eigen::VectorXf obs;
+            {
+              py::gil_scoped_release release;
+              obs = self.reset(o);
+            }
+            return obs;
+          },
+          py::arg("phase") = unset(), py::arg("stride") = unset(), py::arg("cadence") = unset(),
+          "Starts an episode; returns the observation (float32).")
+      .def(
+          "step",
+          [](Env& self, const Eigen::Ref<const Eigen::VectorXf>& action) {
+            StepResult r;
+            Eigen::VectorXf obs;
+            {
+              py::gil_scoped_release release;
+              r = self.step(action);
+              obs = self.observation();
+            }
+            return py::make_tuple(obs, r.reward, r.terminated, r.truncated);
+          },
+          py::arg("action"), "Returns (observation, reward, terminated, truncated); details in .info.")
+      .def_property_readonly("observation", &Env::observation)
+      .def("compute_observation", &Env::computeObservation, py::arg("mirrored"))
+      .def_property_readonly("info", &Env::info, "Values named by INFO_NAMES, for the last step.")
+      .def_property_readonly("steps", &Env::steps)
+      .def_property_readonly("phase", &Env::phase)
+      .def_property_readonly("mirrored", &Env::mirrored)
+      .def_property_readonly("activations", &Env::activations)
+      .def_property_readonly("muscle_tuple", [](const Env& self) {
+        const MuscleTuple& t = self.muscleTuple();
+        return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA);
+      }, "(tau_des, JtA_reduced, JtA) the muscle network saw at one random substep of the last step.")
+      .def_property_readonly("reference_pose", &Env::referencePose)
+      .def_property_readonly("target", &Env::target)
+      .def("set_muscle_net", &Env::setMuscleNet, py::arg("muscle_net"))
+      .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
 }
 
 }  // namespace
@@ -166,7 +302,7 @@ PYBIND11_MODULE(_core, m) {
       .def("position_differences", &Simulation::positionDifferences, py::arg("a"), py::arg("b"),
            "a - b per DoF; ball and free joints as rotation vectors of R_b^T R_a.");
 
-  py::class_<MuscleNet>(m, "MuscleNet")
+  py::class_<MuscleNet, std::shared_ptr<MuscleNet>>(m, "MuscleNet")
       .def(py::init<int, int, std::vector<int>>(), py::arg("input_dim"), py::arg("num_muscles"),
            py::arg("hidden") = std::vector<int>{256, 256, 256})
       .def_property_readonly("input_dim", &MuscleNet::inputDim)
@@ -177,4 +313,6 @@ PYBIND11_MODULE(_core, m) {
       .def("initialize", &MuscleNet::initialize, py::arg("seed"))
       .def("activations", &MuscleNet::activations, py::arg("muscle_torques"), py::arg("desired_torques"),
            py::call_guard<py::gil_scoped_release>());
+
+  bindTask(m);
 }

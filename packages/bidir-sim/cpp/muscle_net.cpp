@@ -63,6 +63,9 @@ void MuscleNet::setParameter(const std::string& name, const float* data, int row
       throw std::invalid_argument("muscle network parameter '" + name + "' has shape (" + std::to_string(rows) +
                                   ", " + std::to_string(cols) + "), expected (" + std::to_string(shapes[k].first) +
                                   ", " + std::to_string(shapes[k].second) + ")");
+    for (std::size_t i = 0; i < static_cast<std::size_t>(rows) * cols; ++i)
+      if (!std::isfinite(data[i]))
+        throw std::invalid_argument("muscle network parameter '" + name + "' contains NaN or inf");
     at::Tensor& dst = (k % 2 == 0) ? impl_->weights[k / 2] : impl_->biases[k / 2];
     // Copy: the caller's buffer may go away (from_blob alone would alias it).
     std::memcpy(dst.data_ptr<float>(), data, sizeof(float) * static_cast<std::size_t>(rows) * cols);

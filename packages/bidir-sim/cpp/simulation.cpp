@@ -6,13 +6,9 @@
 #include "control.hpp"
 #include "model_internal.hpp"
 #include "muscles_internal.hpp"
+#include "simulation_internal.hpp"
 
 namespace bidir {
-
-struct Simulation::Impl {
-  dart::simulation::WorldPtr world;
-  dart::dynamics::SkeletonPtr skeleton;
-};
 
 Simulation::Simulation(std::shared_ptr<const Model> model, double timestep)
     : model_(std::move(model)), impl_(std::make_unique<Impl>()) {

@@ -49,8 +49,10 @@ class Simulation {
   Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
                             const Eigen::VectorXd& ext) const;
 
+  struct Impl;  // DART world and skeleton (simulation_internal.hpp)
+  Impl& impl() const { return *impl_; }
+
  private:
-  struct Impl;
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Impl> impl_;
   MuscleState muscles_;

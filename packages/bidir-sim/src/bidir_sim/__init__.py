@@ -3,9 +3,12 @@
 # torch first: its libraries (libc10, libtorch_cpu) must be loaded before the extension.
 import torch  # noqa: F401
 
-from . import _core
+from . import (
+    _core,
+    envs,  # registers the gymnasium ids bidir_sim/<config>-v0
+)
 from .errors import ModelError
 
 __version__ = "0.1.0"
 
-__all__ = ["ModelError", "__version__", "_core"]
+__all__ = ["ModelError", "__version__", "_core", "envs"]

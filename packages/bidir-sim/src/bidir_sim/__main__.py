@@ -1,20 +1,36 @@
-"""Command line: ``python -m bidir_sim info MODEL [--json]`` and ``python -m bidir_sim generate``."""
+"""Command line: ``python -m bidir_sim info MODEL|CONFIG [--json]`` and ``python -m bidir_sim generate``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from .errors import ModelError
+import yaml
+
+from .errors import InputError
 
 
-def _info(args) -> int:
-    from .models import load_model, standing_height
+def _is_env_config(name: str) -> bool:
+    from .envs import shipped_configs
 
-    model = load_model(args.model, args.muscles)
+    if name in shipped_configs():
+        return True
+    path = Path(name)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        return "environment" in (yaml.safe_load(path.read_text()) or {})
+    except yaml.YAMLError:
+        return False  # the model loader reports it
+
+
+def _model_info(model) -> dict:
+    from .models import standing_height
+
     native = model.native()
-    info = {
+    return {
         "name": model.name,
         "source": model.source,
         "num_bodies": native.num_bodies,
@@ -24,6 +40,22 @@ def _info(args) -> int:
         "height_m": round(standing_height(model), 6),
         "contact_bodies": [b.name for b in model.bodies if b.contact],
     }
+
+
+def _info(args) -> int:
+    if _is_env_config(args.model):
+        from .envs import WalkEnv
+
+        env = WalkEnv(args.model)
+        cfg = env.config
+        info = {"config": cfg.name, "config_source": cfg.source, **_model_info(env.task.model),
+                "obs_dim": env.core.observation_dim, "action_dim": env.core.action_dim,
+                "sim_hz": cfg.simulation.sim_hz, "control_hz": cfg.simulation.control_hz, "horizon": cfg.horizon,
+                "muscle_nn_input_dim": env.task.muscle_input_dim}
+    else:
+        from .models import load_model
+
+        info = _model_info(load_model(args.model, args.muscles))
     if args.json:
         print(json.dumps(info))
     else:
@@ -45,8 +77,10 @@ def _generate(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bidir_sim", description="bidir-sim tools")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("info", help="describe a model: bodies, DoFs, muscles, mass, height")
-    p.add_argument("model", help="'default', a bidir model .yaml, or a MASS skeleton .xml")
+    p = sub.add_parser("info", help="describe a model (bodies, DoFs, muscles, mass, height) or an env config "
+                       "(also observation/action sizes, rates, muscle-network input)")
+    p.add_argument("model", help="'default', a bidir model .yaml, a MASS skeleton .xml, a shipped env config "
+                   "(A2_sep, ...) or an env-config .yaml")
     p.add_argument("--muscles", help="MASS muscle .xml to attach to a MASS skeleton")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_info)
@@ -58,7 +92,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ModelError as e:
+    except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

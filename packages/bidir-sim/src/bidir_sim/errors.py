@@ -27,3 +27,7 @@ class ConfigError(InputError):
 
 class ConfigWarning(UserWarning):
     """A config key is accepted for compatibility with the reference system but has no effect."""
+
+
+class CheckpointError(InputError):
+    """A checkpoint or weights file (``muscle.pt``, ``agent.pt``, ``metadata.yaml``) is missing or malformed."""

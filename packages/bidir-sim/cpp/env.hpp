@@ -1,0 +1,78 @@
+// One walking-task environment: a Simulation, the reference motion, the gait phase, the muscle network
+// and the reward, stepped at the control rate (reference-system.md §5). No DART or torch types here,
+// so the batch and the bindings include it cheaply.
+#pragma once
+#include <Eigen/Core>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <random>
+
+#include "model.hpp"
+#include "muscle_net.hpp"
+#include "simulation.hpp"
+#include "task_spec.hpp"
+
+namespace bidir {
+
+// What the muscle network saw at one substep of a control step (chosen uniformly at random per step);
+// the supervised muscle learner fits JtA * a to tau_des on these. Mirrored when the step was.
+struct MuscleTuple {
+  Eigen::VectorXf desiredTorque;   // tau_des (dofs - 6)
+  Eigen::VectorXf JtAReduced;      // the network's muscle input (muscle_dofs)
+  Eigen::MatrixXf JtA;             // (dofs - 6) x muscles
+};
+
+struct ResetOptions {
+  static constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
+  double phase = kUnset;           // start phase in cycles (NaN: sampled)
+  double stride = kUnset;          // stride ratio (NaN: sampled from the config's range)
+  double cadence = kUnset;         // cadence ratio (NaN: sampled)
+};
+
+struct StepResult {
+  double reward = 0.0;
+  bool terminated = false, truncated = false;
+};
+
+class Env {
+ public:
+  // The network is shared: envs of one batch read the same weights.
+  Env(std::shared_ptr<const Model> model, TaskSpec spec, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  int observationDim() const;
+  int actionDim() const;
+  const TaskSpec& spec() const;
+
+  void seed(std::uint64_t seed);
+  const Eigen::VectorXf& reset(const ResetOptions& options = {});
+  // Throws std::invalid_argument for a wrong size or a NaN/inf entry (naming the index), and
+  // std::logic_error before the first reset. A diverging simulation ends the episode with
+  // info()[kSimError] = 1 and the state of the step's start.
+  StepResult step(const Eigen::Ref<const Eigen::VectorXf>& action);
+
+  const Eigen::VectorXf& observation() const;
+  // The observation of the current state, mirrored or not (for tests of the symmetry).
+  Eigen::VectorXf computeObservation(bool mirrored);
+  const Eigen::VectorXd& info() const;  // indexed by the Info enum (reward.hpp)
+  int steps() const;                    // control steps since reset
+  double phase() const;                 // local phase, cycles
+  bool mirrored() const;                // whether the next step is mirrored
+
+  const Eigen::VectorXd& activations() const;  // of the last substep
+  const MuscleTuple& muscleTuple() const;
+  const Eigen::VectorXd& referencePose() const;  // the reference pose the PD target is built on
+  const Eigen::VectorXd& target() const;         // the PD target
+  void setMuscleNet(std::shared_ptr<MuscleNet> net);
+  Simulation& simulation();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bidir

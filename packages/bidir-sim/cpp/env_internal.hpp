@@ -1,0 +1,68 @@
+// Env's state, shared by its translation units (env.cpp: reset and step; env_observation.cpp). DART only.
+#pragma once
+#include <dart/dart.hpp>
+#include <vector>
+
+#include "env.hpp"
+#include "gait_phase.hpp"
+#include "reference_motion.hpp"
+#include "reward.hpp"
+#include "simulation_internal.hpp"
+
+namespace bidir {
+
+struct Env::Impl {
+  Impl(std::shared_ptr<const Model> model, TaskSpec spec, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
+
+  // --- static for the env's life
+  std::shared_ptr<const Model> model;
+  TaskSpec spec;
+  ReferenceMotion reference;
+  std::shared_ptr<MuscleNet> net;
+  Simulation sim;
+  dart::dynamics::Skeleton& skel;
+  dart::dynamics::SkeletonPtr kinematic;    // poses the reference for deepmimic's errors
+  std::vector<Eigen::Matrix3d> restRotation;  // each body's world rotation at the zero pose
+  int ndof, nact, nmus, substeps, obsDim, actDim;
+  double dt, controlDt;
+  Eigen::VectorXd kp, kv, lower, upper, muscleMass;
+
+  // --- one episode
+  std::mt19937_64 rng;
+  bool started = false;
+  double strideRatio = 1.0, cadenceRatio = 1.0, cycle = 1.0, episodeTime = 0.0;
+  int steps = 0;
+  bool mirrored = false;                  // the current control step is mirrored
+  GaitPhase phase;
+  Eigen::VectorXd referencePose, target, targetVelocity;
+  Eigen::Vector3d headVelocity, comStart;
+  std::vector<Eigen::Vector3d> comLog;    // COM after each substep, a ring of window + 1 entries
+  long comCount = 0;
+  double kneeLoadEpisodeMax = 0.0;
+
+  // --- outputs
+  Eigen::VectorXf obs;
+  Eigen::VectorXd info;
+  Eigen::VectorXd activations;
+  MuscleTuple tuple;
+
+  // --- scratch, sized once
+  Eigen::VectorXd forces, ext, tauDes, tauIn, reducedIn;
+  Eigen::MatrixXd jtaIn;
+  Eigen::MatrixXf netMuscle, netTorque;
+
+  // env.cpp
+  void sampleEpisode(const ResetOptions& options);
+  void placeOnGround();
+  void setTarget(const Eigen::VectorXf& action);
+  bool substep(int index, int tupleIndex, double& metabolic, double& torque, double& knee, double& kneeMax);
+  double muscleEnergy(const Eigen::VectorXd& a) const;
+  Eigen::Vector3d footPosition(int side) const;
+  double avgVelocityWindow() const;
+  void finishStep(StepResult& out, double metabolic, double torque, double knee, double kneeMax);
+
+  // env_observation.cpp
+  void observe(bool mirror, Eigen::VectorXf& out);
+};
+
+}  // namespace bidir

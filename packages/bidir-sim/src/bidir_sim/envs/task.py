@@ -1,0 +1,200 @@
+"""From an env config to what the C++ task needs: the model, its reference motion and a ``_core.TaskSpec``.
+
+Everything structural is decided here by body names and joint types (never by hard-coded indices, which
+the reference system relied on): which DoFs SPD drives directly under ``mass_lower`` (those of bodies with
+no foot below them), the head, the feet, the knees, the mirror maps, and the right heel-strike phase of the
+reference motion. A task is built once per config and shared by every environment made from it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _core
+from ..errors import ConfigError, ModelError
+from ..models import Model, load_model, standing_height
+from ..models.human import NOMINAL_HEIGHT
+from ..motion.walk import foot_points, walking_reference
+from .config import EnvConfig, load_env_config
+from .symmetry import Symmetry, model_symmetry
+
+FALL_FRACTION = 0.6          # terminate when the COM is below this x body scale (m), as the reference
+END_EFFECTORS = ("Head", "HandR", "HandL", "TalusR", "TalusL")  # deepmimic
+CONTACT_BAND = 0.002         # m above its lowest point where a foot counts as on the ground
+
+
+@dataclass
+class Task:
+    """A config compiled for the C++ core; ``spec`` is a ``_core.TaskSpec``."""
+
+    config: EnvConfig
+    model: Model
+    spec: object
+    symmetry: Symmetry | None
+
+    @property
+    def native_model(self):
+        return self.model.native()
+
+    @property
+    def muscle_input_dim(self) -> int:
+        """Input size of the muscle network: JtA_reduced plus one desired torque per actuated DoF."""
+        native = self.native_model
+        return native.muscle_dofs + native.num_dofs - 6
+
+
+def _unsupported(cfg: EnvConfig) -> None:
+    src = cfg.source
+    checks = {
+        "environment.action.residual": (not cfg.action.residual, "only residual actions are supported"),
+        "environment.advanced.soft_phase_clipping": (cfg.advanced.soft_phase_clipping,
+                                                     "soft phase clipping is not supported; use hard_phase_clipping"),
+        "environment.reward.locomotion.phase.use": (cfg.reward.locomotion.phase.use,
+                                                    "the gait-period reward is not supported"),
+        "environment.skeleton.self_collide": (cfg.skeleton.self_collide, "self-collision is not supported"),
+    }
+    for key, (bad, reason) in checks.items():
+        if bad:
+            raise ConfigError(src, key, reason)
+
+
+def _load_model(cfg: EnvConfig) -> Model:
+    file = cfg.skeleton.file
+    muscles = cfg.resolve(cfg.muscle.file) if cfg.muscle.file else None
+    try:
+        return load_model(file if file == "default" else cfg.resolve(file), muscles)
+    except ModelError as e:
+        raise ConfigError(cfg.source, "environment.skeleton.file", str(e)) from None
+
+
+def _body(model: Model, name: str, cfg: EnvConfig, why: str) -> int:
+    if name not in model.body_index:
+        raise ConfigError(cfg.source, "environment.skeleton.file", f"the model has no body '{name}' ({why})")
+    return model.body_index[name]
+
+
+def _reference_samples(cfg: EnvConfig, model: Model) -> tuple[np.ndarray, float, float]:
+    """(samples (frames, dofs) of one cycle, stride m, duration s)."""
+    if cfg.motion.type == "procedural":
+        if cfg.motion.file != "walk":
+            raise ConfigError(cfg.source, "environment.motion.file", f"procedural motions: 'walk'; got '{cfg.motion.file}'")
+        ref = walking_reference(model, stride=cfg.motion.stride or None, cadence=cfg.motion.cadence)
+        return ref.positions, ref.stride, ref.duration
+    from ..motion import load_bvh
+
+    path = cfg.resolve(cfg.motion.file)
+    try:
+        bvh = load_bvh(path)
+        q = bvh.to_positions(model)
+    except (ModelError, OSError) as e:
+        raise ConfigError(cfg.source, "environment.motion.file", str(e)) from None
+    if len(q) < 2:
+        raise ConfigError(cfg.source, "environment.motion.file", f"{path}: needs at least 2 frames")
+    # One cycle: the root's forward travel per cycle continues one frame past the last one.
+    stride = (q[-1, 5] - q[0, 5]) * len(q) / (len(q) - 1)
+    q = q.copy()
+    q[:, 5] -= q[0, 5]
+    return q, float(stride), float(len(q) * bvh.frame_time)
+
+
+def right_heel_strike(model: Model, samples: np.ndarray) -> float:
+    """Phase at which the right foot lands: the first sample where its lowest point comes down to the ground."""
+    height = foot_points(model, samples)["R"][..., 1].min(axis=1)
+    down = height < height.min() + CONTACT_BAND
+    landing = np.flatnonzero(down & ~np.roll(down, 1))
+    return float(landing[0] / len(samples)) if len(landing) else 0.0
+
+
+def _upper_dofs(model: Model) -> list[int]:
+    """DoFs of the bodies with no contact body (foot) at or below them; the root excluded."""
+    has_foot = {b.name: b.contact for b in model.bodies}
+    for b in reversed(model.bodies):  # children come after parents
+        if b.parent and has_foot[b.name]:
+            has_foot[b.parent] = True
+    offsets = model.dof_offsets()
+    return [offsets[b.name] + k for b in model.bodies[1:] if not has_foot[b.name] for k in range(b.joint.num_dofs)]
+
+
+def _reward_spec(cfg: EnvConfig):
+    r, loc, met = cfg.reward, cfg.reward.locomotion, cfg.reward.metabolic
+    spec = _core.RewardSpec()
+    spec.type = r.type
+    spec.metabolic_type, spec.metabolic_weight, spec.metabolic_scale = met.type, met.weight, met.scale
+    spec.multiplicative = met.multiplicative
+    spec.torque_coeff, spec.separate_torque = met.torque.coeff, met.torque.separate
+    spec.head_acc_weight, spec.head_rot_weight = loc.head_linear_acc_weight, loc.head_rot_weight
+    spec.step_weight, spec.step_clip = loc.step.weight, loc.step.clip
+    spec.avg_vel_weight, spec.avg_vel_window = loc.avg_vel.weight, loc.avg_vel.window_mult
+    spec.avg_vel_clip, spec.avg_vel_consider_x = loc.avg_vel.clip, loc.avg_vel.consider_x
+    spec.drag_x, spec.drag_x_weight, spec.drag_x_threshold = loc.dragX.use, loc.dragX.weight, loc.dragX.threshold
+    k = r.knee_pain
+    spec.knee, spec.knee_max, spec.knee_termination = k.use, k.use and k.use_max, k.termination
+    spec.knee_weight, spec.knee_scale, spec.knee_max_weight = k.weight, k.scale, k.max_weight
+    spec.clip_steps, spec.clip_value = r.clip.step, r.clip.value
+    return spec
+
+
+def _parameter(p) -> object:
+    out = _core.ParameterSpec()
+    out.min, out.max, out.default, out.uniform = p.min, p.max, p.default, p.sampling == "uniform"
+    return out
+
+
+def build_task(config: EnvConfig | str) -> Task:
+    """Compiles a config (an EnvConfig, a shipped name or a YAML path) into a Task."""
+    cfg = config if isinstance(config, EnvConfig) else load_env_config(config)
+    _unsupported(cfg)
+    model = _load_model(cfg)
+    if not model.muscles:
+        raise ConfigError(cfg.source, "environment.skeleton.file", "the model has no muscles; mass actuators need them")
+    if model.bodies[0].joint.type != "free":
+        raise ConfigError(cfg.source, "environment.skeleton.file", "the root joint must be a free joint")
+    n = model.num_dofs
+
+    spec = _core.TaskSpec()
+    spec.sim_hz, spec.control_hz, spec.horizon = cfg.simulation.sim_hz, cfg.simulation.control_hz, cfg.horizon
+    spec.truncate_by_time = cfg.reward.eoe_type == "time"
+    spec.action_scale = cfg.action.scale
+    spec.time_warping = max(cfg.action.time_warping, 0.0)
+    spec.lower_body_muscles = cfg.skeleton.actuator == "mass_lower"
+    adv = cfg.advanced
+    spec.enforce_symmetry, spec.hard_phase_clipping = adv.enforce_symmetry, adv.hard_phase_clipping
+    spec.include_jtp_in_spd, spec.normalized_parameters = adv.include_jtp_in_spd, adv.use_normalized_param_state
+    spec.force_velocity, spec.joint_state_in_observation = cfg.muscle.use_velocity_force, cfg.muscle.use_joint_state
+
+    spec.upper_dofs = _upper_dofs(model)
+    symmetry = model_symmetry(model) if adv.enforce_symmetry else None
+    if symmetry is not None:
+        spec.dof_mirror, spec.dof_mirror_sign = symmetry.dof_mirror.tolist(), symmetry.dof_sign
+        spec.body_mirror, spec.muscle_mirror = symmetry.body_mirror.tolist(), symmetry.muscle_mirror.tolist()
+    else:
+        spec.dof_mirror, spec.dof_mirror_sign = list(range(n)), np.ones(n)
+        spec.body_mirror, spec.muscle_mirror = list(range(len(model.bodies))), list(range(len(model.muscles)))
+    spec.head_body = _body(model, "Head", cfg, "head terms of the reward")
+    spec.foot_bodies = (_body(model, "TalusR", cfg, "step targets"), _body(model, "TalusL", cfg, "step targets"))
+    knee_needed = cfg.reward.knee_pain.use or cfg.reward.knee_pain.termination
+    spec.knee_bodies = tuple(_body(model, f"Tibia{s}", cfg, "knee load") if knee_needed else -1 for s in "RL")
+    if cfg.reward.type != "gaitnet":
+        spec.end_effectors = [_body(model, name, cfg, "deepmimic end effectors") for name in END_EFFECTORS]
+    spec.fall_height = FALL_FRACTION * standing_height(model) / NOMINAL_HEIGHT
+
+    spec.reward = _reward_spec(cfg)
+    spec.stride, spec.cadence = _parameter(cfg.parameters.gait.stride), _parameter(cfg.parameters.gait.cadence)
+
+    samples, stride, duration = _reference_samples(cfg, model)
+    ref = _core.ReferenceSpec()
+    ref.samples, ref.stride, ref.duration = samples, stride, duration
+    offsets = model.dof_offsets()
+    ref.rotation_dofs = [offsets[b.name] for b in model.bodies if b.joint.type in ("ball", "free")]
+    ref.right_heel_strike = right_heel_strike(model, samples)
+    spec.reference = ref
+    return Task(cfg, model, spec, symmetry)
+
+
+@functools.lru_cache(maxsize=16)
+def shipped_task(name: str) -> Task:
+    """The Task of a shipped config, built once per process (gymnasium.make calls it per environment)."""
+    return build_task(name)
