@@ -160,19 +160,20 @@ void bindTask(py::module_& m) {
             return py::make_tuple(obs, r.reward, r.terminated, r.truncated);
           },
           py::arg("action"), "Returns (observation, reward, terminated, truncated); details in .info.")
-      .def_property_readonly("observation", &Env::observation)
+      .def_property_readonly("observation", &Env::observation, py::return_value_policy::copy)
       .def("compute_observation", &Env::computeObservation, py::arg("mirrored"))
-      .def_property_readonly("info", &Env::info, "Values named by INFO_NAMES, for the last step.")
+      .def_property_readonly("info", &Env::info, py::return_value_policy::copy,
+                             "Values named by INFO_NAMES, for the last step (a copy).")
       .def_property_readonly("steps", &Env::steps)
       .def_property_readonly("phase", &Env::phase)
       .def_property_readonly("mirrored", &Env::mirrored)
-      .def_property_readonly("activations", &Env::activations)
+      .def_property_readonly("activations", &Env::activations, py::return_value_policy::copy)
       .def_property_readonly("muscle_tuple", [](const Env& self) {
         const MuscleTuple& t = self.muscleTuple();
         return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA);
       }, "(tau_des, JtA_reduced, JtA) the muscle network saw at one random substep of the last step.")
-      .def_property_readonly("reference_pose", &Env::referencePose)
-      .def_property_readonly("target", &Env::target)
+      .def_property_readonly("reference_pose", &Env::referencePose, py::return_value_policy::copy)
+      .def_property_readonly("target", &Env::target, py::return_value_policy::copy)
       .def("set_muscle_net", &Env::setMuscleNet, py::arg("muscle_net"))
       .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
 }
