@@ -299,6 +299,10 @@ PYBIND11_MODULE(_core, m) {
            "Evaluates the muscles at the current state and returns a copy of the result.")
       .def("apply_muscle_forces", &Simulation::applyMuscleForces, py::arg("activations"))
       .def_property_readonly("external_generalized_forces", &Simulation::externalGeneralizedForces)
+      .def("inverse_dynamics", &Simulation::inverseDynamics, py::arg("accelerations"),
+           "Generalized forces for these accelerations at the current state, without contacts or muscles.")
+      .def("linear_jacobian", &Simulation::linearJacobian, py::arg("body"), py::arg("local_point"),
+           "World-frame linear Jacobian (3 x dofs) of a point in the body's frame.")
       .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("target_velocity"), py::arg("ext"))
       .def("position_differences", &Simulation::positionDifferences, py::arg("a"), py::arg("b"),
            "a - b per DoF; ball and free joints as rotation vectors of R_b^T R_a.");

@@ -107,6 +107,25 @@ Eigen::VectorXd Simulation::positionDifferences(const Eigen::VectorXd& a, const 
   return impl_->skeleton->getPositionDifferences(a, b);
 }
 
+Eigen::VectorXd Simulation::inverseDynamics(const Eigen::VectorXd& ddq) {
+  checkSize(ddq, impl_->skeleton->getNumDofs(), "accelerations");
+  auto& skel = *impl_->skeleton;
+  const Eigen::VectorXd saved = skel.getForces(), savedAcc = skel.getAccelerations();
+  skel.setAccelerations(ddq);
+  skel.computeInverseDynamics(false, true, false);  // no external forces; joint damping; no springs
+  const Eigen::VectorXd tau = skel.getForces();
+  skel.setForces(saved);
+  skel.setAccelerations(savedAcc);
+  return tau;
+}
+
+Eigen::MatrixXd Simulation::linearJacobian(int body, const Eigen::Vector3d& localPoint) const {
+  auto& skel = *impl_->skeleton;
+  if (body < 0 || static_cast<std::size_t>(body) >= skel.getNumBodyNodes())
+    throw std::invalid_argument("body index " + std::to_string(body) + " out of range");
+  return skel.getLinearJacobian(skel.getBodyNode(body), localPoint);
+}
+
 Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
                                       const Eigen::VectorXd& ext) const {
   const auto n = impl_->skeleton->getNumDofs();

@@ -44,6 +44,12 @@ class Simulation {
   // a - b per DoF with DART's SO(3)-aware difference for ball and free joints.
   Eigen::VectorXd positionDifferences(const Eigen::VectorXd& a, const Eigen::VectorXd& b) const;
 
+  // Generalized forces that give accelerations ddq at the current state with no contact and no muscle
+  // forces (gravity, Coriolis and joint damping included); the root rows are what contacts must supply.
+  Eigen::VectorXd inverseDynamics(const Eigen::VectorXd& ddq);
+  // World-frame linear Jacobian (3 x dofs) of a point given in the body's frame.
+  Eigen::MatrixXd linearJacobian(int body, const Eigen::Vector3d& localPoint) const;
+
   // Stable PD (Tan et al. 2011) towards target positions and velocities with the model's kp/kv, for
   // one timestep; ext are further generalized forces expected in that step. The root rows are zero.
   Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,

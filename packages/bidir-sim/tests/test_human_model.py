@@ -10,6 +10,8 @@ from bidir_sim.models import (
     parse_model_yaml,
     standing_height,
 )
+from bidir_sim.models.human_muscles import MAX_WALKING_STRETCH
+from bidir_sim.motion.walk import walking_reference
 
 
 def test_topology_matches_the_reference(default_model):
@@ -60,14 +62,24 @@ def test_muscles_in_left_right_pairs(default_model):
             assert np.allclose(a.position * [-1, 1, 1], b.position, atol=1e-9)
 
 
-def test_every_muscle_spans_a_dof_and_sits_at_optimal_length(default_model):
+def test_every_muscle_spans_a_dof_and_works_near_optimal_length(default_model):
     paths = MusclePaths(default_model)
     arms = paths.moment_arms(np.zeros(56), range(6, 56))
     spanned = np.abs(arms).max(axis=1)
     assert np.all(spanned > 1e-3), [m.name for m, s in zip(default_model.muscles, spanned) if s <= 1e-3]
-    rest = paths.lengths(np.zeros((1, 56)))[0]
-    for m, length in zip(default_model.muscles, rest):
-        assert (length - m.tendon_slack_length) / m.optimal_fiber_length == pytest.approx(1.0, rel=1e-4)  # file keeps 6 decimals
+    l_opt = np.array([m.optimal_fiber_length for m in default_model.muscles])
+    l_slack = np.array([m.tendon_slack_length for m in default_model.muscles])
+    standing = (paths.lengths(np.zeros((1, 56)))[0] - l_slack) / l_opt
+    walking = (paths.lengths(walking_reference(default_model).positions) - l_slack) / l_opt
+    # optimal when standing, unless walking would stretch the muscle further than MAX_WALKING_STRETCH
+    longest = walking.max(axis=0)
+    assert np.all(longest <= MAX_WALKING_STRETCH + 1e-4)  # the file keeps 6 decimals
+    at_limit = np.isclose(longest, MAX_WALKING_STRETCH, atol=1e-4)
+    assert np.allclose(standing[~at_limit], 1.0, atol=1e-4)
+    assert np.all(standing[at_limit] < 1.0) and np.all(standing > 0.6)
+    assert 20 < at_limit.sum() < 80  # the knee extensors among them
+    names = [m.name for m, hit in zip(default_model.muscles, at_limit) if hit]
+    assert "R_Vastus_Lateralis1" in names and "R_Rectus_Femoris1" in names
 
 
 # Moment arms at the neutral pose (m), f0-weighted group mean, with the range found in the literature:

@@ -124,9 +124,11 @@ def human(height_m: float = NOMINAL_HEIGHT, mass_kg: float = NOMINAL_MASS, name:
                   metadata={"generator": "bidir_sim.models.human", "height_m": round(b.H, 6),
                             "mass_kg": round(b.M, 6)})
     if with_muscles:
-        from .human_muscles import build_muscles
+        from .human_muscles import build_muscles, fit_operating_range
 
-        model.muscles = build_muscles(b.dims, b.frames, build_skeleton(NOMINAL_HEIGHT, NOMINAL_MASS).dims, b.M)
+        muscles = build_muscles(b.dims, b.frames, build_skeleton(NOMINAL_HEIGHT, NOMINAL_MASS).dims, b.M)
+        fit_operating_range(validate(model), muscles)
+        model = Model(name=model.name, bodies=model.bodies, muscles=muscles, source=src, metadata=model.metadata)
     return validate(model)
 
 

@@ -12,7 +12,9 @@ so they scale with the body. "Patella" is a point blended half on the femur and 
 the femur frame), so the quadriceps path follows the knee as it flexes.
 
 Fibre and tendon lengths keep the published tendon/fibre ratio and are scaled so that every unit is at its
-optimal fibre length at the zero (standing) pose of the generated body.
+optimal fibre length at the zero (standing) pose of the generated body. Muscles that walking stretches
+further than MAX_WALKING_STRETCH x their optimal fibre length (the knee extensors in swing, whose optimum
+lies in a flexed knee) then get a longer tendon, so that they end there; see fit_operating_range.
 """
 
 from __future__ import annotations
@@ -112,6 +114,9 @@ MUSCLES = [
 ]
 
 MIDLINE = {"Pelvis", "Spine", "Torso"}
+# Longest normalised fibre length allowed over the walking cycle: passive force there is ~0.1 f0 with the
+# reference's passive curve (k_pe 5.5, e_mo 0.3). Delp's knee extensors work at about 0.7-1.2 l_opt in gait.
+MAX_WALKING_STRETCH = 1.15
 
 
 def build_muscles(dims: dict[str, np.ndarray], frames: dict[str, np.ndarray],
@@ -146,3 +151,22 @@ def _waypoint(body, p, side, sx, dims, nominal_dims, frames) -> Waypoint:
     if body == "Patella":
         return Waypoint(bodies=[f"Tibia{side}", f"Femur{side}"], weights=[0.5, 0.5], position=world)
     return Waypoint(bodies=[full], weights=[1.0], position=world)
+
+
+def fit_operating_range(skeleton, muscles: list[Muscle]) -> None:
+    """Lengthens the tendon of every muscle that the walking reference stretches beyond MAX_WALKING_STRETCH.
+
+    ``skeleton``: the generated model without muscles (the walking reference depends on the skeleton only).
+    Changes ``muscles`` in place; fibres of those muscles are then shorter than optimal when standing.
+    """
+    from ..motion.walk import walking_reference
+    from .geometry import MusclePaths
+    from .spec import Model
+
+    with_muscles = Model(name=skeleton.name, bodies=skeleton.bodies, muscles=muscles, source=skeleton.source)
+    cycle = walking_reference(skeleton).positions
+    longest = MusclePaths(with_muscles).lengths(cycle).max(axis=0)
+    for m, l_max in zip(muscles, longest):
+        stretch = (l_max - m.tendon_slack_length) / m.optimal_fiber_length
+        if stretch > MAX_WALKING_STRETCH:
+            m.tendon_slack_length = float(l_max - MAX_WALKING_STRETCH * m.optimal_fiber_length)

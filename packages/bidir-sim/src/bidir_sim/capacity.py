@@ -1,0 +1,187 @@
+"""``python -m bidir_sim.capacity [CONFIG ...] [--mass DIR] [--json FILE]``: can the muscles walk the reference?
+
+Along one cycle of the config's reference motion (the motion at stride and cadence ratio 1):
+
+1. Inverse dynamics gives the generalized forces that produce the reference accelerations (finite
+   differences of the motion) with gravity, Coriolis forces and joint damping.
+2. The ground must supply the root's six rows. Forces at the foot corners touching the ground (within
+   CONTACT_BAND of it; vertical component >= 0) are fitted by bounded least squares; what they cannot
+   supply is the root residual (how dynamically consistent the motion is).
+3. The joint torques left over are the desired torques tau_des, what SPD would ask for if it tracked
+   perfectly. Activations a in [0, 1] that best produce them (JtA a + JtP = tau_des) are found by bounded
+   least squares (scipy lsq_linear), per frame.
+
+Reported per DoF group: the RMS of the torque the muscles cannot produce as a fraction of the RMS of
+tau_des, and the RMS of tau_des itself. A benchmark, not a test: numbers go to stdout and, with --json, a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import lsq_linear
+
+from .envs.config import load_env_config, parse_env_config
+from .envs.task import build_task
+from .errors import InputError
+from .io_util import atomic_write_text
+
+FRAMES = 120             # samples along the cycle
+CONTACT_BAND = 0.01      # m: foot corners this close to the ground carry load
+SMOOTHING = 1 / 60       # cycles: standard deviation of the low-pass on velocities and accelerations
+CONTACT_DAMPING = 1e-4   # weight of |f|^2 against the squared root residual (N, N m)
+GROUPS = {               # DoF group -> body-name prefixes
+    "hip": ("Femur",), "knee": ("Tibia",), "ankle": ("Talus",), "toes": ("FootThumb", "FootPinky"),
+    "trunk": ("Spine", "Torso"), "neck/head": ("Neck", "Head"), "arms": ("Shoulder", "Arm", "ForeArm", "Hand"),
+}
+
+
+def mass_config_text(mass_dir: Path) -> str:
+    """An env config for the MASS model with its walk.bvh (external fixture, read in place)."""
+    d = mass_dir.resolve()
+    return (f"environment:\n  skeleton: {{file: {d / 'human.xml'}, actuator: mass_lower}}\n"
+            f"  muscle: {{file: {d / 'muscle284.xml'}}}\n  motion: {{type: bvh, file: {d / 'walk.bvh'}}}\n"
+            "  simulation: {sim_hz: 480, control_hz: 30}\n")
+
+
+def _dof_groups(model) -> dict[str, list[int]]:
+    """Actuated DoF indices (0 = first after the root) per group."""
+    offsets = model.dof_offsets()
+    out = {}
+    for group, prefixes in GROUPS.items():
+        idx = [offsets[b.name] + k - 6 for b in model.bodies[1:] if b.name.rstrip("RL").startswith(prefixes)
+               for k in range(b.joint.num_dofs)]
+        if idx:
+            out[group] = idx
+    return out
+
+
+def _periodic_smooth(x: np.ndarray) -> np.ndarray:
+    """Gaussian low-pass along axis 0 of a periodic signal."""
+    offsets = np.arange(-FRAMES // 2, FRAMES // 2)
+    kernel = np.exp(-0.5 * (offsets / (SMOOTHING * FRAMES)) ** 2)
+    kernel /= kernel.sum()
+    return np.real(np.fft.ifft(np.fft.fft(np.fft.ifftshift(kernel))[:, None] * np.fft.fft(x, axis=0), axis=0))
+
+
+def _contact_points(model) -> list[tuple[int, np.ndarray]]:
+    return [(i, p) for i, b in enumerate(model.bodies) if b.contact for s in b.shapes for p in s.corners()]
+
+
+def analyse(config) -> dict:
+    """Runs the analysis for one env config (name, path or EnvConfig); returns the report as a dict."""
+    cfg = config if not isinstance(config, str) else load_env_config(config)
+    cfg.advanced.enforce_symmetry = False  # not needed here; lets asymmetric models through
+    task = build_task(cfg)
+    from .envs.walk_env import WalkEnv
+
+    env = WalkEnv(cfg)
+    core, sim, model = env.core, env.core.simulation, task.model
+    ref = task.spec.reference
+    h = ref.duration / FRAMES
+    poses = []
+    for k in range(FRAMES + 2):
+        core.reset(phase=(k - 1) / FRAMES, stride=1.0, cadence=1.0)
+        pose = core.reference_pose
+        if poses:  # reset wraps the phase into [0, 1): undo the root's jump back by a stride
+            pose[5] += ref.stride * np.round((poses[-1][5] - pose[5]) / ref.stride)
+        poses.append(pose)
+    points = _contact_points(model)
+    fk = model.native().forward_kinematics(np.array(poses))
+    world = np.array([[fk[f, b, :3, :3] @ p + fk[f, b, :3, 3] for b, p in points] for f in range(len(poses))])
+
+    # Velocities and accelerations by central differences, then low-passed (gait analysis filters its
+    # kinematics at about 6 Hz; a periodic Gaussian of SMOOTHING cycles is close to that).
+    dq = np.array([sim.position_differences(poses[k + 1], poses[k - 1]) / (2 * h) for k in range(1, FRAMES + 1)])
+    ddq = np.array([(sim.position_differences(poses[k + 1], poses[k]) -
+                     sim.position_differences(poses[k], poses[k - 1])) / (h * h) for k in range(1, FRAMES + 1)])
+    dq, ddq = _periodic_smooth(dq), _periodic_smooth(ddq)
+    # A motion-capture clip is not exactly periodic: leave out the frames whose smoothing window crosses the seam.
+    margin = 0 if cfg.motion.type == "procedural" else int(np.ceil(3 * SMOOTHING * FRAMES))
+    frames = range(margin, FRAMES - margin)
+
+    groups = _dof_groups(model)
+    demand = {g: 0.0 for g in groups}
+    missing = {g: 0.0 for g in groups}
+    root_demand = root_missing = 0.0
+    activation_sum = 0.0
+    for i in frames:
+        k = i + 1
+        sim.positions, sim.velocities = poses[k], dq[i]
+        tau_full = sim.inverse_dynamics(ddq[i])
+        heights = world[k, :, 1]
+        touching = np.flatnonzero(heights < heights.min() + CONTACT_BAND)
+        # generalized force of unit world forces at each touching corner: columns of J^T
+        JT = np.concatenate([sim.linear_jacobian(points[j][0], points[j][1]).T for j in touching], axis=1)
+        lower = np.tile([-np.inf, 0.0, -np.inf], len(touching))
+        # many corners, six equations: the smallest forces that do it (a little Tikhonov damping)
+        A = np.vstack([JT[:6], np.sqrt(CONTACT_DAMPING) * np.eye(JT.shape[1])])
+        b = np.concatenate([tau_full[:6], np.zeros(JT.shape[1])])
+        tau = tau_full - JT @ lsq_linear(A, b, bounds=(lower, np.inf), lsmr_tol="auto").x
+        root_demand += tau_full[:6] @ tau_full[:6]
+        root_missing += tau[:6] @ tau[:6]
+        tau_des = tau[6:]
+        muscles = sim.update_muscles()
+        fit = lsq_linear(muscles.JtA, tau_des - muscles.JtP, bounds=(0.0, 1.0), lsmr_tol="auto")
+        residual = muscles.JtA @ fit.x + muscles.JtP - tau_des
+        activation_sum += fit.x.mean()
+        for g, idx in groups.items():
+            demand[g] += tau_des[idx] @ tau_des[idx]
+            missing[g] += residual[idx] @ residual[idx]
+    n = len(frames)
+    return {
+        "config": cfg.name, "model": model.name, "motion": f"{cfg.motion.type}:{cfg.motion.file}",
+        "num_muscles": len(model.muscles), "frames": n,
+        "root_residual_fraction": float(np.sqrt(root_missing / root_demand)),
+        "mean_activation": activation_sum / n,
+        "groups": {g: {"tau_des_rms": float(np.sqrt(demand[g] / (n * len(groups[g])))),
+                       "unmet_fraction": float(np.sqrt(missing[g] / demand[g])) if demand[g] > 0 else 0.0}
+                   for g in groups},
+    }
+
+
+def _print(report: dict) -> None:
+    print(f"{report['config']}: {report['model']} ({report['num_muscles']} muscles), {report['motion']}, "
+          f"{report['frames']} frames")
+    print(f"  root residual (not supplied by ground forces): {100 * report['root_residual_fraction']:.1f} %, "
+          f"mean activation {report['mean_activation']:.3f}")
+    print(f"  {'group':<10} {'tau_des RMS (N m)':>18} {'unmet by muscles':>17}")
+    for g, r in report["groups"].items():
+        print(f"  {g:<10} {r['tau_des_rms']:>18.1f} {100 * r['unmet_fraction']:>16.1f}%")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bidir_sim.capacity", description=__doc__.split("\n")[0])
+    parser.add_argument("configs", nargs="*", default=["A2_sep"], help="env configs (default: A2_sep)")
+    parser.add_argument("--mass", type=Path, help="also the MASS model with walk.bvh from this folder")
+    parser.add_argument("--json", type=Path, help="write the reports to this JSON file")
+    args = parser.parse_args(argv)
+    configs = list(args.configs)
+    if args.mass:
+        if not (args.mass / "human.xml").is_file():
+            print(f"error: {args.mass}: no human.xml (expected the MASS data folder)", file=sys.stderr)
+            return 2
+        configs.append(parse_env_config(mass_config_text(args.mass), source=str(args.mass), name="MASS-walk"))
+    reports = []
+    for config in configs:
+        start = time.perf_counter()
+        try:
+            report = analyse(config)
+        except InputError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        _print(report)
+        print(f"  ({time.perf_counter() - start:.1f} s)")
+        reports.append(report)
+    if args.json:
+        atomic_write_text(args.json, json.dumps(reports, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
