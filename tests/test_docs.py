@@ -27,3 +27,11 @@ def test_env_config_page_documents_every_key():
     assert "`Horizon:`" in page
     for k in IGNORED:
         assert f"`{k.removeprefix('environment.')}`" in page
+
+
+def test_env_config_page_documents_every_info_key():
+    from bidir_sim import _core
+
+    page = (DOCS / "env-config.md").read_text()
+    missing = [k for k in _core.INFO_NAMES if f"`{k}`" not in page]
+    assert not missing, f"docs/env-config.md lacks info keys {missing}"

@@ -1,7 +1,7 @@
 """``python -m bidir_sim.demo``: what bidir-sim does end to end today, in about ten seconds.
 
 Builds the default human, evaluates its muscles and the walking reference, runs the libtorch muscle
-network, and drops the body onto the ground in DART (Bullet contacts), printing what happens.
+network, drops the body onto the ground in DART (Bullet contacts), and runs the untrained A2_sep task.
 """
 
 from __future__ import annotations
@@ -50,6 +50,23 @@ def main() -> None:
             # the floor; the task's fall termination (COM below 0.6 m) ends an episode here.
             print("  fell: COM below 0.6 m, where an A2_sep episode terminates")
             break
+    print("A2_sep task (gymnasium), untrained: zero residual actions, random muscle-network weights:")
+    import gymnasium as gym
+
+    env = gym.make("bidir_sim/A2_sep-v0")
+    env.reset(seed=0)
+    start, total = time.perf_counter(), 0.0
+    for step in range(1, 301):
+        _, reward, terminated, truncated, info = env.step(np.zeros(env.action_space.shape))
+        total += reward
+        if step % 10 == 0 or terminated or truncated:
+            print(f"  step {step:3d}  phase {info['phase']:.2f}  reward {reward:.3f}  head {info['r_head_rot']:.2f}  "
+                  f"energy {info['r_energy']:.2f}  mirrored {info['mirrored']!s:5}")
+        if terminated or truncated:
+            why = "fell" if info["fall"] else "sim error" if info["sim_error"] else "horizon"
+            print(f"  episode over after {step} steps ({why}), return {total:.2f}: learning to walk is the trainer's job")
+            break
+    print(f"  {step / (time.perf_counter() - start):.0f} control steps/s (16 substeps each, one thread)")
     print(f"done in {time.perf_counter() - t0:.1f} s")
 
 
