@@ -4,15 +4,16 @@ Along one cycle of the config's reference motion (the motion at stride and caden
 
 1. Inverse dynamics gives the generalized forces that produce the reference accelerations (finite
    differences of the motion) with gravity, Coriolis forces and joint damping.
-2. The ground must supply the root's six rows. Forces at the foot corners touching the ground (within
-   CONTACT_BAND of it; vertical component >= 0) are fitted by bounded least squares; what they cannot
-   supply is the root residual (how dynamically consistent the motion is).
+2. The ground must supply the root's six rows. Forces at the foot corners that touch the ground (within
+   CONTACT_BAND of the lowest corner and slower than CONTACT_SPEED: a rolling foot turns about them;
+   vertical component >= 0) are fitted by bounded least squares; what they cannot supply is the root
+   residual (how dynamically consistent the motion is).
 3. The joint torques left over are the desired torques tau_des, what SPD would ask for if it tracked
    perfectly. Activations a in [0, 1] that best produce them (JtA a + JtP = tau_des) are found by bounded
    least squares (scipy lsq_linear), per frame.
 
-Reported per DoF group: the RMS of the torque the muscles cannot produce as a fraction of the RMS of
-tau_des, and the RMS of tau_des itself. A benchmark, not a test: numbers go to stdout and, with --json, a file.
+Reported per DoF group, and for the legs (hip, knee, ankle, toes) together: the RMS of the torque the
+muscles cannot produce as a fraction of the RMS of tau_des, and the RMS of tau_des itself. A benchmark, not a test: numbers go to stdout and, with --json, a file.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from .errors import InputError
 from .io_util import atomic_write_text
 
 FRAMES = 120             # samples along the cycle
-CONTACT_BAND = 0.01      # m: foot corners this close to the ground carry load
+CONTACT_BAND = 0.002     # m: foot corners this close to the lowest one ...
+CONTACT_SPEED = 0.3      # m/s: ... and this slow carry load
 SMOOTHING = 1 / 60       # cycles: standard deviation of the low-pass on velocities and accelerations
 CONTACT_DAMPING = 1e-4   # weight of |f|^2 against the squared root residual (N, N m)
 GROUPS = {               # DoF group -> body-name prefixes
@@ -115,7 +117,11 @@ def analyse(config) -> dict:
         sim.positions, sim.velocities = poses[k], dq[i]
         tau_full = sim.inverse_dynamics(ddq[i])
         heights = world[k, :, 1]
-        touching = np.flatnonzero(heights < heights.min() + CONTACT_BAND)
+        speed = np.linalg.norm(world[k + 1] - world[k - 1], axis=1) / (2 * h)
+        # corners that carry load: near the ground and not sliding (a rolling foot turns about them)
+        touching = np.flatnonzero((heights < heights.min() + CONTACT_BAND) & (speed < CONTACT_SPEED))
+        if len(touching) == 0:
+            touching = np.array([int(np.argmin(heights))])
         # generalized force of unit world forces at each touching corner: columns of J^T
         JT = np.concatenate([sim.linear_jacobian(points[j][0], points[j][1]).T for j in touching], axis=1)
         lower = np.tile([-np.inf, 0.0, -np.inf], len(touching))
@@ -134,11 +140,13 @@ def analyse(config) -> dict:
             demand[g] += tau_des[idx] @ tau_des[idx]
             missing[g] += residual[idx] @ residual[idx]
     n = len(frames)
+    legs = [g for g in ("hip", "knee", "ankle", "toes") if g in groups]
     return {
         "config": cfg.name, "model": model.name, "motion": f"{cfg.motion.type}:{cfg.motion.file}",
         "num_muscles": len(model.muscles), "frames": n,
         "root_residual_fraction": float(np.sqrt(root_missing / root_demand)),
         "mean_activation": activation_sum / n,
+        "legs_unmet_fraction": float(np.sqrt(sum(missing[g] for g in legs) / sum(demand[g] for g in legs))),
         "groups": {g: {"tau_des_rms": float(np.sqrt(demand[g] / (n * len(groups[g])))),
                        "unmet_fraction": float(np.sqrt(missing[g] / demand[g])) if demand[g] > 0 else 0.0}
                    for g in groups},
@@ -150,6 +158,7 @@ def _print(report: dict) -> None:
           f"{report['frames']} frames")
     print(f"  root residual (not supplied by ground forces): {100 * report['root_residual_fraction']:.1f} %, "
           f"mean activation {report['mean_activation']:.3f}")
+    print(f"  legs (hip, knee, ankle, toes): {100 * report['legs_unmet_fraction']:.1f} % of tau_des unmet")
     print(f"  {'group':<10} {'tau_des RMS (N m)':>18} {'unmet by muscles':>17}")
     for g, r in report["groups"].items():
         print(f"  {g:<10} {r['tau_des_rms']:>18.1f} {100 * r['unmet_fraction']:>16.1f}%")
