@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "batch_env.hpp"
 #include "env.hpp"
 #include "model.hpp"
 #include "reward.hpp"
@@ -93,6 +94,8 @@ void bindTask(py::module_& m) {
 
   py::class_<TaskSpec>(m, "TaskSpec")
       .def(py::init<>())
+      .def("__copy__", [](const TaskSpec& self) { return TaskSpec(self); })
+      .def("__deepcopy__", [](const TaskSpec& self, py::dict) { return TaskSpec(self); }, py::arg("memo"))
       .def_readwrite("sim_hz", &TaskSpec::simHz)
       .def_readwrite("control_hz", &TaskSpec::controlHz)
       .def_readwrite("horizon", &TaskSpec::horizon)
@@ -176,6 +179,47 @@ void bindTask(py::module_& m) {
       .def_property_readonly("target", &Env::target, py::return_value_policy::copy)
       .def("set_muscle_net", &Env::setMuscleNet, py::arg("muscle_net"))
       .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
+
+  py::class_<BatchEnv>(m, "BatchEnv", "Many Envs stepped in parallel on a C++ thread pool (NEXT_STEP autoreset).")
+      .def(py::init([](std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net,
+                       int numEnvs, int numThreads, std::uint64_t seed) {
+             py::gil_scoped_release release;
+             return std::make_unique<BatchEnv>(std::move(model), spec, std::move(net), numEnvs, numThreads, seed);
+           }),
+           py::arg("model"), py::arg("spec"), py::arg("muscle_net"), py::arg("num_envs"), py::arg("num_threads"),
+           py::arg("seed"))
+      .def_property_readonly("num_envs", &BatchEnv::numEnvs)
+      .def_property_readonly("num_threads", &BatchEnv::numThreads)
+      .def_property_readonly("observation_dim", &BatchEnv::observationDim)
+      .def_property_readonly("action_dim", &BatchEnv::actionDim)
+      .def("seed", &BatchEnv::seed, py::arg("seed"), "Env i gets seed + i.")
+      .def("reset", [](BatchEnv& self) {
+        {
+          py::gil_scoped_release release;
+          self.reset();
+        }
+        return RowMatrixXf(self.observations());
+      })
+      .def(
+          "step",
+          [](BatchEnv& self, const Eigen::Ref<const RowMatrixXf>& actions) {
+            {
+              py::gil_scoped_release release;
+              self.step(actions);
+            }
+            return py::make_tuple(RowMatrixXf(self.observations()), Eigen::VectorXd(self.rewards()),
+                                  VectorXb(self.terminated()), VectorXb(self.truncated()));
+          },
+          py::arg("actions"), "Returns copies of (observations, rewards, terminated, truncated).")
+      .def_property_readonly("info", [](const BatchEnv& self) { return RowMatrixXd(self.info()); })
+      .def_property_readonly("autoreset", [](const BatchEnv& self) { return VectorXb(self.autoreset()); })
+      .def_property_readonly("episode_returns", [](const BatchEnv& self) { return Eigen::VectorXd(self.episodeReturns()); })
+      .def_property_readonly("episode_lengths", [](const BatchEnv& self) { return Eigen::VectorXi(self.episodeLengths()); })
+      .def("collect_muscle_tuples", [](BatchEnv& self) {
+        MuscleTuples t = self.collectMuscleTuples();
+        return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA, t.env);
+      }, "(tau_des, JtA_reduced, JtA flattened row-major, env index) since the last call; clears the buffer.")
+      .def("env", &BatchEnv::env, py::arg("index"), py::return_value_policy::reference_internal);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // ATen alone (not torch/torch.h): a third of the compile time and memory.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
@@ -109,5 +110,8 @@ Eigen::MatrixXf MuscleNet::activations(const Eigen::MatrixXf& muscle_torques,
   std::memcpy(out.data(), h.data_ptr<float>(), sizeof(float) * static_cast<std::size_t>(out.size()));
   return out;
 }
+
+void MuscleNet::useOneIntraOpThread() { at::set_num_threads(1); }
+void MuscleNet::initWorkerThread() { at::init_num_threads(); }
 
 }  // namespace bidir

@@ -30,6 +30,11 @@ class MuscleNet {
   // the network sees them multiplied by 1/200.
   Eigen::MatrixXf activations(const Eigen::MatrixXf& muscle_torques, const Eigen::MatrixXf& desired_torques) const;
 
+  // Thread setup for callers that run the network from their own threads: intra-op parallelism off
+  // (parallelism is across environments), and libtorch's per-thread state initialised in each worker.
+  static void useOneIntraOpThread();
+  static void initWorkerThread();
+
  private:
   struct Impl;
   int input_dim_, num_muscles_;

@@ -7,8 +7,9 @@ from . import (
     _core,
     envs,  # registers the gymnasium ids bidir_sim/<config>-v0
 )
+from .batch import BatchEnv
 from .errors import CheckpointError, ConfigError, InputError, ModelError
 
 __version__ = "0.1.0"
 
-__all__ = ["CheckpointError", "ConfigError", "InputError", "ModelError", "__version__", "_core", "envs"]
+__all__ = ["BatchEnv", "CheckpointError", "ConfigError", "InputError", "ModelError", "__version__", "_core", "envs"]

@@ -1,5 +1,5 @@
 """Walking environments: configuration (the reference system's YAML schema), the task, and gymnasium ids
-``bidir_sim/<config>-v0`` for every shipped config."""
+``bidir_sim/<config>-v0`` for every shipped config (``gymnasium.make_vec`` gives the C++ BatchEnv)."""
 
 import gymnasium as gym
 
@@ -18,7 +18,8 @@ def env_id(config: str) -> str:
 def _register() -> None:
     for name in shipped_configs():
         if env_id(name) not in gym.registry:
-            gym.register(id=env_id(name), entry_point="bidir_sim.envs.walk_env:WalkEnv", kwargs={"config": name})
+            gym.register(id=env_id(name), entry_point="bidir_sim.envs.walk_env:WalkEnv",
+                         vector_entry_point="bidir_sim.batch:BatchEnv", kwargs={"config": name})
 
 
 _register()

@@ -1,0 +1,121 @@
+#include "batch_env.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "reward.hpp"
+
+namespace bidir {
+
+BatchEnv::BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net,
+                   int numEnvs, int numThreads, std::uint64_t seed)
+    : pool_((MuscleNet::useOneIntraOpThread(), numThreads), [] { MuscleNet::initWorkerThread(); }) {
+  if (numEnvs < 1) throw std::invalid_argument("BatchEnv: num_envs must be at least 1");
+  envs_.resize(static_cast<std::size_t>(numEnvs));
+  // Built in parallel: each env clones the skeleton and sets up its DART world.
+  pool_.parallelFor(numEnvs, [&](int i) { envs_[i] = std::make_unique<Env>(model, spec, net, seed + i); });
+  const int n = numEnvs;
+  obs_ = RowMatrixXf::Zero(n, observationDim());
+  rewards_ = episodeReturn_ = Eigen::VectorXd::Zero(n);
+  episodeLength_ = Eigen::VectorXi::Zero(n);
+  terminated_ = truncated_ = wasReset_ = VectorXb::Constant(n, false);
+  needsReset_ = VectorXb::Constant(n, true);
+  info_ = RowMatrixXd::Zero(n, kInfoSize);
+  tupleTau_.resize(n);
+  tupleReduced_.resize(n);
+  tupleJtA_.resize(n);
+}
+
+void BatchEnv::seed(std::uint64_t seed) {
+  for (int i = 0; i < numEnvs(); ++i) envs_[i]->seed(seed + static_cast<std::uint64_t>(i));
+}
+
+void BatchEnv::reset() {
+  pool_.parallelFor(numEnvs(), [&](int i) {
+    obs_.row(i) = envs_[i]->reset().transpose();
+    info_.row(i) = envs_[i]->info().transpose();
+  });
+  rewards_.setZero();
+  episodeReturn_.setZero();
+  episodeLength_.setZero();
+  terminated_.setConstant(false);
+  truncated_.setConstant(false);
+  wasReset_.setConstant(true);
+  needsReset_.setConstant(false);
+}
+
+void BatchEnv::recordTuple(int i) {
+  const MuscleTuple& t = envs_[i]->muscleTuple();
+  tupleTau_[i].insert(tupleTau_[i].end(), t.desiredTorque.data(), t.desiredTorque.data() + t.desiredTorque.size());
+  tupleReduced_[i].insert(tupleReduced_[i].end(), t.JtAReduced.data(), t.JtAReduced.data() + t.JtAReduced.size());
+  // JtA is column-major in Eigen; store it row-major ((dofs-6) x muscles) like numpy expects.
+  const RowMatrixXf rowMajor = t.JtA;
+  tupleJtA_[i].insert(tupleJtA_[i].end(), rowMajor.data(), rowMajor.data() + rowMajor.size());
+}
+
+void BatchEnv::step(const Eigen::Ref<const RowMatrixXf>& actions) {
+  if (actions.rows() != numEnvs() || actions.cols() != actionDim())
+    throw std::invalid_argument("actions have shape (" + std::to_string(actions.rows()) + ", " +
+                                std::to_string(actions.cols()) + "), expected (" + std::to_string(numEnvs()) + ", " +
+                                std::to_string(actionDim()) + ")");
+  for (Eigen::Index i = 0; i < actions.rows(); ++i)
+    for (Eigen::Index j = 0; j < actions.cols(); ++j)
+      if (!std::isfinite(actions(i, j)))
+        throw std::invalid_argument("actions[" + std::to_string(i) + ", " + std::to_string(j) + "] is " +
+                                    std::to_string(actions(i, j)) + "; actions must be finite");
+  pool_.parallelFor(numEnvs(), [&](int i) {
+    Env& env = *envs_[i];
+    if (needsReset_[i]) {
+      obs_.row(i) = env.reset().transpose();
+      info_.row(i) = env.info().transpose();
+      rewards_[i] = 0.0;
+      terminated_[i] = truncated_[i] = false;
+      wasReset_[i] = true;
+      needsReset_[i] = false;
+      episodeReturn_[i] = 0.0;
+      episodeLength_[i] = 0;
+      return;
+    }
+    const StepResult r = env.step(actions.row(i).transpose());
+    obs_.row(i) = env.observation().transpose();
+    info_.row(i) = env.info().transpose();
+    rewards_[i] = r.reward;
+    terminated_[i] = r.terminated;
+    truncated_[i] = r.truncated;
+    wasReset_[i] = false;
+    needsReset_[i] = r.terminated || r.truncated;
+    episodeReturn_[i] += r.reward;
+    episodeLength_[i] += 1;
+    if (!info_(i, kSimError)) recordTuple(i);
+  });
+}
+
+MuscleTuples BatchEnv::collectMuscleTuples() {
+  const int n = numEnvs();
+  const Eigen::Index nact = envs_[0]->muscleTuple().desiredTorque.size();
+  const Eigen::Index nred = envs_[0]->muscleTuple().JtAReduced.size();
+  const Eigen::Index njta = envs_[0]->muscleTuple().JtA.size();
+  Eigen::Index total = 0;
+  for (int i = 0; i < n; ++i) total += static_cast<Eigen::Index>(tupleTau_[i].size()) / nact;
+  MuscleTuples out;
+  out.desiredTorque.resize(total, nact);
+  out.JtAReduced.resize(total, nred);
+  out.JtA.resize(total, njta);
+  out.env.resize(total);
+  Eigen::Index row = 0;
+  for (int i = 0; i < n; ++i) {
+    const Eigen::Index k = static_cast<Eigen::Index>(tupleTau_[i].size()) / nact;
+    out.desiredTorque.middleRows(row, k) = Eigen::Map<const RowMatrixXf>(tupleTau_[i].data(), k, nact);
+    out.JtAReduced.middleRows(row, k) = Eigen::Map<const RowMatrixXf>(tupleReduced_[i].data(), k, nred);
+    out.JtA.middleRows(row, k) = Eigen::Map<const RowMatrixXf>(tupleJtA_[i].data(), k, njta);
+    out.env.segment(row, k).setConstant(i);
+    row += k;
+    tupleTau_[i].clear();
+    tupleReduced_[i].clear();
+    tupleJtA_[i].clear();
+  }
+  return out;
+}
+
+}  // namespace bidir

@@ -1,0 +1,68 @@
+// Many environments of one task stepped in parallel on a persistent thread pool. Envs are independent
+// (own simulation and generator), so results do not depend on the number of threads. Autoreset follows
+// gymnasium's NEXT_STEP mode: the step that ends an episode returns its final observation; the next step
+// of that env resets it (ignoring its action) and returns the first observation with reward 0.
+#pragma once
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "env.hpp"
+#include "thread_pool.hpp"
+
+namespace bidir {
+
+using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using VectorXb = Eigen::Matrix<bool, Eigen::Dynamic, 1>;  // one byte per env: safe to write from many threads
+
+// Muscle tuples of many envs and steps, as contiguous arrays (row t: one tuple).
+struct MuscleTuples {
+  RowMatrixXf desiredTorque;   // (T x dofs-6)
+  RowMatrixXf JtAReduced;      // (T x muscle_dofs)
+  RowMatrixXf JtA;             // (T x (dofs-6) * muscles), each row a row-major (dofs-6) x muscles matrix
+  Eigen::VectorXi env;         // (T) which env
+};
+
+class BatchEnv {
+ public:
+  BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net, int numEnvs,
+           int numThreads, std::uint64_t seed);
+
+  int numEnvs() const { return static_cast<int>(envs_.size()); }
+  int numThreads() const { return pool_.size(); }
+  int observationDim() const { return envs_[0]->observationDim(); }
+  int actionDim() const { return envs_[0]->actionDim(); }
+
+  // Env i gets seed + i (gymnasium's convention for vector envs).
+  void seed(std::uint64_t seed);
+  void reset();
+  // actions: (num_envs x action_dim); all are checked (finite, shape) before any env steps.
+  void step(const Eigen::Ref<const RowMatrixXf>& actions);
+
+  const RowMatrixXf& observations() const { return obs_; }
+  const Eigen::VectorXd& rewards() const { return rewards_; }
+  const VectorXb& terminated() const { return terminated_; }
+  const VectorXb& truncated() const { return truncated_; }
+  const VectorXb& autoreset() const { return wasReset_; }  // envs that were reset by this step
+  const RowMatrixXd& info() const { return info_; }                  // (num_envs x kInfoSize)
+  const Eigen::VectorXd& episodeReturns() const { return episodeReturn_; }  // so far (incl. this step)
+  const Eigen::VectorXi& episodeLengths() const { return episodeLength_; }
+
+  MuscleTuples collectMuscleTuples();  // and clear the buffer
+  Env& env(int i) { return *envs_.at(static_cast<std::size_t>(i)); }
+
+ private:
+  void recordTuple(int i);
+  ThreadPool pool_;
+  std::vector<std::unique_ptr<Env>> envs_;
+  RowMatrixXf obs_;
+  Eigen::VectorXd rewards_, episodeReturn_;
+  Eigen::VectorXi episodeLength_;
+  VectorXb terminated_, truncated_, needsReset_, wasReset_;
+  RowMatrixXd info_;
+  std::vector<std::vector<float>> tupleTau_, tupleReduced_, tupleJtA_;
+};
+
+}  // namespace bidir

@@ -1,0 +1,37 @@
+// A persistent pool of worker threads running parallel-for loops; the caller blocks until the loop is done.
+// No heavy headers; workers run an init hook once (libtorch's per-thread setup).
+#pragma once
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bidir {
+
+class ThreadPool {
+ public:
+  ThreadPool(int threads, std::function<void()> workerInit = {});
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()); }
+  // Runs fn(i) for every i in [0, n). If some calls throw, the others still run; the exception of the
+  // lowest index is rethrown with "env <i>: " prefixed to its message (std::invalid_argument stays one).
+  void parallelFor(int n, const std::function<void(int)>& fn);
+
+ private:
+  void work(const std::function<void()>& init);
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* task_ = nullptr;
+  int count_ = 0, next_ = 0, running_ = 0;
+  long generation_ = 0;
+  bool stop_ = false;
+  std::vector<std::exception_ptr> errors_;
+};
+
+}  // namespace bidir

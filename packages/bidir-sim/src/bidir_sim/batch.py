@@ -1,0 +1,125 @@
+"""``BatchEnv``: many walking environments stepped in parallel in C++, as a gymnasium ``VectorEnv``.
+
+Each environment has its own simulation and random generator, so results do not depend on the number of
+threads. The GIL is released while the C++ thread pool steps. Autoreset is gymnasium's NEXT_STEP mode:
+the step that ends an episode returns its final observation (use it to bootstrap a truncated episode);
+the following ``step`` resets that env, ignores its action, and returns the new first observation with
+reward 0 and ``infos["autoreset"]`` set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from . import _core
+from .envs.config import EnvConfig, parse_env_config, shipped_configs
+from .envs.task import Task, build_task, shipped_task
+from .muscle_net import load_muscle_weights, make_muscle_net
+
+FLAGS = ("fall", "sim_error", "mirrored")
+
+
+def _task(config) -> Task:
+    """A Task from a shipped name, a YAML path, YAML text (the reference's ``BatchEnv(yaml_content)``) or an EnvConfig."""
+    if isinstance(config, EnvConfig):
+        return build_task(config)
+    text = str(config)
+    if text in shipped_configs():
+        return shipped_task(text)
+    if "\n" in text or text.lstrip().startswith("environment"):
+        return build_task(parse_env_config(text, source="<yaml text>", name="custom"))
+    return build_task(Path(text))
+
+
+class BatchEnv(VectorEnv):
+    """``num_envs`` environments of one task, stepped by ``num_threads`` C++ threads (default: min(num_envs, cores)).
+
+    ``reset(seed=s)`` seeds env i with s + i. Returned arrays are fresh copies. ``infos`` holds, per env,
+    every reward term and quantity of ``_core.INFO_NAMES``, ``autoreset``, and for envs whose episode ended
+    in this step ``episode`` = {"r": return, "l": length} with the mask ``_episode``.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}  # noqa: RUF012
+
+    def __init__(self, config="A2_sep", num_envs: int = 32, num_threads: int | None = None, seed: int = 0,
+                 muscle_weights=None, render_mode=None):
+        if render_mode is not None:
+            raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
+        if not isinstance(num_envs, int) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        if num_threads is None:
+            num_threads = min(num_envs, os.cpu_count() or 1)
+        if not isinstance(num_threads, int) or num_threads < 1:
+            raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
+        self.task = _task(config)
+        native = self.task.native_model
+        self.muscle_net = make_muscle_net(native)  # one copy of the weights, read by every env
+        if muscle_weights is not None:
+            load_muscle_weights(self.muscle_net, muscle_weights)
+        self.core = _core.BatchEnv(native, self.task.spec, self.muscle_net, num_envs, num_threads, seed)
+        self.num_envs = num_envs
+        self.single_observation_space = gym.spaces.Box(-np.inf, np.inf, (self.core.observation_dim,), np.float32)
+        self.single_action_space = gym.spaces.Box(-1.0, 1.0, (self.core.action_dim,), np.float32)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._seed = seed
+
+    @property
+    def config(self) -> EnvConfig:
+        return self.task.config
+
+    @property
+    def num_threads(self) -> int:
+        return self.core.num_threads
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if options:
+            raise ValueError(f"reset options are not supported by BatchEnv, got {sorted(options)}")
+        if seed is not None:
+            if not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            self.core.seed(int(seed))
+        obs = self.core.reset()
+        return obs, self._infos(np.zeros(self.num_envs, bool))
+
+    def step(self, actions):
+        actions = np.asarray(actions)
+        if actions.shape != self.action_space.shape:
+            raise ValueError(f"actions have shape {actions.shape}, expected {self.action_space.shape}")
+        if not np.issubdtype(actions.dtype, np.floating) and not np.issubdtype(actions.dtype, np.integer):
+            raise ValueError(f"actions must be numbers, got dtype {actions.dtype}")
+        actions = np.ascontiguousarray(actions, dtype=np.float32)
+        obs, rewards, terminated, truncated = self.core.step(actions)
+        return obs, rewards, terminated, truncated, self._infos(terminated | truncated)
+
+    def _infos(self, finished: np.ndarray) -> dict:
+        values = self.core.info
+        infos = {name: values[:, k].copy() for k, name in enumerate(_core.INFO_NAMES)}
+        for flag in FLAGS:
+            infos[flag] = infos[flag].astype(bool)
+        infos["autoreset"] = self.core.autoreset
+        if finished.any():
+            infos["episode"] = {"r": np.where(finished, self.core.episode_returns, 0.0),
+                                "l": np.where(finished, self.core.episode_lengths, 0)}
+            infos["_episode"] = finished.copy()
+        return infos
+
+    def collect_muscle_tuples(self) -> dict[str, np.ndarray]:
+        """The muscle network's training data since the last call, and clears it: one tuple per env and step,
+        taken at a uniformly random substep. Keys: tau_des (T, A), JtA_reduced (T, muscle_dofs),
+        JtA (T, A, muscles), env (T)."""
+        tau, reduced, jta, env = self.core.collect_muscle_tuples()
+        native = self.task.native_model
+        return {"tau_des": tau, "JtA_reduced": reduced,
+                "JtA": jta.reshape(len(jta), native.num_dofs - 6, native.num_muscles), "env": env}
+
+    def set_muscle_weights(self, weights) -> None:
+        """New muscle-network weights (a ``muscle.pt`` path or a state_dict) for every env at once.
+        Call between steps, not while another thread is in ``step``."""
+        load_muscle_weights(self.muscle_net, weights)
