@@ -178,6 +178,13 @@ void bindTask(py::module_& m) {
       .def_property_readonly("reference_pose", &Env::referencePose, py::return_value_policy::copy)
       .def_property_readonly("target", &Env::target, py::return_value_policy::copy)
       .def("set_muscle_net", &Env::setMuscleNet, py::arg("muscle_net"))
+      .def("timings", [](const Env& self) {
+        const StepTimings& t = self.timings();
+        return py::dict(py::arg("muscles") = t.muscles, py::arg("spd") = t.spd, py::arg("network") = t.network,
+                        py::arg("forces") = t.forces, py::arg("dart") = t.dart, py::arg("observation") = t.observation,
+                        py::arg("total") = t.total, py::arg("steps") = t.steps);
+      }, "Seconds per part of the control steps since reset_timings() (wall clock).")
+      .def("reset_timings", &Env::resetTimings)
       .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
 
   py::class_<BatchEnv>(m, "BatchEnv", "Many Envs stepped in parallel on a C++ thread pool (NEXT_STEP autoreset).")

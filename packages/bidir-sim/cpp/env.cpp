@@ -1,6 +1,7 @@
 // Env: reset and the control step (reference-system.md §5.2, §5.6). The observation is in
 // env_observation.cpp, the reward formulas in reward.cpp.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <dart/collision/bullet/BulletCollisionDetector.hpp>
 #include <stdexcept>
@@ -20,6 +21,14 @@ constexpr double kTimeLimit = 10.0;        // eoe_type time: seconds per episode
 constexpr double kDivergedVelocity = 1e3;  // |dq| above this (rad/s or m/s) counts as diverged physics
 constexpr double kKneeLoadLimit = 8.0;     // kN, knee_pain termination after kKneeSteps steps
 constexpr int kKneeSteps = 100;
+
+using Clock = std::chrono::steady_clock;
+// Adds the seconds since `since` to `total` and restarts the stopwatch.
+void lap(Clock::time_point& since, double& total) {
+  const auto now = Clock::now();
+  total += std::chrono::duration<double>(now - since).count();
+  since = now;
+}
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("task spec: " + what);
@@ -213,10 +222,13 @@ Eigen::Vector3d Env::Impl::footPosition(int side) const { return skel.getBodyNod
 // Returns false if the physics diverged.
 bool Env::Impl::substep(int index, int tupleIndex, double& metabolic, double& torque, double& knee,
                         double& kneeMax) {
+  auto clock = Clock::now();
   const MuscleState& ms = sim.updateMuscles(true, spec.forceVelocity);
+  lap(clock, timings.muscles);
   ext.setZero();
   if (spec.includeJtpInSpd) ext.tail(nact) = ms.JtP;
   const Eigen::VectorXd spd = stablePD(skel, target, targetVelocity, kp, kv, dt, ext);
+  lap(clock, timings.spd);
   tauDes = spd.tail(nact);
   if (!spec.includeJtpInSpd) tauDes -= ms.JtP;
 
@@ -240,7 +252,9 @@ bool Env::Impl::substep(int index, int tupleIndex, double& metabolic, double& to
   const Eigen::VectorXd& reducedNet = mirrored ? reducedIn : ms.JtAReduced;
   netMuscle.row(0) = reducedNet.cast<float>().transpose();
   netTorque.row(0) = tauNet.cast<float>().transpose();
+  lap(clock, timings.forces);  // the mirroring above counts with the forces
   const Eigen::MatrixXf a = net->activations(netMuscle, netTorque);
+  lap(clock, timings.network);
   for (int j = 0; j < nmus; ++j) activations[j] = a(0, mirrored ? spec.muscleMirror[j] : j);
   if (index == tupleIndex) {
     tuple.desiredTorque = tauNet.cast<float>();
@@ -258,7 +272,9 @@ bool Env::Impl::substep(int index, int tupleIndex, double& metabolic, double& to
     }
   }
   sim.setForces(forces);  // throws on NaN: counted as diverged below
+  lap(clock, timings.forces);
   sim.step(1);
+  lap(clock, timings.dart);
 
   const Eigen::VectorXd& dq = skel.getVelocities();
   if (!skel.getPositions().allFinite() || !dq.allFinite() || dq.cwiseAbs().maxCoeff() > kDivergedVelocity)
@@ -368,6 +384,8 @@ const MuscleTuple& Env::muscleTuple() const { return impl_->tuple; }
 const Eigen::VectorXd& Env::referencePose() const { return impl_->referencePose; }
 const Eigen::VectorXd& Env::target() const { return impl_->target; }
 Simulation& Env::simulation() { return impl_->sim; }
+const StepTimings& Env::timings() const { return impl_->timings; }
+void Env::resetTimings() { impl_->timings = StepTimings{}; }
 
 void Env::setMuscleNet(std::shared_ptr<MuscleNet> net) {
   checkSpec(*impl_->model, impl_->spec, net.get());
@@ -412,6 +430,7 @@ StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
       throw std::invalid_argument("action[" + std::to_string(i) + "] is " + std::to_string(action[i]) +
                                   "; actions must be finite");
 
+  const auto start = Clock::now();
   const Eigen::VectorXd q0 = s.skel.getPositions(), dq0 = s.skel.getVelocities();
   s.setTarget(action);
   s.steps += 1;
@@ -444,7 +463,11 @@ StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
   s.info[kCadenceRatio] = s.cadenceRatio;
   s.mirrored = s.spec.enforceSymmetry && s.phase.secondHalf();
   s.info[kMirrored] = s.mirrored;
+  auto clock = Clock::now();
   s.observe(s.mirrored, s.obs);
+  lap(clock, s.timings.observation);
+  s.timings.total += std::chrono::duration<double>(clock - start).count();
+  s.timings.steps += 1;
   return out;
 }
 

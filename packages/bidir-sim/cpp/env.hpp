@@ -30,6 +30,12 @@ struct ResetOptions {
   double cadence = kUnset;         // cadence ratio (NaN: sampled)
 };
 
+// Wall time spent in each part of the control steps since the last resetTimings(), in seconds.
+struct StepTimings {
+  double muscles = 0, spd = 0, network = 0, forces = 0, dart = 0, observation = 0, total = 0;
+  long steps = 0;
+};
+
 struct StepResult {
   double reward = 0.0;
   bool terminated = false, truncated = false;
@@ -67,6 +73,8 @@ class Env {
   const Eigen::VectorXd& referencePose() const;  // the reference pose the PD target is built on
   const Eigen::VectorXd& target() const;         // the PD target
   void setMuscleNet(std::shared_ptr<MuscleNet> net);
+  const StepTimings& timings() const;
+  void resetTimings();
   Simulation& simulation();
 
   struct Impl;

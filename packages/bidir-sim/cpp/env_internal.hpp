@@ -45,6 +45,7 @@ struct Env::Impl {
   Eigen::VectorXd info;
   Eigen::VectorXd activations;
   MuscleTuple tuple;
+  StepTimings timings;
 
   // --- scratch, sized once
   Eigen::VectorXd forces, ext, tauDes, tauIn, reducedIn;

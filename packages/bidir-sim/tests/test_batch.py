@@ -128,3 +128,19 @@ def test_yaml_text_config_and_worker_errors():
         _core.BatchEnv(env.task.native_model, spec, env.muscle_net, 2, 2, 0)
     with pytest.raises(ValueError, match="num_envs must be a positive integer"):
         BatchEnv("A2_sep", num_envs=0)
+
+
+def test_bench_writes_its_json(tmp_path):
+    from bidir_sim import bench
+
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--json", str(out), "--mass", str(tmp_path / "no-mass")]) == 0
+    import json
+
+    report = json.loads(out.read_text())
+    assert {"config", "num_muscles", "sim_hz", "control_hz", "cpu_count", "results"} <= set(report)
+    combos = {(r["num_envs"], r["threads"]) for r in report["results"]}
+    assert combos == {(1, 1), (2, 1), (2, 2), (8, 1), (8, 2), (32, 1), (32, 2)}
+    assert all(r["sps"] > 0 and r["ms_per_env_step"] > 0 for r in report["results"])
+    parts = report["breakdown_ms_per_env_step"]
+    assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"), abs=0.01)

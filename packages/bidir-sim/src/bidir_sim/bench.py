@@ -1,0 +1,136 @@
+"""``python -m bidir_sim.bench [--config A2_sep] [--json PATH] [--quick]``: control steps per second of BatchEnv.
+
+Random actions in [-1, 1], a muscle network with loaded (random, Xavier) weights run every substep, episodes
+autoreset as in training. For num_envs in {1, 2, 8, 32} and threads in {1, 2}: control steps per second
+(all envs together), per thread, and milliseconds per env-step. Then the wall time of one env-step split
+into its parts (one env, one thread), and the env construction time. With ``../shared/fixtures/mass``
+(or --mass DIR) the MASS model (284 muscles) runs at the same rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .batch import BatchEnv
+from .capacity import mass_config_text
+from .envs.config import load_env_config, parse_env_config
+from .io_util import atomic_write_text
+
+NUM_ENVS = (1, 2, 8, 32)
+THREADS = (1, 2)
+PARTS = ("muscles", "spd", "network", "forces", "dart", "observation")
+DEFAULT_MASS = Path(__file__).resolve().parents[4].parent / "shared" / "fixtures" / "mass"
+
+
+def xavier_state_dict(net, seed: int = 0) -> dict:
+    """Weights as the trainer would push them: a PyTorch state_dict, Xavier-uniform, zero biases."""
+    gen = torch.Generator().manual_seed(seed)
+    out = {}
+    for name, (rows, cols) in zip(net.parameter_names(), net.parameter_shapes()):
+        if name.endswith("weight"):
+            bound = (6.0 / (rows + cols)) ** 0.5
+            out[name] = (torch.rand(rows, cols, generator=gen) * 2 - 1) * bound
+        else:
+            out[name] = torch.zeros(rows)
+    return out
+
+
+def _measure(config, num_envs: int, threads: int, seconds: float) -> dict:
+    env = BatchEnv(config, num_envs=num_envs, num_threads=threads, seed=0)
+    env.set_muscle_weights(xavier_state_dict(env.muscle_net))
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    actions = rng.uniform(-1, 1, (64, *env.action_space.shape)).astype(np.float32)
+    for k in range(3):  # warm up: first contacts, allocations
+        env.step(actions[k])
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(actions[steps % len(actions)])
+        steps += 1
+    elapsed = time.perf_counter() - start
+    sps = steps * num_envs / elapsed
+    return {"num_envs": num_envs, "threads": threads, "nn_mode": "per_env", "sps": round(sps, 1),
+            "sps_per_thread": round(sps / threads, 1), "ms_per_env_step": round(1e3 * threads / sps, 3)}
+
+
+def _breakdown(config, seconds: float) -> dict:
+    env = BatchEnv(config, num_envs=1, num_threads=1, seed=0)
+    env.set_muscle_weights(xavier_state_dict(env.muscle_net))
+    env.reset(seed=0)
+    core = env.core.env(0)
+    core.reset_timings()
+    rng = np.random.default_rng(1)
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(rng.uniform(-1, 1, (1, env.core.action_dim)).astype(np.float32))
+    t = core.timings()
+    steps = max(t.pop("steps"), 1)
+    parts = {k: round(1e3 * t[k] / steps, 3) for k in PARTS}
+    parts["other"] = round(1e3 * t["total"] / steps - sum(parts.values()), 3)
+    parts["total"] = round(1e3 * t["total"] / steps, 3)
+    return parts
+
+
+def _construction(config, num_envs: int = 8) -> float:
+    start = time.perf_counter()
+    BatchEnv(config, num_envs=num_envs, num_threads=1)
+    return round(1e3 * (time.perf_counter() - start) / num_envs, 1)
+
+
+def run(config, name: str, seconds: float) -> dict:
+    cfg = load_env_config(config) if isinstance(config, str) else config
+    probe = BatchEnv(cfg, num_envs=1, num_threads=1)
+    report = {"config": name, "num_muscles": probe.task.native_model.num_muscles,
+              "sim_hz": cfg.simulation.sim_hz, "control_hz": cfg.simulation.control_hz,
+              "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
+              "ms_per_env_construction": _construction(cfg), "results": []}
+    print(f"{name}: {report['num_muscles']} muscles, {report['sim_hz']} Hz physics, {report['control_hz']} Hz "
+          f"control, network every substep ({os.cpu_count()} cores)")
+    print(f"  {'envs':>5} {'threads':>7} {'steps/s':>9} {'per thread':>10} {'ms/env-step':>11}")
+    for n in NUM_ENVS:
+        for t in THREADS:
+            if t > n:
+                continue
+            r = _measure(cfg, n, t, seconds)
+            report["results"].append(r)
+            print(f"  {n:>5} {t:>7} {r['sps']:>9.1f} {r['sps_per_thread']:>10.1f} {r['ms_per_env_step']:>11.3f}",
+                  flush=True)
+    report["breakdown_ms_per_env_step"] = _breakdown(cfg, seconds)
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in report["breakdown_ms_per_env_step"].items())
+    print(f"  one env-step (ms): {parts}")
+    print(f"  construction: {report['ms_per_env_construction']} ms per env")
+    return report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bidir_sim.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", default="A2_sep", help="env config (default A2_sep)")
+    parser.add_argument("--json", type=Path, help="write the results to this JSON file")
+    parser.add_argument("--quick", action="store_true", help="0.5 s per measurement instead of 3 s")
+    parser.add_argument("--mass", type=Path, default=DEFAULT_MASS, help="MASS data folder (default ../shared)")
+    args = parser.parse_args(argv)
+    seconds = 0.5 if args.quick else 3.0
+    reports = [run(args.config, args.config, seconds)]
+    if (args.mass / "human.xml").is_file():
+        mass = parse_env_config(mass_config_text(args.mass), source=str(args.mass), name="MASS-walk")
+        mass.advanced.enforce_symmetry = False
+        reports.append(run(mass, "MASS-walk", seconds))
+    else:
+        print(f"(no MASS data at {args.mass}: MASS model skipped)")
+    if args.json:
+        atomic_write_text(args.json, json.dumps(reports[0] | {"models": reports}, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
