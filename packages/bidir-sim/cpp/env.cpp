@@ -98,6 +98,14 @@ Env::Impl::Impl(std::shared_ptr<const Model> m, TaskSpec s, std::shared_ptr<Musc
   muscleMass.resize(nmus);
   for (int j = 0; j < nmus; ++j) muscleMass[j] = model->muscles()[j].mass;
   for (const auto& b : model->spec().bodies) restRotation.push_back(b.frame.topLeftCorner<3, 3>());
+  rotationDof.assign(ndof, false);
+  for (int k : spec.reference.rotationDofs) rotationDof[k] = rotationDof[k + 1] = rotationDof[k + 2] = true;
+  const std::string& type = spec.reward.metabolicType;
+  if (type == "A") energy = Energy::A;
+  else if (type == "A2") energy = Energy::A2;
+  else if (type == "MA") energy = Energy::MA;
+  else if (type == "MA2") energy = Energy::MA2;
+  else throw std::invalid_argument("task spec: unknown metabolic type '" + type + "'");
   {
     std::lock_guard<std::mutex> lock(model->impl().mutex);
     kinematic = model->impl().skeleton->cloneSkeleton();
@@ -198,22 +206,20 @@ void Env::Impl::setTarget(const Eigen::VectorXf& action) {
     offset[d + 6] = (mirrored ? spec.dofMirrorSign[d + 6] : 1.0) * spec.actionScale * action[src - 6];
   }
   target = referencePose;
-  std::vector<bool> rotation(ndof, false);
-  for (int k : spec.reference.rotationDofs) {
-    rotation[k] = rotation[k + 1] = rotation[k + 2] = true;
-    if (k < 6) continue;
-    target.segment<3>(k) = logMap(expMap(referencePose.segment<3>(k)) * expMap(offset.segment<3>(k)));
-  }
+  for (int k : spec.reference.rotationDofs)
+    if (k >= 6) target.segment<3>(k) = logMap(expMap(referencePose.segment<3>(k)) * expMap(offset.segment<3>(k)));
   for (int d = 6; d < ndof; ++d)
-    if (!rotation[d]) target[d] += offset[d];
+    if (!rotationDof[d]) target[d] += offset[d];
 }
 
 double Env::Impl::muscleEnergy(const Eigen::VectorXd& a) const {
-  const std::string& t = spec.reward.metabolicType;
-  if (t == "A") return a.sum();  // activations are >= 0
-  if (t == "A2") return a.squaredNorm();
-  if (t == "MA") return muscleMass.dot(a);
-  return muscleMass.dot(a.cwiseAbs2());  // MA2
+  switch (energy) {
+    case Energy::A: return a.sum();  // activations are >= 0
+    case Energy::A2: return a.squaredNorm();
+    case Energy::MA: return muscleMass.dot(a);
+    case Energy::MA2: return muscleMass.dot(a.cwiseAbs2());
+  }
+  return 0.0;
 }
 
 Eigen::Vector3d Env::Impl::footPosition(int side) const { return skel.getBodyNode(spec.footBody[side])->getCOM(); }

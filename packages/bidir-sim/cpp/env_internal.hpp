@@ -26,6 +26,8 @@ struct Env::Impl {
   int ndof, nact, nmus, substeps, obsDim, actDim;
   double dt, controlDt;
   Eigen::VectorXd kp, kv, lower, upper, muscleMass;
+  std::vector<bool> rotationDof;          // DoF belongs to a ball/free rotation (composed, not added)
+  enum class Energy { A, A2, MA, MA2 } energy = Energy::A;
 
   // --- one episode
   std::mt19937_64 rng;

@@ -83,6 +83,10 @@ def test_bad_actions_raise_before_any_env_steps():
         env.step(np.zeros((2, 50)))
     with pytest.raises(ValueError, match="must be numbers"):
         env.step(np.full((2, 51), "x"))
+    with pytest.raises(ValueError, match="reset options are not supported"):
+        env.reset(options={"phase": 0.1})
+    with pytest.raises(ValueError, match="render_mode 'human' is not supported"):
+        BatchEnv("A2_sep", num_envs=1, render_mode="human")
 
 
 def test_returned_arrays_are_not_overwritten():
