@@ -354,7 +354,9 @@ PYBIND11_MODULE(_core, m) {
            "Generalized forces for these accelerations at the current state, without contacts or muscles.")
       .def("linear_jacobian", &Simulation::linearJacobian, py::arg("body"), py::arg("local_point"),
            "World-frame linear Jacobian (3 x dofs) of a point in the body's frame.")
-      .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("target_velocity"), py::arg("ext"))
+      .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("target_velocity"), py::arg("ext"),
+           py::arg("articulated") = true,
+           "Stable PD forces; articulated=False uses the dense mass-matrix formulation (the reference for tests).")
       .def("position_differences", &Simulation::positionDifferences, py::arg("a"), py::arg("b"),
            "a - b per DoF; ball and free joints as rotation vectors of R_b^T R_a.");
 

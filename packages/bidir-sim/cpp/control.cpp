@@ -25,4 +25,35 @@ Eigen::VectorXd stablePD(const dart::dynamics::Skeleton& skel, const Eigen::Vect
   return tau;
 }
 
+Eigen::VectorXd stablePDArticulated(dart::dynamics::Skeleton& skel, const Eigen::VectorXd& target,
+                                    const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp,
+                                    const Eigen::VectorXd& kv, const Eigen::VectorXd& ext) {
+  const double h = skel.getTimeStep();
+  const Eigen::VectorXd q = skel.getPositions();
+  const Eigen::VectorXd dq = skel.getVelocities();
+  const Eigen::VectorXd p = -kp.cwiseProduct(skel.getPositionDifferences(q + dq * h, target));
+  const Eigen::VectorXd d = -kv.cwiseProduct(dq - targetVelocity);
+  const auto n = skel.getNumDofs();
+  const Eigen::VectorXd savedForces = skel.getForces(), savedAcc = skel.getAccelerations();
+  Eigen::VectorXd c(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto* dof = skel.getDof(i);
+    c[Eigen::Index(i)] = dof->getDampingCoefficient();
+    dof->setDampingCoefficient(c[Eigen::Index(i)] + kv[Eigen::Index(i)]);
+  }
+  // With damping c + kv, DART's forward dynamics adds -(c + kv) dq; SPD's damping term is
+  // -kv (dq - targetVelocity), so the forces carry +kv targetVelocity.
+  skel.setForces(p + kv.cwiseProduct(targetVelocity) + skel.getConstraintForces() + ext);
+  for (std::size_t t = 0; t < skel.getNumTrees(); ++t) skel.dirtyArticulatedInertia(t);  // damping changed
+  skel.computeForwardDynamics();
+  const Eigen::VectorXd ddq = skel.getAccelerations();
+  for (std::size_t i = 0; i < n; ++i) skel.getDof(i)->setDampingCoefficient(c[Eigen::Index(i)]);
+  for (std::size_t t = 0; t < skel.getNumTrees(); ++t) skel.dirtyArticulatedInertia(t);
+  skel.setForces(savedForces);
+  skel.setAccelerations(savedAcc);
+  Eigen::VectorXd tau = p + d - h * kv.cwiseProduct(ddq);
+  tau.head(6).setZero();
+  return tau;
+}
+
 }  // namespace bidir

@@ -12,4 +12,12 @@ Eigen::VectorXd stablePD(const dart::dynamics::Skeleton& skeleton, const Eigen::
                          const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp,
                          const Eigen::VectorXd& kv, double h, const Eigen::VectorXd& ext);
 
+// The same forces in O(n): the SPD system (M + h (Kv + C)) ddq = ... is forward dynamics with Kv added to
+// the joint damping, which DART's articulated-body algorithm already treats implicitly (h times damping
+// in the articulated inertia). No dense mass matrix and no factorisation. The skeleton's damping, forces
+// and accelerations are restored. h must be the skeleton's time step.
+Eigen::VectorXd stablePDArticulated(dart::dynamics::Skeleton& skeleton, const Eigen::VectorXd& target,
+                                    const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp,
+                                    const Eigen::VectorXd& kv, const Eigen::VectorXd& ext);
+
 }  // namespace bidir

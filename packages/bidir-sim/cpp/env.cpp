@@ -233,7 +233,7 @@ bool Env::Impl::substep(int index, int tupleIndex, double& metabolic, double& to
   lap(clock, timings.muscles);
   ext.setZero();
   if (spec.includeJtpInSpd) ext.tail(nact) = ms.JtP;
-  const Eigen::VectorXd spd = stablePD(skel, target, targetVelocity, kp, kv, dt, ext);
+  const Eigen::VectorXd spd = stablePDArticulated(skel, target, targetVelocity, kp, kv, ext);
   lap(clock, timings.spd);
   tauDes = spd.tail(nact);
   if (!spec.includeJtpInSpd) tauDes -= ms.JtP;

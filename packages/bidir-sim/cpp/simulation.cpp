@@ -127,11 +127,12 @@ Eigen::MatrixXd Simulation::linearJacobian(int body, const Eigen::Vector3d& loca
 }
 
 Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
-                                      const Eigen::VectorXd& ext) const {
+                                      const Eigen::VectorXd& ext, bool articulated) const {
   const auto n = impl_->skeleton->getNumDofs();
   checkSize(target, n, "SPD target");
   checkSize(targetVelocity, n, "SPD target velocity");
   checkSize(ext, n, "SPD external forces");
+  if (articulated) return stablePDArticulated(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), ext);
   return stablePD(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), timestep(), ext);
 }
 

@@ -52,8 +52,9 @@ class Simulation {
 
   // Stable PD (Tan et al. 2011) towards target positions and velocities with the model's kp/kv, for
   // one timestep; ext are further generalized forces expected in that step. The root rows are zero.
+  // articulated: the O(n) formulation (stablePDArticulated); false: the dense reference formulation.
   Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
-                            const Eigen::VectorXd& ext) const;
+                            const Eigen::VectorXd& ext, bool articulated = true) const;
 
   struct Impl;  // DART world and skeleton (simulation_internal.hpp)
   Impl& impl() const { return *impl_; }
