@@ -4,8 +4,7 @@ import sys
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "bidir_sim", *args], capture_output=True, text=True, timeout=120,
-                          check=False)
+    return run_module("bidir_sim", *args)
 
 
 def test_info_default_json():

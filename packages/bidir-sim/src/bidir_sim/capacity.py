@@ -31,6 +31,7 @@ from .envs.config import load_env_config, parse_env_config
 from .envs.task import build_task
 from .errors import InputError
 from .io_util import atomic_write_text
+from .motion.walk import contact_points
 
 FRAMES = 120             # samples along the cycle
 CONTACT_BAND = 0.002     # m: foot corners this close to the lowest one ...
@@ -71,10 +72,6 @@ def _periodic_smooth(x: np.ndarray) -> np.ndarray:
     return np.real(np.fft.ifft(np.fft.fft(np.fft.ifftshift(kernel))[:, None] * np.fft.fft(x, axis=0), axis=0))
 
 
-def _contact_points(model) -> list[tuple[int, np.ndarray]]:
-    return [(i, p) for i, b in enumerate(model.bodies) if b.contact for s in b.shapes for p in s.corners()]
-
-
 def analyse(config) -> dict:
     """Runs the analysis for one env config (name, path or EnvConfig); returns the report as a dict."""
     cfg = config if not isinstance(config, str) else load_env_config(config)
@@ -93,7 +90,7 @@ def analyse(config) -> dict:
         if poses:  # reset wraps the phase into [0, 1): undo the root's jump back by a stride
             pose[5] += ref.stride * np.round((poses[-1][5] - pose[5]) / ref.stride)
         poses.append(pose)
-    points = _contact_points(model)
+    points = [p for side in contact_points(model).values() for p in side]  # (body, corner), both feet
     fk = model.native().forward_kinematics(np.array(poses))
     world = np.array([[fk[f, b, :3, :3] @ p + fk[f, b, :3, 3] for b, p in points] for f in range(len(poses))])
 
