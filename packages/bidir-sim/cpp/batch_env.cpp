@@ -1,5 +1,7 @@
 #include "batch_env.hpp"
 
+#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -9,9 +11,14 @@
 namespace bidir {
 
 BatchEnv::BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net,
-                   int numEnvs, int numThreads, std::uint64_t seed)
-    : pool_((MuscleNet::useOneIntraOpThread(), numThreads), [] { MuscleNet::initWorkerThread(); }) {
+                   int numEnvs, int numThreads, std::uint64_t seed, NetworkMode mode, int networkBatch)
+    : pool_((MuscleNet::useOneIntraOpThread(), numThreads), [] { MuscleNet::initWorkerThread(); }),
+      net_(net),
+      mode_(mode),
+      networkBatch_(networkBatch) {
+  if (networkBatch < 1) throw std::invalid_argument("BatchEnv: nn_batch must be at least 1");
   if (numEnvs < 1) throw std::invalid_argument("BatchEnv: num_envs must be at least 1");
+  if (!net_) throw std::invalid_argument("BatchEnv: the muscle network is null");
   envs_.resize(static_cast<std::size_t>(numEnvs));
   // Built in parallel: each env clones the skeleton and sets up its DART world.
   pool_.parallelFor(numEnvs, [&](int i) { envs_[i] = std::make_unique<Env>(model, spec, net, seed + i); });
@@ -25,6 +32,18 @@ BatchEnv::BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std
   tupleTau_.resize(n);
   tupleReduced_.resize(n);
   tupleJtA_.resize(n);
+  if (mode_ == NetworkMode::Batched) {
+    netInput_ = RowMatrixXf::Zero(n, net_->inputDim());
+    netOutput_ = RowMatrixXf::Zero(n, net_->numMuscles());
+    stepping_ = VectorXb::Constant(n, false);
+  }
+}
+
+std::pair<double, long> BatchEnv::takeNetworkTime() {
+  const std::pair<double, long> out{networkSeconds_, networkCalls_};
+  networkSeconds_ = 0.0;
+  networkCalls_ = 0;
+  return out;
 }
 
 void BatchEnv::seed(std::uint64_t seed) {
@@ -64,30 +83,75 @@ void BatchEnv::step(const Eigen::Ref<const RowMatrixXf>& actions) {
       if (!std::isfinite(actions(i, j)))
         throw std::invalid_argument("actions[" + std::to_string(i) + ", " + std::to_string(j) + "] is " +
                                     std::to_string(actions(i, j)) + "; actions must be finite");
+  if (mode_ == NetworkMode::Batched) {
+    stepBatched(actions);
+    return;
+  }
   pool_.parallelFor(numEnvs(), [&](int i) {
-    Env& env = *envs_[i];
     if (needsReset_[i]) {
-      obs_.row(i) = env.reset().transpose();
-      info_.row(i) = env.info().transpose();
-      rewards_[i] = 0.0;
-      terminated_[i] = truncated_[i] = false;
-      wasReset_[i] = true;
-      needsReset_[i] = false;
-      episodeReturn_[i] = 0.0;
-      episodeLength_[i] = 0;
+      resetEnv(i);
       return;
     }
-    const StepResult r = env.step(actions.row(i).transpose());
-    obs_.row(i) = env.observation().transpose();
-    info_.row(i) = env.info().transpose();
-    rewards_[i] = r.reward;
-    terminated_[i] = r.terminated;
-    truncated_[i] = r.truncated;
-    wasReset_[i] = false;
-    needsReset_[i] = r.terminated || r.truncated;
-    episodeReturn_[i] += r.reward;
-    episodeLength_[i] += 1;
-    if (!info_(i, kSimError)) recordTuple(i);
+    finishEnvStep(i, envs_[i]->step(actions.row(i).transpose()));
+  });
+}
+
+// The next-step autoreset of env i: reset, reward 0, episode statistics cleared.
+void BatchEnv::resetEnv(int i) {
+  Env& env = *envs_[i];
+  obs_.row(i) = env.reset().transpose();
+  info_.row(i) = env.info().transpose();
+  rewards_[i] = 0.0;
+  terminated_[i] = truncated_[i] = false;
+  wasReset_[i] = true;
+  needsReset_[i] = false;
+  episodeReturn_[i] = 0.0;
+  episodeLength_[i] = 0;
+}
+
+void BatchEnv::finishEnvStep(int i, const StepResult& r) {
+  const Env& env = *envs_[i];
+  obs_.row(i) = env.observation().transpose();
+  info_.row(i) = env.info().transpose();
+  rewards_[i] = r.reward;
+  terminated_[i] = r.terminated;
+  truncated_[i] = r.truncated;
+  wasReset_[i] = false;
+  needsReset_[i] = r.terminated || r.truncated;
+  episodeReturn_[i] += r.reward;
+  episodeLength_[i] += 1;
+  if (!info_(i, kSimError)) recordTuple(i);
+}
+
+// Lockstep in groups: the envs [g * networkBatch_, (g + 1) * networkBatch_) form group g, one task of the
+// pool. A group advances substep by substep: prepare each env's network input, one forward over the group,
+// finish each env's substep. Groups are fixed, so every float is independent of the number of threads.
+void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
+  const int n = numEnvs(), substeps = envs_[0]->substeps();
+  const int groups = (n + networkBatch_ - 1) / networkBatch_;
+  pool_.parallelFor(groups, [&](int g) {
+    const int first = g * networkBatch_, last = std::min(n, first + networkBatch_);
+    for (int i = first; i < last; ++i) {
+      stepping_[i] = !needsReset_[i];
+      if (stepping_[i]) envs_[i]->beginStep(actions.row(i).transpose());
+      else resetEnv(i);
+    }
+    double seconds = 0.0;
+    for (int k = 0; k < substeps; ++k) {
+      // A diverged env's row keeps its last input: harmless, its output is ignored.
+      for (int i = first; i < last; ++i)
+        if (stepping_[i]) envs_[i]->prepareSubstep(k, netInput_.row(i).data());
+      const auto start = std::chrono::steady_clock::now();
+      net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      for (int i = first; i < last; ++i)
+        if (stepping_[i]) envs_[i]->finishSubstep(k, netOutput_.row(i).data());
+    }
+    for (int i = first; i < last; ++i)
+      if (stepping_[i]) finishEnvStep(i, envs_[i]->endStep());
+    std::lock_guard<std::mutex> lock(networkTimeMutex_);
+    networkSeconds_ += seconds;
+    networkCalls_ += substeps;
   });
 }
 

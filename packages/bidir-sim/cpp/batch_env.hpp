@@ -2,10 +2,18 @@
 // (own simulation and generator), so results do not depend on the number of threads. Autoreset follows
 // gymnasium's NEXT_STEP mode: the step that ends an episode returns its final observation; the next step
 // of that env resets it (ignoring its action) and returns the first observation with reward 0.
+//
+// The muscle network runs in one of two modes:
+// - PerEnv: each env runs its whole control step on one worker with a batch-1 forward per substep.
+// - Batched: all envs advance substep by substep in lockstep. Per substep the threads prepare every env's
+//   network input, run the forward over all envs in blocks of networkBatch rows (one forward when
+//   num_envs <= networkBatch), then finish the substep. Blocks always hold the same envs (rows of envs
+//   being reset idle along), so every float is independent of the number of threads.
 #pragma once
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "env.hpp"
@@ -25,10 +33,17 @@ struct MuscleTuples {
   Eigen::VectorXi env;         // (T) which env
 };
 
+enum class NetworkMode { PerEnv, Batched };
+
 class BatchEnv {
  public:
   BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net, int numEnvs,
-           int numThreads, std::uint64_t seed);
+           int numThreads, std::uint64_t seed, NetworkMode mode = NetworkMode::Batched, int networkBatch = 32);
+
+  NetworkMode networkMode() const { return mode_; }
+  int networkBatch() const { return networkBatch_; }
+  // Seconds spent in the batched forwards since the last call, and how many forwards; then zeroed.
+  std::pair<double, long> takeNetworkTime();
 
   int numEnvs() const { return static_cast<int>(envs_.size()); }
   int numThreads() const { return pool_.size(); }
@@ -55,7 +70,18 @@ class BatchEnv {
 
  private:
   void recordTuple(int i);
+  void resetEnv(int i);
+  void finishEnvStep(int i, const StepResult& r);
+  void stepBatched(const Eigen::Ref<const RowMatrixXf>& actions);
   ThreadPool pool_;
+  std::shared_ptr<MuscleNet> net_;
+  NetworkMode mode_;
+  int networkBatch_;
+  RowMatrixXf netInput_, netOutput_;  // batched mode: one row per env
+  VectorXb stepping_;                 // batched mode: env is in a control step (not being reset)
+  double networkSeconds_ = 0.0;
+  long networkCalls_ = 0;
+  std::mutex networkTimeMutex_;
   std::vector<std::unique_ptr<Env>> envs_;
   RowMatrixXf obs_;
   Eigen::VectorXd rewards_, episodeReturn_;

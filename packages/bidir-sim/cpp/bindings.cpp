@@ -189,12 +189,23 @@ void bindTask(py::module_& m) {
 
   py::class_<BatchEnv>(m, "BatchEnv", "Many Envs stepped in parallel on a C++ thread pool (NEXT_STEP autoreset).")
       .def(py::init([](std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net,
-                       int numEnvs, int numThreads, std::uint64_t seed) {
+                       int numEnvs, int numThreads, std::uint64_t seed, const std::string& nnMode, int nnBatch) {
+             NetworkMode mode;
+             if (nnMode == "batched") mode = NetworkMode::Batched;
+             else if (nnMode == "per_env") mode = NetworkMode::PerEnv;
+             else throw std::invalid_argument("nn_mode must be 'batched' or 'per_env', got '" + nnMode + "'");
              py::gil_scoped_release release;
-             return std::make_unique<BatchEnv>(std::move(model), spec, std::move(net), numEnvs, numThreads, seed);
+             return std::make_unique<BatchEnv>(std::move(model), spec, std::move(net), numEnvs, numThreads, seed,
+                                               mode, nnBatch);
            }),
            py::arg("model"), py::arg("spec"), py::arg("muscle_net"), py::arg("num_envs"), py::arg("num_threads"),
-           py::arg("seed"))
+           py::arg("seed"), py::arg("nn_mode") = "batched", py::arg("nn_batch") = 32)
+      .def_property_readonly("nn_batch", &BatchEnv::networkBatch)
+      .def_property_readonly("nn_mode", [](const BatchEnv& self) {
+        return self.networkMode() == NetworkMode::Batched ? "batched" : "per_env";
+      })
+      .def("take_network_time", &BatchEnv::takeNetworkTime,
+           "(seconds, forwards) of the batched network since the last call; resets both.")
       .def_property_readonly("num_envs", &BatchEnv::numEnvs)
       .def_property_readonly("num_threads", &BatchEnv::numThreads)
       .def_property_readonly("observation_dim", &BatchEnv::observationDim)
@@ -239,7 +250,9 @@ PYBIND11_MODULE(_core, m) {
       .def_readwrite("type", &ShapeSpec::type)
       .def_readwrite("size", &ShapeSpec::size)
       .def_readwrite("offset", &ShapeSpec::offset)
-      .def_readwrite("color", &ShapeSpec::color);
+      .def_readwrite("color", &ShapeSpec::color)
+      .def_readwrite("visual", &ShapeSpec::visual)
+      .def_readwrite("collision", &ShapeSpec::collision);
 
   py::class_<JointSpec>(m, "JointSpec")
       .def(py::init<>())

@@ -121,8 +121,9 @@ Env::Impl::Impl(std::shared_ptr<const Model> m, TaskSpec s, std::shared_ptr<Musc
   tuple.desiredTorque = Eigen::VectorXf::Zero(nact);
   tuple.JtAReduced = Eigen::VectorXf::Zero(model->muscleDofs());
   tuple.JtA = Eigen::MatrixXf::Zero(nact, nmus);
-  netMuscle.resize(1, model->muscleDofs());
-  netTorque.resize(1, nact);
+  jtaIn.resize(nact, nmus);
+  netInput = Eigen::VectorXf::Zero(model->muscleDofs() + nact);
+  netOutput = Eigen::VectorXf::Zero(nmus);
 }
 
 // ---------------------------------------------------------------------------------------------- reset
@@ -224,49 +225,51 @@ double Env::Impl::muscleEnergy(const Eigen::VectorXd& a) const {
 
 Eigen::Vector3d Env::Impl::footPosition(int side) const { return skel.getBodyNode(spec.footBody[side])->getCOM(); }
 
-// One physics step: muscles from the network on SPD's desired torques, SPD on the upper body.
-// Returns false if the physics diverged.
-bool Env::Impl::substep(int index, int tupleIndex, double& metabolic, double& torque, double& knee,
-                        double& kneeMax) {
+// The first half of one physics step: muscle geometry and SPD, then the network's input row
+// (JtA_reduced, tau_des; mirrored in the mirrored half of the cycle). Throws on non-finite state.
+void Env::Impl::prepareSubstep(int index, float* networkInput) {
   auto clock = Clock::now();
   const MuscleState& ms = sim.updateMuscles(true, spec.forceVelocity);
   lap(clock, timings.muscles);
   ext.setZero();
   if (spec.includeJtpInSpd) ext.tail(nact) = ms.JtP;
-  const Eigen::VectorXd spd = stablePDArticulated(skel, target, targetVelocity, kp, kv, ext);
+  spd = stablePDArticulated(skel, target, targetVelocity, kp, kv, ext);
   lap(clock, timings.spd);
   tauDes = spd.tail(nact);
   if (!spec.includeJtpInSpd) tauDes -= ms.JtP;
+  if (!tauDes.allFinite()) throw std::invalid_argument("non-finite desired torque");
 
   // The network sees the mirrored body in the mirrored half of the cycle.
-  const auto& muscles = model->muscles();
+  const Eigen::Index nred = ms.JtAReduced.size();
+  Eigen::Map<Eigen::VectorXf> reducedNet(networkInput, nred), tauNet(networkInput + nred, nact);
   if (mirrored) {
-    tauIn.resize(nact);
-    jtaIn.resize(nact, nmus);
+    const auto& muscles = model->muscles();
     for (int d = 0; d < nact; ++d) {
       const int src = spec.dofMirror[d + 6] - 6;
       const double sign = spec.dofMirrorSign[d + 6];
-      tauIn[d] = sign * tauDes[src];
+      tauNet[d] = static_cast<float>(sign * tauDes[src]);
       for (int j = 0; j < nmus; ++j) jtaIn(d, j) = sign * ms.JtA(src, spec.muscleMirror[j]);
     }
-    reducedIn.resize(ms.JtAReduced.size());
     Eigen::Index k = 0;
     for (int j = 0; j < nmus; ++j)
-      for (int d : muscles[j].relatedDofs) reducedIn[k++] = jtaIn(d, j);
+      for (int d : muscles[j].relatedDofs) reducedNet[k++] = static_cast<float>(jtaIn(d, j));
+  } else {
+    tauNet = tauDes.cast<float>();
+    reducedNet = ms.JtAReduced.cast<float>();
   }
-  const Eigen::VectorXd& tauNet = mirrored ? tauIn : tauDes;
-  const Eigen::VectorXd& reducedNet = mirrored ? reducedIn : ms.JtAReduced;
-  netMuscle.row(0) = reducedNet.cast<float>().transpose();
-  netTorque.row(0) = tauNet.cast<float>().transpose();
-  lap(clock, timings.forces);  // the mirroring above counts with the forces
-  const Eigen::MatrixXf a = net->activations(netMuscle, netTorque);
-  lap(clock, timings.network);
-  for (int j = 0; j < nmus; ++j) activations[j] = a(0, mirrored ? spec.muscleMirror[j] : j);
   if (index == tupleIndex) {
-    tuple.desiredTorque = tauNet.cast<float>();
-    tuple.JtAReduced = reducedNet.cast<float>();
+    tuple.desiredTorque = tauNet;
+    tuple.JtAReduced = reducedNet;
     tuple.JtA = (mirrored ? jtaIn : ms.JtA).cast<float>();
   }
+  lap(clock, timings.forces);  // the mirroring counts with the forces
+}
+
+// The second half: muscle forces from the network's activations, SPD torques on the upper body, the
+// DART step, then phase and stance. Returns false if the physics diverged.
+bool Env::Impl::finishSubstep(const float* networkActivations) {
+  auto clock = Clock::now();
+  for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
   metabolic += muscleEnergy(activations);
 
   sim.applyMuscleForces(activations);
@@ -277,7 +280,7 @@ bool Env::Impl::substep(int index, int tupleIndex, double& metabolic, double& to
       torque += std::abs(spd[d]);
     }
   }
-  sim.setForces(forces);  // throws on NaN: counted as diverged below
+  sim.setForces(forces);  // throws on NaN: counted as diverged
   lap(clock, timings.forces);
   sim.step(1);
   lap(clock, timings.dart);
@@ -301,7 +304,7 @@ double Env::Impl::avgVelocityWindow() const {
   return std::max(1.0, std::round(cycle * spec.reward.avgVelWindow * spec.simHz));
 }
 
-void Env::Impl::finishStep(StepResult& out, double metabolic, double torque, double knee, double kneeMax) {
+void Env::Impl::finishStep(StepResult& out) {
   RewardInputs in;
   in.metabolicEnergy = metabolic / substeps;
   in.torqueEnergy = spec.reward.torqueCoeff * torque / substeps;
@@ -425,7 +428,9 @@ const Eigen::VectorXf& Env::reset(const ResetOptions& options) {
   return s.obs;
 }
 
-StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
+int Env::substeps() const { return impl_->substeps; }
+
+void Env::beginStep(const Eigen::Ref<const Eigen::VectorXf>& action) {
   Impl& s = *impl_;
   if (!s.started) throw std::logic_error("step() before reset()");
   if (action.size() != s.actDim)
@@ -435,31 +440,54 @@ StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
     if (!std::isfinite(action[i]))
       throw std::invalid_argument("action[" + std::to_string(i) + "] is " + std::to_string(action[i]) +
                                   "; actions must be finite");
-
-  const auto start = Clock::now();
-  const Eigen::VectorXd q0 = s.skel.getPositions(), dq0 = s.skel.getVelocities();
+  s.stepStart = Clock::now();
+  s.q0 = s.skel.getPositions();
+  s.dq0 = s.skel.getVelocities();
   s.setTarget(action);
   s.steps += 1;
-  const int tupleIndex = std::uniform_int_distribution<int>(0, s.substeps - 1)(s.rng);
-  double metabolic = 0.0, torque = 0.0, knee = 0.0, kneeMax = 0.0;
-  bool ok = true;
-  for (int i = 0; i < s.substeps && ok; ++i) {
-    try {
-      ok = s.substep(i, tupleIndex, metabolic, torque, knee, kneeMax);
-    } catch (const std::invalid_argument&) {  // non-finite muscle input from a state about to diverge
-      ok = false;
-    }
+  s.tupleIndex = std::uniform_int_distribution<int>(0, s.substeps - 1)(s.rng);
+  s.metabolic = s.torque = s.knee = s.kneeMax = 0.0;
+  s.stepOk = true;
+  s.inStep = true;
+}
+
+bool Env::prepareSubstep(int index, float* networkInput) {
+  Impl& s = *impl_;
+  if (!s.inStep) throw std::logic_error("prepareSubstep() outside beginStep() .. endStep()");
+  if (!s.stepOk) return false;
+  try {
+    s.prepareSubstep(index, networkInput);
+  } catch (const std::invalid_argument&) {  // non-finite state, about to diverge
+    s.stepOk = false;
   }
+  return s.stepOk;
+}
+
+void Env::finishSubstep(int /*index*/, const float* activations) {
+  Impl& s = *impl_;
+  if (!s.inStep) throw std::logic_error("finishSubstep() outside beginStep() .. endStep()");
+  if (!s.stepOk) return;
+  try {
+    s.stepOk = s.finishSubstep(activations);
+  } catch (const std::invalid_argument&) {
+    s.stepOk = false;
+  }
+}
+
+StepResult Env::endStep() {
+  Impl& s = *impl_;
+  if (!s.inStep) throw std::logic_error("endStep() without beginStep()");
+  s.inStep = false;
   s.episodeTime += s.controlDt;
 
   StepResult out;
   s.info.setZero();
-  if (ok) {
-    s.finishStep(out, metabolic, torque, knee, kneeMax);
+  if (s.stepOk) {
+    s.finishStep(out);
   } else {
     // Diverged physics: end the episode from the last good state, so the observation stays finite.
-    s.sim.setPositions(q0);
-    s.sim.setVelocities(dq0);
+    s.sim.setPositions(s.q0);
+    s.sim.setVelocities(s.dq0);
     s.skel.clearExternalForces();
     s.info[kSimError] = 1.0;
     out.terminated = true;
@@ -472,9 +500,22 @@ StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
   auto clock = Clock::now();
   s.observe(s.mirrored, s.obs);
   lap(clock, s.timings.observation);
-  s.timings.total += std::chrono::duration<double>(clock - start).count();
+  s.timings.total += std::chrono::duration<double>(clock - s.stepStart).count();
   s.timings.steps += 1;
   return out;
+}
+
+StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
+  Impl& s = *impl_;
+  beginStep(action);
+  for (int i = 0; i < s.substeps; ++i) {
+    if (!prepareSubstep(i, s.netInput.data())) break;
+    auto clock = Clock::now();
+    s.net->forward(s.netInput.data(), 1, s.netOutput.data());
+    lap(clock, s.timings.network);
+    finishSubstep(i, s.netOutput.data());
+  }
+  return endStep();
 }
 
 }  // namespace bidir

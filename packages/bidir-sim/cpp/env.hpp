@@ -60,6 +60,16 @@ class Env {
   // info()[kSimError] = 1 and the state of the step's start.
   StepResult step(const Eigen::Ref<const Eigen::VectorXf>& action);
 
+  // The same control step in phases, so that a batch can run one muscle-network forward for many envs
+  // per substep. step() is: beginStep; for each substep: prepareSubstep, the network, finishSubstep;
+  // endStep. The network input row is the muscle input (JtA_reduced) then tau_des, unscaled, mirrored
+  // like the step; the activations row is in the network's (possibly mirrored) muscle order.
+  void beginStep(const Eigen::Ref<const Eigen::VectorXf>& action);  // validates like step()
+  int substeps() const;
+  bool prepareSubstep(int index, float* networkInput);  // false once this step's physics has diverged
+  void finishSubstep(int index, const float* activations);
+  StepResult endStep();
+
   const Eigen::VectorXf& observation() const;
   // The observation of the current state, mirrored or not (for tests of the symmetry).
   Eigen::VectorXf computeObservation(bool mirrored);

@@ -1,5 +1,6 @@
 // Env's state, shared by its translation units (env.cpp: reset and step; env_observation.cpp). DART only.
 #pragma once
+#include <chrono>
 #include <dart/dart.hpp>
 #include <vector>
 
@@ -42,6 +43,14 @@ struct Env::Impl {
   long comCount = 0;
   double kneeLoadEpisodeMax = 0.0;
 
+  // --- the control step in progress (beginStep .. endStep)
+  bool inStep = false, stepOk = true;
+  int tupleIndex = 0;
+  double metabolic = 0, torque = 0, knee = 0, kneeMax = 0;  // summed over the substeps
+  Eigen::VectorXd q0, dq0;                // state at the step's start, restored if the physics diverges
+  Eigen::VectorXd spd;                    // SPD forces of the current substep
+  std::chrono::steady_clock::time_point stepStart;
+
   // --- outputs
   Eigen::VectorXf obs;
   Eigen::VectorXd info;
@@ -50,19 +59,20 @@ struct Env::Impl {
   StepTimings timings;
 
   // --- scratch, sized once
-  Eigen::VectorXd forces, ext, tauDes, tauIn, reducedIn;
-  Eigen::MatrixXd jtaIn;
-  Eigen::MatrixXf netMuscle, netTorque;
+  Eigen::VectorXd forces, ext, tauDes;
+  Eigen::MatrixXd jtaIn;                  // JtA of the mirrored body
+  Eigen::VectorXf netInput, netOutput;   // batch-1 network buffers of step()
 
   // env.cpp
   void sampleEpisode(const ResetOptions& options);
   void placeOnGround();
   void setTarget(const Eigen::VectorXf& action);
-  bool substep(int index, int tupleIndex, double& metabolic, double& torque, double& knee, double& kneeMax);
+  void prepareSubstep(int index, float* networkInput);
+  bool finishSubstep(const float* networkActivations);
   double muscleEnergy(const Eigen::VectorXd& a) const;
   Eigen::Vector3d footPosition(int side) const;
   double avgVelocityWindow() const;
-  void finishStep(StepResult& out, double metabolic, double torque, double knee, double kneeMax);
+  void finishStep(StepResult& out);
 
   // env_observation.cpp
   void observe(bool mirror, Eigen::VectorXf& out);

@@ -82,11 +82,17 @@ dd::BodyNode* addBody(const dd::SkeletonPtr& skel, dd::BodyNode* parent, const B
   dd::BodyNode* node = pair.second;
   for (const ShapeSpec& s : b.shapes) {
     auto shape = makeShape(s, b.name);
-    dd::ShapeNode* sn = b.contact
-        ? node->createShapeNodeWith<dd::VisualAspect, dd::CollisionAspect, dd::DynamicsAspect>(shape)
-        : node->createShapeNodeWith<dd::VisualAspect>(shape);
+    const bool collides = b.contact && s.collision;
+    if (!collides && !s.visual) continue;
+    dd::ShapeNode* sn = nullptr;
+    if (collides && s.visual)
+      sn = node->createShapeNodeWith<dd::VisualAspect, dd::CollisionAspect, dd::DynamicsAspect>(shape);
+    else if (collides)
+      sn = node->createShapeNodeWith<dd::CollisionAspect, dd::DynamicsAspect>(shape);
+    else
+      sn = node->createShapeNodeWith<dd::VisualAspect>(shape);
     sn->setRelativeTransform(toIsometry(s.offset));
-    sn->getVisualAspect()->setRGBA(s.color);
+    if (s.visual) sn->getVisualAspect()->setRGBA(s.color);
   }
   return node;
 }

@@ -12,6 +12,8 @@ struct ShapeSpec {
   Eigen::Vector3d size = Eigen::Vector3d::Ones();  // box: full extents; sphere: (r,-,-); capsule: (r,h,-)
   Eigen::Matrix4d offset = Eigen::Matrix4d::Identity();  // shape pose in the body frame
   Eigen::Vector4d color{0.7, 0.7, 0.7, 1.0};
+  bool visual = true;                   // drawn
+  bool collision = true;                // collides, if its body is a contact body
 };
 
 struct JointSpec {

@@ -95,20 +95,25 @@ Eigen::MatrixXf MuscleNet::activations(const Eigen::MatrixXf& muscle_torques,
     throw std::invalid_argument("muscle network: inputs have " +
                                 std::to_string(muscle_torques.cols() + desired_torques.cols()) +
                                 " columns, expected " + std::to_string(input_dim_));
-  c10::InferenceMode guard;  // grad mode is thread-local: set it where the forward runs
   const auto batch = muscle_torques.rows();
   RowMatrixXf x(batch, input_dim_);
   x << muscle_torques, desired_torques;
-  x *= 1.0f / 200.0f;
-  at::Tensor h = at::from_blob(x.data(), {batch, input_dim_}, at::kFloat);
+  RowMatrixXf out(batch, num_muscles_);
+  forward(x.data(), static_cast<int>(batch), out.data());
+  return out;
+}
+
+void MuscleNet::forward(const float* input, int batch, float* output) const {
+  if (batch < 1) throw std::invalid_argument("muscle network: batch must be at least 1");
+  c10::InferenceMode guard;  // grad mode is thread-local: set it where the forward runs
+  // from_blob only reads the caller's buffer: the scaling makes a new tensor.
+  at::Tensor h = at::from_blob(const_cast<float*>(input), {batch, input_dim_}, at::kFloat) * (1.0f / 200.0f);
   for (std::size_t i = 0; i < impl_->weights.size(); ++i) {
     h = at::linear(h, impl_->weights[i], impl_->biases[i]);
     if (i + 1 < impl_->weights.size()) h = at::leaky_relu(h, 0.2);
   }
   h = at::relu(at::tanh(h)).contiguous();
-  RowMatrixXf out(batch, num_muscles_);
-  std::memcpy(out.data(), h.data_ptr<float>(), sizeof(float) * static_cast<std::size_t>(out.size()));
-  return out;
+  std::memcpy(output, h.data_ptr<float>(), sizeof(float) * static_cast<std::size_t>(batch) * num_muscles_);
 }
 
 void MuscleNet::useOneIntraOpThread() { at::set_num_threads(1); }

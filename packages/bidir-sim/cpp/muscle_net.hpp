@@ -29,6 +29,9 @@ class MuscleNet {
   // Activations in [0, 1] for a batch: inputs are (batch x input_dim), unscaled;
   // the network sees them multiplied by 1/200.
   Eigen::MatrixXf activations(const Eigen::MatrixXf& muscle_torques, const Eigen::MatrixXf& desired_torques) const;
+  // The same from raw rows: input is (batch x input_dim) row-major, each row the muscle input then the
+  // desired torques, unscaled; output receives (batch x num_muscles) row-major.
+  void forward(const float* input, int batch, float* output) const;
 
   // Thread setup for callers that run the network from their own threads: intra-op parallelism off
   // (parallelism is across environments), and libtorch's per-thread state initialised in each worker.

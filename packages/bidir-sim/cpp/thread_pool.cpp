@@ -7,7 +7,7 @@ namespace bidir {
 
 ThreadPool::ThreadPool(int threads, std::function<void()> workerInit) {
   if (threads < 1) throw std::invalid_argument("ThreadPool: need at least one thread");
-  for (int t = 0; t < threads; ++t) workers_.emplace_back([this, workerInit] { work(workerInit); });
+  for (int t = 1; t < threads; ++t) workers_.emplace_back([this, workerInit] { work(workerInit); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -27,20 +27,24 @@ void ThreadPool::work(const std::function<void()>& init) {
     wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
     if (stop_) return;
     seen = generation_;
-    // Take indices one at a time: envs differ in cost (contacts, resets), so static splits idle.
-    while (next_ < count_) {
-      const int i = next_++;
-      lock.unlock();
-      try {
-        (*task_)(i);
-      } catch (...) {
-        lock.lock();
-        errors_[i] = std::current_exception();
-        lock.unlock();
-      }
-      lock.lock();
-    }
+    runIndices(lock);
     if (--running_ == 0) done_.notify_all();
+  }
+}
+
+// Indices are taken one at a time: envs differ in cost (contacts, resets), so static splits idle.
+void ThreadPool::runIndices(std::unique_lock<std::mutex>& lock) {
+  while (next_ < count_) {
+    const int i = next_++;
+    lock.unlock();
+    try {
+      (*task_)(i);
+    } catch (...) {
+      lock.lock();
+      errors_[i] = std::current_exception();
+      lock.unlock();
+    }
+    lock.lock();
   }
 }
 
@@ -51,10 +55,13 @@ void ThreadPool::parallelFor(int n, const std::function<void(int)>& fn) {
     task_ = &fn;
     count_ = n;
     next_ = 0;
-    running_ = size();
+    running_ = static_cast<int>(workers_.size());
     errors_.assign(n, nullptr);
-    ++generation_;
-    wake_.notify_all();
+    if (running_ > 0) {
+      ++generation_;
+      wake_.notify_all();
+    }
+    runIndices(lock);  // the caller works too
     done_.wait(lock, [&] { return running_ == 0; });
     task_ = nullptr;
   }

@@ -1,5 +1,6 @@
-// A persistent pool of worker threads running parallel-for loops; the caller blocks until the loop is done.
-// No heavy headers; workers run an init hook once (libtorch's per-thread setup).
+// A persistent pool running parallel-for loops on `threads` threads: the calling thread and threads - 1
+// workers. The caller takes indices too, so one thread means no hand-off at all, and a loop returns when
+// every index is done. No heavy headers; workers run an init hook once (libtorch's per-thread setup).
 #pragma once
 #include <condition_variable>
 #include <exception>
@@ -17,13 +18,14 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int size() const { return static_cast<int>(workers_.size()); }
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
   // Runs fn(i) for every i in [0, n). If some calls throw, the others still run; the exception of the
   // lowest index is rethrown with "env <i>: " prefixed to its message (std::invalid_argument stays one).
   void parallelFor(int n, const std::function<void(int)>& fn);
 
  private:
   void work(const std::function<void()>& init);
+  void runIndices(std::unique_lock<std::mutex>& lock);  // takes indices until none is left
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;

@@ -34,16 +34,40 @@ def test_make_vec_gives_the_batch_env():
     assert env.metadata["autoreset_mode"] == gym.vector.AutoresetMode.NEXT_STEP
 
 
-def test_same_seed_same_results_with_one_and_two_threads(actions):
-    one = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=1), actions)
-    two = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=2), actions)
+@pytest.mark.parametrize("nn_mode", ["per_env", "batched"])
+def test_same_seed_same_results_with_one_and_two_threads(actions, nn_mode):
+    # batched with nn_batch 2: two lockstep groups, which the two threads share
+    one = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=1, nn_mode=nn_mode, nn_batch=2), actions)
+    two = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=2, nn_mode=nn_mode, nn_batch=2), actions)
     for a, b in zip(one, two):
         assert np.array_equal(a, b)
     assert one[2].any()  # episodes ended (random actions fall), so autoreset was exercised
 
 
+def test_batched_network_agrees_with_per_env(actions):
+    """One forward over a group equals batch-1 forwards up to float32 rounding, which the physics then
+    carries along: after 8 steps the observations still agree closely, and rewards too."""
+    per_env = rollout(BatchEnv("A2_sep", num_envs=N, nn_mode="per_env"), actions[:8])
+    batched = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=1, nn_mode="batched", nn_batch=N), actions[:8])
+    assert not per_env[2].any()
+    assert np.abs(per_env[0] - batched[0]).max() < 1e-2
+    assert np.allclose(per_env[1], batched[1], rtol=1e-3, atol=1e-4)
+    assert not np.array_equal(per_env[0], batched[0])  # the modes really differ in how they run
+
+
+def test_network_modes_and_their_checks():
+    assert BatchEnv("A2_sep", num_envs=8, num_threads=1).nn_mode == "batched"  # auto
+    assert BatchEnv("A2_sep", num_envs=2, num_threads=1).nn_mode == "per_env"
+    with pytest.raises(ValueError, match="nn_mode must be one of"):
+        BatchEnv("A2_sep", num_envs=2, nn_mode="gpu")
+    with pytest.raises(ValueError, match="nn_batch must be a positive integer"):
+        BatchEnv("A2_sep", num_envs=2, nn_batch=0)
+    with pytest.warns(UserWarning, match="1 group"):
+        BatchEnv("A2_sep", num_envs=2, num_threads=2, nn_mode="batched")
+
+
 def test_each_env_is_the_single_env_with_seed_plus_index(actions):
-    batch = BatchEnv("A2_sep", num_envs=N, num_threads=2)
+    batch = BatchEnv("A2_sep", num_envs=N, num_threads=2, nn_mode="per_env")
     obs, rewards, done = rollout(batch, actions[:8], seed=11)
     assert not done.any()
     for i in range(N):
@@ -143,8 +167,10 @@ def test_bench_writes_its_json(tmp_path):
 
     report = json.loads(out.read_text())
     assert {"config", "num_muscles", "sim_hz", "control_hz", "cpu_count", "results"} <= set(report)
-    combos = {(r["num_envs"], r["threads"]) for r in report["results"]}
-    assert combos == {(1, 1), (2, 1), (2, 2), (8, 1), (8, 2), (32, 1), (32, 2)}
+    combos = {(r["num_envs"], r["threads"], r["nn_mode"]) for r in report["results"]}
+    assert combos == {(n, t, m) for n, t in [(1, 1), (2, 1), (2, 2), (8, 1), (8, 2), (32, 1), (32, 2)]
+                      for m in ("per_env", "batched")}
+    assert set(report["network_us_per_env_forward"]) == {"isolated_batch_1", "isolated_batch_32", "in_batch_env_32"}
     assert all(r["sps"] > 0 and r["ms_per_env_step"] > 0 for r in report["results"])
     parts = report["breakdown_ms_per_env_step"]
     assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"), abs=0.01)

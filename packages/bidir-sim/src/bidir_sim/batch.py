@@ -10,6 +10,7 @@ reward 0 and ``infos["autoreset"]`` set.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import gymnasium as gym
@@ -23,6 +24,10 @@ from .envs.task import Task, build_task, shipped_task
 from .muscle_net import load_muscle_weights, make_muscle_net
 
 FLAGS = ("fall", "sim_error", "mirrored")
+NN_MODES = ("auto", "batched", "per_env")
+# "auto" runs the network batched from this many envs on, so that two threads get a group each
+# (docs/performance.md has the measurements behind this and the default nn_batch of 4).
+AUTO_BATCHED_MIN_ENVS = 8
 
 
 def _task(config) -> Task:
@@ -40,6 +45,16 @@ def _task(config) -> Task:
 class BatchEnv(VectorEnv):
     """``num_envs`` environments of one task, stepped by ``num_threads`` C++ threads (default: min(num_envs, cores)).
 
+    The muscle network runs every substep, in one of two modes (``nn_mode``):
+
+    - ``"batched"``: envs are split into fixed groups of ``nn_batch``; each group advances substep by
+      substep in lockstep with one network forward over the group, and groups run in parallel. With
+      ``nn_batch >= num_envs`` it is one forward over all envs per substep.
+    - ``"per_env"``: every env runs its control step alone with a batch-1 forward per substep.
+    - ``"auto"`` (default): batched from 8 envs on, else per_env (the faster here, docs/performance.md).
+
+    Groups do not depend on ``num_threads``, so neither do the results (bit for bit).
+
     ``reset(seed=s)`` seeds env i with s + i. Returned arrays are fresh copies. ``infos`` holds, per env,
     every reward term and quantity of ``_core.INFO_NAMES``, ``autoreset``, and for envs whose episode ended
     in this step ``episode`` = {"r": return, "l": length} with the mask ``_episode``.
@@ -48,7 +63,7 @@ class BatchEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}  # noqa: RUF012
 
     def __init__(self, config="A2_sep", num_envs: int = 32, num_threads: int | None = None, seed: int = 0,
-                 muscle_weights=None, render_mode=None):
+                 muscle_weights=None, nn_mode: str = "auto", nn_batch: int = 4, render_mode=None):
         if render_mode is not None:
             raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
         if not isinstance(num_envs, int) or num_envs < 1:
@@ -57,12 +72,24 @@ class BatchEnv(VectorEnv):
             num_threads = min(num_envs, os.cpu_count() or 1)
         if not isinstance(num_threads, int) or num_threads < 1:
             raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
+        if nn_mode not in NN_MODES:
+            raise ValueError(f"nn_mode must be one of {NN_MODES}, got {nn_mode!r}")
+        if not isinstance(nn_batch, int) or nn_batch < 1:
+            raise ValueError(f"nn_batch must be a positive integer, got {nn_batch!r}")
+        if nn_mode == "auto":
+            nn_mode = "batched" if num_envs >= AUTO_BATCHED_MIN_ENVS else "per_env"
+        groups = -(-num_envs // nn_batch)
+        if nn_mode == "batched" and num_threads > groups:
+            warnings.warn(f"nn_mode='batched' with nn_batch={nn_batch} makes {groups} group(s) of envs for "
+                          f"{num_threads} threads, so some threads idle; lower nn_batch or use nn_mode='per_env'",
+                          stacklevel=2)
         self.task = _task(config)
         native = self.task.native_model
         self.muscle_net = make_muscle_net(native)  # one copy of the weights, read by every env
         if muscle_weights is not None:
             load_muscle_weights(self.muscle_net, muscle_weights)
-        self.core = _core.BatchEnv(native, self.task.spec, self.muscle_net, num_envs, num_threads, seed)
+        self.core = _core.BatchEnv(native, self.task.spec, self.muscle_net, num_envs, num_threads, seed,
+                                   nn_mode, nn_batch)
         self.num_envs = num_envs
         self.single_observation_space = gym.spaces.Box(-np.inf, np.inf, (self.core.observation_dim,), np.float32)
         self.single_action_space = gym.spaces.Box(-1.0, 1.0, (self.core.action_dim,), np.float32)
@@ -77,6 +104,11 @@ class BatchEnv(VectorEnv):
     @property
     def num_threads(self) -> int:
         return self.core.num_threads
+
+    @property
+    def nn_mode(self) -> str:
+        """'batched' (one network forward over all envs per substep, envs in lockstep) or 'per_env'."""
+        return self.core.nn_mode
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         if options:

@@ -1,9 +1,10 @@
 """``python -m bidir_sim.bench [--config A2_sep] [--json PATH] [--quick]``: control steps per second of BatchEnv.
 
 Random actions in [-1, 1], a muscle network with loaded (random, Xavier) weights run every substep, episodes
-autoreset as in training. For num_envs in {1, 2, 8, 32} and threads in {1, 2}: control steps per second
-(all envs together), per thread, and milliseconds per env-step. Then the wall time of one env-step split
-into its parts (one env, one thread), and the env construction time. With ``../shared/fixtures/mass``
+autoreset as in training. For num_envs in {1, 2, 8, 32}, threads in {1, 2} and both network modes (per-env
+batch 1; batched in lockstep groups of 4 envs): control steps per second (all envs together), per thread,
+and milliseconds per env-step. Then the network's forward time per env, the wall time of one env-step
+split into its parts (one env, one thread), and the env construction time. With ``../shared/fixtures/mass``
 (or --mass DIR) the MASS model (284 muscles) runs at the same rates.
 """
 
@@ -15,6 +16,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,7 @@ from .io_util import atomic_write_text
 
 NUM_ENVS = (1, 2, 8, 32)
 THREADS = (1, 2)
+NN_MODES = ("per_env", "batched")
 PARTS = ("muscles", "spd", "network", "forces", "dart", "observation")
 DEFAULT_MASS = Path(__file__).resolve().parents[4].parent / "shared" / "fixtures" / "mass"
 
@@ -44,8 +47,10 @@ def xavier_state_dict(net, seed: int = 0) -> dict:
     return out
 
 
-def _measure(config, num_envs: int, threads: int, seconds: float) -> dict:
-    env = BatchEnv(config, num_envs=num_envs, num_threads=threads, seed=0)
+def _measure(config, num_envs: int, threads: int, nn_mode: str, seconds: float) -> dict:
+    with warnings.catch_warnings():  # the idle-thread warning of few groups: measured on purpose
+        warnings.simplefilter("ignore")
+        env = BatchEnv(config, num_envs=num_envs, num_threads=threads, seed=0, nn_mode=nn_mode)
     env.set_muscle_weights(xavier_state_dict(env.muscle_net))
     env.reset(seed=0)
     rng = np.random.default_rng(0)
@@ -58,8 +63,36 @@ def _measure(config, num_envs: int, threads: int, seconds: float) -> dict:
         steps += 1
     elapsed = time.perf_counter() - start
     sps = steps * num_envs / elapsed
-    return {"num_envs": num_envs, "threads": threads, "nn_mode": "per_env", "sps": round(sps, 1),
-            "sps_per_thread": round(sps / threads, 1), "ms_per_env_step": round(1e3 * threads / sps, 3)}
+    return {"num_envs": num_envs, "threads": threads, "nn_mode": nn_mode, "nn_batch": env.core.nn_batch,
+            "sps": round(sps, 1), "sps_per_thread": round(sps / threads, 1),
+            "ms_per_env_step": round(1e3 * threads / sps, 3)}
+
+
+def _network(config, rows: int = 32, seconds: float = 0.5) -> dict:
+    """The muscle network's forward in µs per env: batch 1, and one batch of ``rows`` envs, each timed
+    alone (weights warm in cache) and inside a lockstep BatchEnv of ``rows`` envs on one thread (cold)."""
+    env = BatchEnv(config, num_envs=rows, num_threads=1, seed=0, nn_mode="batched", nn_batch=rows)
+    net = env.muscle_net
+    env.set_muscle_weights(xavier_state_dict(net))
+    width = net.input_dim - (env.task.native_model.num_dofs - 6)
+    out = {}
+    for batch in (1, rows):
+        m = np.random.default_rng(0).normal(0, 50, (batch, width)).astype(np.float32)
+        t = np.random.default_rng(1).normal(0, 50, (batch, net.input_dim - width)).astype(np.float32)
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            net.activations(m, t)
+            calls += 1
+        out[f"isolated_batch_{batch}"] = round(1e6 * (time.perf_counter() - start) / calls / batch, 2)
+    env.reset(seed=0)
+    actions = np.random.default_rng(0).uniform(-1, 1, (8, *env.action_space.shape)).astype(np.float32)
+    env.step(actions[0])
+    env.core.take_network_time()
+    for a in actions[1:]:
+        env.step(a)
+    seconds_in_step, calls = env.core.take_network_time()
+    out[f"in_batch_env_{rows}"] = round(1e6 * seconds_in_step / calls / rows, 2)
+    return out
 
 
 def _breakdown(config, seconds: float) -> dict:
@@ -95,15 +128,19 @@ def run(config, name: str, seconds: float) -> dict:
               "ms_per_env_construction": _construction(cfg), "results": []}
     print(f"{name}: {report['num_muscles']} muscles, {report['sim_hz']} Hz physics, {report['control_hz']} Hz "
           f"control, network every substep ({os.cpu_count()} cores)")
-    print(f"  {'envs':>5} {'threads':>7} {'steps/s':>9} {'per thread':>10} {'ms/env-step':>11}")
+    print(f"  {'envs':>5} {'threads':>7} {'nn_mode':>8} {'steps/s':>9} {'per thread':>10} {'ms/env-step':>11}")
     for n in NUM_ENVS:
         for t in THREADS:
             if t > n:
                 continue
-            r = _measure(cfg, n, t, seconds)
-            report["results"].append(r)
-            print(f"  {n:>5} {t:>7} {r['sps']:>9.1f} {r['sps_per_thread']:>10.1f} {r['ms_per_env_step']:>11.3f}",
-                  flush=True)
+            for mode in NN_MODES:
+                r = _measure(cfg, n, t, mode, seconds)
+                report["results"].append(r)
+                print(f"  {n:>5} {t:>7} {mode:>8} {r['sps']:>9.1f} {r['sps_per_thread']:>10.1f} "
+                      f"{r['ms_per_env_step']:>11.3f}", flush=True)
+    report["network_us_per_env_forward"] = _network(cfg)
+    net = ", ".join(f"{k} {v:.1f}" for k, v in report["network_us_per_env_forward"].items())
+    print(f"  muscle network (µs per env and forward): {net}")
     report["breakdown_ms_per_env_step"] = _breakdown(cfg, seconds)
     parts = ", ".join(f"{k} {v:.2f}" for k, v in report["breakdown_ms_per_env_step"].items())
     print(f"  one env-step (ms): {parts}")

@@ -35,6 +35,7 @@ def to_native(model: Model) -> _core.Model:
             ns.size = size
             ns.offset = np.asarray(s.offset, dtype=float)
             ns.color = np.asarray(s.color, dtype=float)
+            ns.visual, ns.collision = bool(s.visual), bool(s.collision)
             shapes.append(ns)
         nb.shapes = shapes
         j = _core.JointSpec()

@@ -25,6 +25,10 @@ class Shape:
     size: np.ndarray                      # box: full extents; sphere: [r]; capsule: [r, height]
     offset: np.ndarray = field(default_factory=lambda: np.eye(4))  # pose in the body frame
     color: tuple[float, float, float, float] = (0.7, 0.7, 0.7, 1.0)
+    # A contact body's shape collides unless collision is False; visual=False hides it from drawing and
+    # from the foot geometry of the walking reference (collision-only contact spheres of the feet).
+    visual: bool = True
+    collision: bool = True
 
     def corners(self) -> np.ndarray:
         """The 8 corners of the shape's bounding box, in the body frame (8, 3)."""

@@ -45,6 +45,12 @@ class _Reader:
             raise self.fail(where, f"'{key}' must be a number, got {v!r}")
         return float(v)
 
+    def flag(self, d, key, where, default=...) -> bool:
+        v = self.get(d, key, where, default)
+        if not isinstance(v, bool):
+            raise self.fail(where, f"'{key}' must be true or false, got {v!r}")
+        return v
+
     def vector(self, d, key, where, n: int | None, default=...) -> np.ndarray | None:
         v = self.get(d, key, where, default)
         if v is None:
@@ -134,13 +140,16 @@ def _read_body(r: _Reader, d, i: int) -> Body:
         swhere = f"body '{name}' shapes[{k}]"
         stype = r.get(sd, "type", swhere)
         shapes.append(Shape(type=stype, size=r.vector(sd, "size", swhere, None), offset=r.pose(sd, swhere),
-                            color=tuple(r.vector(sd, "color", swhere, 4, default=[0.7, 0.7, 0.7, 1.0]))))
+                            color=tuple(r.vector(sd, "color", swhere, 4, default=[0.7, 0.7, 0.7, 1.0])),
+                            visual=r.flag(sd, "visual", swhere, default=True),
+                            collision=r.flag(sd, "collision", swhere, default=True)))
     parent = r.get(d, "parent", where, default=None)
     if parent is not None and not isinstance(parent, str):
         raise r.fail(where, f"'parent' must be a body name or null, got {parent!r}")
     return Body(name=name, parent=parent, mass=r.number(d, "mass", where), com=r.vector(d, "com", where, 3),
                 inertia=np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]]),
-                frame=r.pose(d, where), joint=joint, shapes=shapes, contact=bool(d.get("contact", False)))
+                frame=r.pose(d, where), joint=joint, shapes=shapes,
+                contact=r.flag(d, "contact", where, default=False))
 
 
 def _read_muscle(r: _Reader, d, i: int, frames: dict[str, np.ndarray]) -> Muscle:
@@ -189,6 +198,15 @@ def _pose(t: np.ndarray) -> dict:
     return out
 
 
+def _shape(s) -> dict:
+    out = {"type": s.type, "size": _list(s.size), **_pose(s.offset), "color": _list(s.color)}
+    if not s.visual:
+        out["visual"] = False
+    if not s.collision:
+        out["collision"] = False
+    return out
+
+
 def model_to_dict(model: Model) -> dict:
     bodies = []
     for b in model.bodies:
@@ -206,8 +224,7 @@ def model_to_dict(model: Model) -> dict:
             "name": b.name, "parent": b.parent, "mass": _num(b.mass), "com": _list(b.com),
             "inertia": _list([i[0, 0], i[1, 1], i[2, 2], i[0, 1], i[0, 2], i[1, 2]]),
             **_pose(b.frame), "contact": bool(b.contact),
-            "shapes": [{"type": s.type, "size": _list(s.size), **_pose(s.offset), "color": _list(s.color)}
-                       for s in b.shapes],
+            "shapes": [_shape(s) for s in b.shapes],
             "joint": jd,
         })
     frames = {b.name: b.frame for b in model.bodies}

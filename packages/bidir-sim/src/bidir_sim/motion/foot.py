@@ -57,8 +57,8 @@ def leg_geometry(model, side: str) -> LegGeometry:
     if not toes:
         raise ModelError(model.source, f"body '{names['Talus']}'", "the walking reference needs toe bodies")
     corners_w0 = [transform_points(model.bodies[i].frame, np.array(s.corners()))
-                  for i in [idx[names["Talus"]], *toes] for s in model.bodies[i].shapes]
-    talus_w0 = np.concatenate(corners_w0[:len(b["Talus"].shapes)])
+                  for i in [idx[names["Talus"]], *toes] for s in model.bodies[i].shapes if s.visual]
+    talus_w0 = np.concatenate(corners_w0[:sum(s.visual for s in b["Talus"].shapes)])
     sole_y0 = float(np.concatenate(corners_w0).min(axis=0)[1])
     bottom = talus_w0[np.isclose(talus_w0[:, 1], talus_w0[:, 1].min(), atol=1e-6)]
     heel_w0 = bottom[np.isclose(bottom[:, 2], bottom[:, 2].min(), atol=1e-6)].mean(axis=0)

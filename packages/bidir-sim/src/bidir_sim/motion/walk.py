@@ -45,14 +45,15 @@ PELVIC_TILT = math.radians(10.0)
 
 
 def contact_points(model) -> dict[str, list[tuple[int, np.ndarray]]]:
-    """Box corners of the contact bodies in their body frames, grouped by side ('R'/'L')."""
+    """Box corners of the contact bodies' visual shapes in their body frames, grouped by side ('R'/'L')."""
     out: dict[str, list[tuple[int, np.ndarray]]] = {"R": [], "L": []}
     for i, b in enumerate(model.bodies):
         if not b.contact:
             continue
         side = "R" if b.name.endswith("R") else "L"
         for s in b.shapes:
-            out[side].extend((i, p) for p in s.corners())
+            if s.visual:  # the drawn foot; collision-only spheres sit inside it
+                out[side].extend((i, p) for p in s.corners())
     if not out["R"] or not out["L"]:
         raise ModelError(model.source, "contact bodies", "the walking reference needs contact bodies "
                          "whose names end in R and L (the feet)")
