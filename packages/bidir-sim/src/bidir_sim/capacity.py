@@ -4,8 +4,9 @@ Along one cycle of the config's reference motion (the motion at stride and caden
 
 1. Inverse dynamics gives the generalized forces that produce the reference accelerations (finite
    differences of the motion) with gravity, Coriolis forces and joint damping.
-2. The ground must supply the root's six rows. Forces at the foot corners that touch the ground (within
-   CONTACT_BAND of the lowest corner and slower than CONTACT_SPEED: a rolling foot turns about them;
+2. The ground must supply the root's six rows. Forces at the feet's collision points (box corners, the
+   lowest point of each sphere) that touch the ground (within CONTACT_BAND of the lowest one and slower
+   than CONTACT_SPEED: a rolling foot turns about them;
    vertical component >= 0) are fitted by bounded least squares; what they cannot supply is the root
    residual (how dynamically consistent the motion is).
 3. The joint torques left over are the desired torques tau_des, what SPD would ask for if it tracked
@@ -31,13 +32,13 @@ from .envs.config import load_env_config, parse_env_config
 from .envs.task import build_task
 from .errors import InputError
 from .io_util import atomic_write_text
-from .motion.walk import contact_points
 
 FRAMES = 120             # samples along the cycle
 CONTACT_BAND = 0.002     # m: foot corners this close to the lowest one ...
 CONTACT_SPEED = 0.3      # m/s: ... and this slow carry load
 SMOOTHING = 1 / 60       # cycles: standard deviation of the low-pass on velocities and accelerations
-CONTACT_DAMPING = 1e-4   # weight of |f|^2 against the squared root residual (N, N m)
+CONTACT_DAMPING = 1e-4   # weight of |f|^2 against the squared residuals (N, N m)
+ROOT_WEIGHT = 10.0       # root rows count this much more than joint rows: the ground carries the body first
 GROUPS = {               # DoF group -> body-name prefixes
     "hip": ("Femur",), "knee": ("Tibia",), "ankle": ("Talus",), "toes": ("FootThumb", "FootPinky"),
     "trunk": ("Spine", "Torso"), "neck/head": ("Neck", "Head"), "arms": ("Shoulder", "Arm", "ForeArm", "Hand"),
@@ -62,6 +63,29 @@ def _dof_groups(model) -> dict[str, list[int]]:
         if idx:
             out[group] = idx
     return out
+
+
+def _collision_points(model) -> list[tuple[int, np.ndarray, float]]:
+    """What of the feet can touch the ground, as the simulation sees it: (body, point in the body frame,
+    radius) for every collision shape of a contact body; box and capsule corners with radius 0, sphere
+    centres with their radius."""
+    out = []
+    for i, b in enumerate(model.bodies):
+        for s in b.shapes if b.contact else []:
+            if not s.collision:
+                continue
+            if s.type == "sphere":
+                out.append((i, s.offset[:3, 3].copy(), float(s.size[0])))
+            else:
+                out.extend((i, c, 0.0) for c in s.corners())
+    if not out:
+        raise InputError(f"model '{model.name}': no collision shapes on contact bodies")
+    return out
+
+
+def _body_point(T: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """A world point in the frame of a body at pose T (4x4)."""
+    return T[:3, :3].T @ (world - T[:3, 3])
 
 
 def _periodic_smooth(x: np.ndarray) -> np.ndarray:
@@ -90,9 +114,11 @@ def analyse(config) -> dict:
         if poses:  # reset wraps the phase into [0, 1): undo the root's jump back by a stride
             pose[5] += ref.stride * np.round((poses[-1][5] - pose[5]) / ref.stride)
         poses.append(pose)
-    points = [p for side in contact_points(model).values() for p in side]  # (body, corner), both feet
+    points = _collision_points(model)  # (body, point in the body frame, sphere radius), both feet
     fk = model.native().forward_kinematics(np.array(poses))
-    world = np.array([[fk[f, b, :3, :3] @ p + fk[f, b, :3, 3] for b, p in points] for f in range(len(poses))])
+    # lowest point of each: a box corner itself; a sphere's centre minus its radius, straight down
+    world = np.array([[fk[f, b, :3, :3] @ p + fk[f, b, :3, 3] - [0.0, r, 0.0] for b, p, r in points]
+                      for f in range(len(poses))])
 
     # Velocities and accelerations by central differences, then low-passed (gait analysis filters its
     # kinematics at about 6 Hz; a periodic Gaussian of SMOOTHING cycles is close to that).
@@ -120,19 +146,28 @@ def analyse(config) -> dict:
         if len(touching) == 0:
             touching = np.array([int(np.argmin(heights))])
         # generalized force of unit world forces at each touching corner: columns of J^T
-        JT = np.concatenate([sim.linear_jacobian(points[j][0], points[j][1]).T for j in touching], axis=1)
-        lower = np.tile([-np.inf, 0.0, -np.inf], len(touching))
-        # many corners, six equations: the smallest forces that do it (a little Tikhonov damping)
-        A = np.vstack([JT[:6], np.sqrt(CONTACT_DAMPING) * np.eye(JT.shape[1])])
-        b = np.concatenate([tau_full[:6], np.zeros(JT.shape[1])])
-        tau = tau_full - JT @ lsq_linear(A, b, bounds=(lower, np.inf), lsmr_tol="auto").x
+        JT = np.concatenate([sim.linear_jacobian(points[j][0], _body_point(fk[k, points[j][0]], world[k, j])).T
+                             for j in touching], axis=1)
+        # Ground forces f at the touching points and activations a together, one bounded least squares:
+        #   root rows:  J^T f = tau_root                (weighted: the ground must carry the body first)
+        #   joint rows: JtA a + J^T f = tau_joint - JtP (the muscles do what the ground does not)
+        # so the feet share the load the way the muscles can best follow, as a person shifts weight.
+        muscles = sim.update_muscles()
+        nf, nm = JT.shape[1], muscles.JtA.shape[1]
+        A = np.block([[ROOT_WEIGHT * JT[:6], np.zeros((6, nm))],
+                      [JT[6:], muscles.JtA],
+                      [np.sqrt(CONTACT_DAMPING) * np.eye(nf), np.zeros((nf, nm))]])
+        b = np.concatenate([ROOT_WEIGHT * tau_full[:6], tau_full[6:] - muscles.JtP, np.zeros(nf)])
+        lower = np.concatenate([np.tile([-np.inf, 0.0, -np.inf], len(touching)), np.zeros(nm)])
+        upper = np.concatenate([np.full(nf, np.inf), np.ones(nm)])
+        fit = lsq_linear(A, b, bounds=(lower, upper), method="bvls")  # exact: the sizes are small
+        forces, activations = fit.x[:nf], fit.x[nf:]
+        tau = tau_full - JT @ forces
         root_demand += tau_full[:6] @ tau_full[:6]
         root_missing += tau[:6] @ tau[:6]
         tau_des = tau[6:]
-        muscles = sim.update_muscles()
-        fit = lsq_linear(muscles.JtA, tau_des - muscles.JtP, bounds=(0.0, 1.0), lsmr_tol="auto")
-        residual = muscles.JtA @ fit.x + muscles.JtP - tau_des
-        activation_sum += fit.x.mean()
+        residual = muscles.JtA @ activations + muscles.JtP - tau_des
+        activation_sum += activations.mean()
         for g, idx in groups.items():
             demand[g] += tau_des[idx] @ tau_des[idx]
             missing[g] += residual[idx] @ residual[idx]

@@ -85,7 +85,7 @@ class _Builder:
         self.frames: dict[str, np.ndarray] = {}  # zero-pose world frame per body
 
     def add(self, name, parent, joint_type, origin, *, kind=None, side="", axis=(1.0, 0.0, 0.0),
-            mass_pct, com, inertia, box, box_center, dims, color=SKIN, contact=False, spheres=(), radius=0.0):
+            mass_pct, com, inertia, box, box_center, dims, color=SKIN, contact=False, spheres=()):
         origin = np.asarray(origin, dtype=float)
         lo = hi = kp = kv = damping = None
         if kind is not None:
@@ -100,8 +100,8 @@ class _Builder:
         # With contact spheres, the box is only drawn and the spheres (inside it, touching its sole) collide.
         shapes = [Shape(type="box", size=np.asarray(box, dtype=float), offset=translation(box_center), color=color,
                         collision=not spheres)]
-        shapes += [Shape(type="sphere", size=np.array([radius]), offset=translation(p), color=color, visual=False)
-                   for p in spheres]
+        shapes += [Shape(type="sphere", size=np.array([r]), offset=translation(p), color=color, visual=False)
+                   for p, r in spheres]  # (centre in the body frame, radius)
         self.bodies.append(Body(name=name, parent=parent, mass=self.M * mass_pct / 100.0,
                                 com=np.asarray(com, dtype=float), inertia=inertia, frame=translation(origin),
                                 joint=joint, shapes=shapes, contact=contact))
@@ -207,19 +207,21 @@ def _leg(b: _Builder, side, sx, H, M, hip_x, y_hip, y_knee, y_ankle):
     foot_len, foot_w = WIDTH["foot_length"] * H, WIDTH["foot"] * H
     heel, mtp, tip = -0.038 * H, 0.072 * H, 0.114 * H
     m_toe = 0.1  # % of body mass per toe segment, taken from the foot
-    # Contacts: spheres at the heel, at the two metatarsal heads and at each toe tip (5 points per foot). The
-    # boxes' corners gave up to 12, and each contact point costs DART one impulse propagation per constraint
-    # row (docs/performance.md). Radius half the toe height, so every sphere fits inside its box.
-    r_contact = 0.006 * H
     m_talus = m_foot - 2 * m_toe
+    # Contacts: collision spheres (5 points per foot; the boxes' corners gave up to 12, and each contact point
+    # costs the physics one impulse propagation per constraint row, docs/performance.md). At the heel and
+    # each toe tip a small sphere inside the box; at each metatarsal head a sphere centred on the toe joint's
+    # axis and touching the sole, so that as the heel rises the foot rolls over the metatarsal heads with
+    # the contact under the toe joints, as the human forefoot does, instead of tipping onto the toes.
+    toe_h, toe_len, toe_w = 0.012 * H, tip - mtp, foot_w / 2
+    r_small = toe_h / 2
     b.add(f"Talus{side}", f"Tibia{side}", "ball", (x, y_ankle, 0), kind="ankle", side=side, mass_pct=m_talus,
           com=(0, -0.5 * y_ankle, heel + c / 100 * foot_len),
           inertia=_box_inertia_from_gyration(M * m_talus / 100, foot_len, r, 2),
           box=(foot_w, y_ankle, mtp - heel), box_center=(0, -y_ankle / 2, (mtp + heel) / 2),
-          dims=(foot_w, y_ankle, foot_len), contact=True, radius=r_contact,
-          spheres=[(0, -y_ankle + r_contact, heel + r_contact),
-                   *[(sx * (foot_w / 2 - r_contact), -y_ankle + r_contact, mtp - r_contact) for sx in (-1, 1)]])
-    toe_h, toe_len, toe_w = 0.012 * H, tip - mtp, foot_w / 2
+          dims=(foot_w, y_ankle, foot_len), contact=True,
+          spheres=[((0, -y_ankle + r_small, heel + r_small), r_small),
+                   *[((lateral * toe_w / 2, toe_h - y_ankle, mtp), toe_h) for lateral in (-1, 1)]])  # toe joints' x
     for name, lateral in (("FootThumb", -1.0), ("FootPinky", 1.0)):
         # lateral = +1 is away from the midline: -x on the right, +x on the left
         tx = x + sx * lateral * toe_w / 2
@@ -227,8 +229,8 @@ def _leg(b: _Builder, side, sx, H, M, hip_x, y_hip, y_knee, y_ankle):
               mass_pct=m_toe, com=(0, -toe_h / 2, toe_len / 2),
               inertia=_box_inertia_from_gyration(M * m_toe / 100, toe_len, (30, 30, 30), 2),
               box=(toe_w, toe_h, toe_len), box_center=(0, -toe_h / 2, toe_len / 2),
-              dims=(toe_w, toe_h, toe_len), contact=True, radius=r_contact,
-              spheres=[(0, -toe_h + r_contact, toe_len - r_contact)])
+              dims=(toe_w, toe_h, toe_len), contact=True,
+              spheres=[((0, -toe_h + r_small, toe_len - r_small), r_small)])
 
 
 def _arm(b: _Builder, side, sx, H, M, gh_x, y_shoulder):
