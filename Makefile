@@ -25,7 +25,8 @@ $(VENV)/bin/python: | $(VENV)/.apt-done
 $(VENV)/.deps-done: $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	# torch pinned: the extension links this exact libtorch (its C++ ABI changes between releases)
-	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest
+	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest \
+	  "hydra-core>=1.3" "wandb>=0.17" "rich>=13" "matplotlib>=3.8"
 	touch $@
 
 setup: $(VENV)/.apt-done $(VENV)/.deps-done
@@ -38,7 +39,7 @@ demo: setup
 	$(PY) -m bidir_sim.demo
 
 test: setup
-	$(PY) -m pytest -q tests packages/bidir-sim/tests
+	$(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests
 
 clean:
 	rm -rf $(VENV) packages/*/build packages/*/src/*.egg-info

@@ -1,7 +1,9 @@
 """bidir-ppo: PPO for bidir-sim with a supervised muscle-network learner.
 
-Not yet implemented: the trainer (``python -m bidir_ppo.train``) is tracked by the trainer issue and needs
-the BatchEnv first. This package exists so the repository layout and installs are final.
+``python -m bidir_ppo.train env=A2_sep envs=32`` trains (Hydra config: bidir_ppo/config.py);
+``python -m bidir_ppo.plot RUN_DIR`` draws the learning curves. The pieces: ``agent`` (actor-critic),
+``muscle_learner``, ``rollout`` (the RolloutSource interface and the local BatchEnv source), ``checkpoint``
+(atomic save, safe load), ``metrics`` (console, metrics.jsonl, wandb).
 """
 
 __version__ = "0.1.0"

@@ -1,0 +1,128 @@
+"""The trainer's configuration: Hydra structured configs (dataclasses), so that a wrong type or an unknown
+key fails at start. Groups: ``env`` (one option per config bidir-sim ships; the YAML stays in bidir-sim),
+``ppo``, ``muscle``, ``model``. ``python -m bidir_ppo.train --cfg job`` prints the resolved config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bidir_sim.envs.config import shipped_configs
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class EnvChoice:
+    name: str = "A2_sep"              # a config bidir-sim ships, or a path to an env YAML file
+
+
+@dataclass
+class PPOConfig:
+    num_steps: int = 128              # control steps per env per iteration
+    gamma: float = 0.99
+    gae_lambda: float = 0.99
+    learning_rate: float = 1e-4
+    adam_eps: float = 1e-5
+    update_epochs: int = 4
+    num_minibatches: int = 16
+    clip_coef: float = 0.2
+    clip_vloss: bool = True           # value clipping, with clip_coef
+    vf_coef: float = 1.0
+    ent_coef: float = 0.0
+    target_kl: float | None = 0.01    # stop the epochs early once the approximate KL exceeds it
+    norm_adv: bool = True             # normalise advantages per minibatch
+
+
+@dataclass
+class MuscleConfig:
+    learning_rate: float = 1e-4
+    epochs: int = 4
+    minibatch_size: int = 128
+    grad_clamp: float = 0.5           # element-wise gradient clamp
+    torque_scale: float = 100.0       # loss term ((JtA a - tau_des) / torque_scale)^2
+    activation_weight: float = 0.01   # weight of mean(a^2)
+    raw_weight: float = 0.01          # weight of mean(x^2), x the network's raw output
+
+
+@dataclass
+class ModelConfig:
+    hidden: list[int] = field(default_factory=lambda: [512, 512, 512])  # actor and critic MLPs (ReLU)
+    log_std_legs: float = 1.0         # initial log-std of the leg DoFs' actions
+    log_std_rest: float = 0.5         # ... of the other DoFs
+    log_std_time_warp: float = 1.0    # ... of the time-warp action
+
+
+@dataclass
+class WandbConfig:
+    mode: str = "offline"             # offline | online | disabled
+    project: str = "bidir"
+
+
+@dataclass
+class TrainConfig:
+    defaults: list[Any] = field(default_factory=lambda: ["_self_", {"env": "A2_sep"}, {"ppo": "default"},
+                                                         {"muscle": "default"}, {"model": "default"}])
+    env: EnvChoice = field(default_factory=EnvChoice)
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    muscle: MuscleConfig = field(default_factory=MuscleConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    wandb: WandbConfig = field(default_factory=WandbConfig)
+    envs: int = 32                    # parallel environments
+    threads: int | None = None        # C++ threads stepping them (default: min(envs, cores))
+    total_steps: int = 50_000_000     # env-steps (control steps of all envs together)
+    seed: int = 0
+    device: str = "auto"              # auto (CUDA when present) | cpu | cuda | cuda:N
+    run_dir: str | None = None        # default: Hydra's output directory
+    resume: str | None = None         # a checkpoint directory to continue from
+    checkpoint_every: int = 50        # iterations between kept checkpoints (ckpt_<iteration>/)
+
+
+WANDB_MODES = ("offline", "online", "disabled")
+
+
+def validate(cfg) -> None:
+    """Checks the values the types cannot; raises ValueError naming the key."""
+    def fail(key, reason):
+        raise ValueError(f"config key '{key}': {reason}")
+
+    if cfg.envs < 1:
+        fail("envs", f"must be at least 1, got {cfg.envs}")
+    if cfg.threads is not None and cfg.threads < 1:
+        fail("threads", f"must be at least 1, got {cfg.threads}")
+    if cfg.total_steps < 1:
+        fail("total_steps", f"must be positive, got {cfg.total_steps}")
+    if cfg.checkpoint_every < 1:
+        fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
+    if cfg.seed < 0:
+        fail("seed", f"must be non-negative, got {cfg.seed}")
+    if cfg.wandb.mode not in WANDB_MODES:
+        fail("wandb.mode", f"must be one of {WANDB_MODES}, got '{cfg.wandb.mode}'")
+    if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
+        fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
+    p = cfg.ppo
+    for key in ("num_steps", "update_epochs", "num_minibatches"):
+        if getattr(p, key) < 1:
+            fail(f"ppo.{key}", f"must be at least 1, got {getattr(p, key)}")
+    if (cfg.envs * p.num_steps) % p.num_minibatches:
+        fail("ppo.num_minibatches", f"must divide envs * ppo.num_steps = {cfg.envs * p.num_steps}")
+    for key in ("gamma", "gae_lambda"):
+        if not 0.0 <= getattr(p, key) <= 1.0:
+            fail(f"ppo.{key}", f"must be in [0, 1], got {getattr(p, key)}")
+    for key in ("learning_rate", "clip_coef"):
+        if not getattr(p, key) > 0.0:
+            fail(f"ppo.{key}", f"must be positive, got {getattr(p, key)}")
+    m = cfg.muscle
+    if m.epochs < 0 or m.minibatch_size < 1 or not m.learning_rate > 0:
+        fail("muscle", "needs epochs >= 0, minibatch_size >= 1 and a positive learning_rate")
+    if not cfg.model.hidden or any(h < 1 for h in cfg.model.hidden):
+        fail("model.hidden", f"must be a non-empty list of positive sizes, got {list(cfg.model.hidden)}")
+
+
+def register() -> None:
+    cs = ConfigStore.instance()
+    cs.store(name="train", node=TrainConfig)
+    for name in shipped_configs():
+        cs.store(group="env", name=name, node=EnvChoice(name=name))
+    cs.store(group="ppo", name="default", node=PPOConfig)
+    cs.store(group="muscle", name="default", node=MuscleConfig)
+    cs.store(group="model", name="default", node=ModelConfig)

@@ -1,0 +1,72 @@
+"""The supervised muscle learner: fits the muscle network so that the muscles' torques JtA·a match the
+desired torques tau_des of the tuples the environments recorded (reference-system.md §4.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+INPUT_SCALE = 1.0 / 200.0  # the network sees its inputs scaled, as the C++ network does
+
+
+class MuscleNet(nn.Module):
+    """Linear(in, 256) → LeakyReLU(0.2) → 256 → 256 → M; keys fc.0/2/4/6 like the C++ network's."""
+
+    def __init__(self, input_dim: int, num_muscles: int, hidden=(256, 256, 256)):
+        super().__init__()
+        layers, width = [], input_dim
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+            width = h
+        layers.append(nn.Linear(width, num_muscles))
+        self.fc = nn.Sequential(*layers)
+        for m in self.fc:
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, jta_reduced: torch.Tensor, tau_des: torch.Tensor):
+        """Returns (activations in [0, 1], raw output)."""
+        raw = self.fc(torch.cat([jta_reduced, tau_des], dim=1) * INPUT_SCALE)
+        return torch.relu(torch.tanh(raw)), raw
+
+
+class MuscleLearner:
+    def __init__(self, input_dim: int, num_muscles: int, cfg, device: torch.device):
+        self.cfg, self.device = cfg, device
+        self.net = MuscleNet(input_dim, num_muscles).to(device)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
+
+    def loss(self, tau_des, jta_reduced, jta):
+        a, raw = self.net(jta_reduced, tau_des)
+        tau = torch.bmm(jta, a.unsqueeze(2)).squeeze(2)
+        target = (((tau - tau_des) / self.cfg.torque_scale) ** 2).mean()
+        loss = target + self.cfg.activation_weight * (a ** 2).mean() + self.cfg.raw_weight * (raw ** 2).mean()
+        return loss, target
+
+    def update(self, tuples: dict[str, np.ndarray], generator: torch.Generator) -> dict[str, float]:
+        """Some epochs of minibatch Adam over the tuples (shuffled, the last partial batch dropped)."""
+        data = [torch.as_tensor(tuples[k], device=self.device) for k in ("tau_des", "JtA_reduced", "JtA")]
+        n, size = len(data[0]), self.cfg.minibatch_size
+        losses, targets = [], []
+        for _ in range(self.cfg.epochs):
+            order = torch.randperm(n, generator=generator).to(self.device)
+            for start in range(0, n - size + 1, size):
+                idx = order[start:start + size]
+                loss, target = self.loss(*(d[idx] for d in data))
+                self.optimizer.zero_grad()
+                loss.backward()
+                for p in self.net.parameters():
+                    p.grad.clamp_(-self.cfg.grad_clamp, self.cfg.grad_clamp)
+                self.optimizer.step()
+                losses.append(loss.item())
+                targets.append(target.item())
+        if not losses:  # too few tuples for one minibatch: report the loss without a step
+            with torch.no_grad():
+                loss, target = self.loss(*data)
+            losses, targets = [loss.item()], [target.item()]
+        return {"muscle/loss": float(np.mean(losses)), "muscle/torque_loss": float(np.mean(targets))}
+
+    def cpu_state_dict(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().cpu() for k, v in self.net.state_dict().items()}

@@ -1,0 +1,249 @@
+"""``python -m bidir_ppo.train env=A2_sep envs=32``: PPO on a bidir-sim task with the muscle learner.
+
+The loop reads top to bottom like CleanRL's ppo_continuous_action.py: collect a rollout from the
+RolloutSource, compute advantages (GAE), update the policy with PPO, update the muscle network on the
+rollout's muscle tuples and push its weights to the envs, log, checkpoint. Every hyper-parameter is a
+field of config.py, named once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import hydra
+import numpy as np
+import torch
+from bidir_sim import BatchEnv
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from . import checkpoint
+from .agent import Agent, initial_log_std
+from .config import register, validate
+from .metrics import MetricsLogger
+from .muscle_learner import MuscleLearner
+from .rollout import BatchEnvSource, Rollout
+
+register()
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"config key 'device': '{name}' asked for, but no CUDA device is available")
+    return torch.device(name)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """PyTorch's intra-op threads for the updates; back to one for the rollouts, where the C++ threads
+    step the envs (and run their muscle network) and must not compete with an idle thread pool."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def compute_gae(r: Rollout, gamma: float, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generalised advantage estimation. A done step does not look past itself (truncated steps already
+    carry gamma * V(final observation) in their reward)."""
+    T = r.rewards.shape[0]
+    advantages = torch.zeros_like(r.rewards)
+    last = torch.zeros_like(r.next_value)
+    for t in reversed(range(T)):
+        next_value = r.next_value if t == T - 1 else r.values[t + 1]
+        not_done = 1.0 - r.dones[t]
+        delta = r.rewards[t] + gamma * next_value * not_done - r.values[t]
+        last = delta + gamma * lam * not_done * last
+        advantages[t] = last
+    return advantages, advantages + r.values
+
+
+def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator) -> dict[str, float]:
+    """Clipped PPO over the valid transitions, with value clipping and the target-KL early stop."""
+    mask = r.valid.reshape(-1).bool()
+    b_obs = r.obs.reshape(-1, r.obs.shape[-1])[mask]
+    b_actions = r.actions.reshape(-1, r.actions.shape[-1])[mask]
+    b_logprobs, b_adv = r.logprobs.reshape(-1)[mask], advantages.reshape(-1)[mask]
+    b_returns, b_values = returns.reshape(-1)[mask], r.values.reshape(-1)[mask]
+    n = len(b_obs)
+    minibatch = max(1, n // cfg.num_minibatches)
+    stats = {"ppo/policy_loss": [], "ppo/value_loss": [], "ppo/entropy": [], "ppo/approx_kl": [],
+             "ppo/clipfrac": []}
+    for _epoch in range(cfg.update_epochs):
+        order = torch.randperm(n, generator=generator).to(b_obs.device)
+        for start in range(0, n, minibatch):
+            idx = order[start:start + minibatch]
+            _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[idx], b_actions[idx])
+            logratio = newlogprob - b_logprobs[idx]
+            ratio = logratio.exp()
+            with torch.no_grad():
+                approx_kl = ((ratio - 1) - logratio).mean()
+                stats["ppo/clipfrac"].append(((ratio - 1.0).abs() > cfg.clip_coef).float().mean().item())
+            adv = b_adv[idx]
+            if cfg.norm_adv and len(idx) > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)).mean()
+            newvalue = newvalue.view(-1)
+            if cfg.clip_vloss:
+                clipped = b_values[idx] + (newvalue - b_values[idx]).clamp(-cfg.clip_coef, cfg.clip_coef)
+                v_loss = 0.5 * torch.max((newvalue - b_returns[idx]) ** 2, (clipped - b_returns[idx]) ** 2).mean()
+            else:
+                v_loss = 0.5 * ((newvalue - b_returns[idx]) ** 2).mean()
+            loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            stats["ppo/policy_loss"].append(pg_loss.item())
+            stats["ppo/value_loss"].append(v_loss.item())
+            stats["ppo/entropy"].append(entropy.mean().item())
+            stats["ppo/approx_kl"].append(approx_kl.item())
+        if cfg.target_kl is not None and stats["ppo/approx_kl"][-1] > cfg.target_kl:
+            break
+    return {k: float(np.mean(v)) for k, v in stats.items()}
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("bidir-sim", "bidir-ppo", "torch", "gymnasium"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+def train(cfg: DictConfig, run_dir: Path) -> Path:
+    """Runs the configured training in ``run_dir``; returns the last checkpoint's directory."""
+    validate(cfg)
+    device = pick_device(cfg.device)
+    cores = os.cpu_count() or 1
+    torch.manual_seed(cfg.seed)
+    generator = torch.Generator().manual_seed(cfg.seed)
+
+    # --- environments and networks
+    env = BatchEnv(cfg.env.name, num_envs=cfg.envs, num_threads=cfg.threads, seed=cfg.seed)
+    torch.set_num_threads(1)  # rollouts: the env's C++ threads do the work
+    source = BatchEnvSource(env, cfg.seed, device)
+    task = env.task
+    time_warp = source.action_dim == task.native_model.num_dofs - 6 + 1
+    log_std = initial_log_std(task, time_warp, cfg.model.log_std_legs, cfg.model.log_std_rest,
+                              cfg.model.log_std_time_warp)
+    agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std).to(device)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
+    muscle = MuscleLearner(task.muscle_input_dim, task.native_model.num_muscles, cfg.muscle, device)
+
+    iteration, global_step = 0, 0
+    if cfg.resume:
+        ckpt = checkpoint.load(cfg.resume)
+        if (ckpt.metadata["obs_dim"], ckpt.metadata["action_dim"]) != (source.observation_dim, source.action_dim):
+            raise checkpoint.CheckpointError(str(ckpt.path), "metadata.yaml",
+                                             f"was trained with obs/action dims {ckpt.metadata['obs_dim']}/"
+                                             f"{ckpt.metadata['action_dim']}, this env has "
+                                             f"{source.observation_dim}/{source.action_dim}")
+        try:
+            agent.load_state_dict(ckpt.agent)
+            muscle.net.load_state_dict(ckpt.muscle)
+            optimizer.load_state_dict(ckpt.optimizers["agent"])
+            muscle.optimizer.load_state_dict(ckpt.optimizers["muscle"])
+        except (RuntimeError, KeyError, ValueError) as e:
+            raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", str(e).splitlines()[0]) from None
+        torch.set_rng_state(ckpt.state["torch_rng"])
+        generator.set_state(ckpt.state["generator"])
+        iteration, global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
+        source.restart(_reseed(cfg.seed, iteration))
+    source.set_muscle_weights(muscle.cpu_state_dict())
+
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    logger = MetricsLogger(run_dir, resolved, cfg.wandb.mode, cfg.wandb.project, cfg.total_steps)
+
+    def save(keep: bool) -> Path:
+        files = {"agent.pt": agent.state_dict(), "muscle.pt": muscle.cpu_state_dict(),
+                 "optimizers.pt": {"agent": optimizer.state_dict(), "muscle": muscle.optimizer.state_dict()},
+                 "state.pt": {"torch_rng": torch.get_rng_state(), "generator": generator.get_state()}}
+        metadata = {"config": resolved, "env_config": task.config.name, "env_config_source": task.config.source,
+                    "env_config_text": _config_text(task.config), "model": task.model.source,
+                    "obs_dim": source.observation_dim, "action_dim": source.action_dim,
+                    "iteration": iteration, "global_step": global_step, "seed": cfg.seed, "versions": _versions()}
+        return checkpoint.save(run_dir, iteration, keep, files, metadata)
+
+    def policy(obs):
+        action, logprob, _, value = agent.get_action_and_value(obs)
+        return action, logprob, value
+
+    steps_per_iteration = cfg.envs * cfg.ppo.num_steps
+    last = None
+    interrupted = False
+    try:
+        while global_step < cfg.total_steps:
+            start = time.perf_counter()
+            rollout = source.collect(policy, agent.get_value, cfg.ppo.num_steps, cfg.ppo.gamma)
+            t_rollout = time.perf_counter() - start
+            with torch_threads(cores):
+                advantages, returns = compute_gae(rollout, cfg.ppo.gamma, cfg.ppo.gae_lambda)
+                t0 = time.perf_counter()
+                ppo_stats = ppo_update(agent, optimizer, rollout, advantages, returns, cfg.ppo, generator)
+                t_ppo = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                muscle_stats = muscle.update(rollout.muscle_tuples, generator)
+                source.set_muscle_weights(muscle.cpu_state_dict())
+                t_muscle = time.perf_counter() - t0
+            iteration += 1
+            global_step += steps_per_iteration
+            elapsed = time.perf_counter() - start
+            episodes = rollout.episodes
+            logger.log({"iteration": iteration, "global_step": global_step, "sps": steps_per_iteration / elapsed,
+                        "rollout_sps": steps_per_iteration / t_rollout,
+                        "return": float(np.mean(episodes["return"])) if episodes["return"] else float("nan"),
+                        "length": float(np.mean(episodes["length"])) if episodes["length"] else float("nan"),
+                        "episodes": len(episodes["return"]),
+                        "time/rollout": t_rollout, "time/ppo": t_ppo, "time/muscle": t_muscle,
+                        **ppo_stats, **muscle_stats, **rollout.info_means})
+            if iteration % cfg.checkpoint_every == 0:
+                last = save(keep=True)
+                # Envs restart from a known seed after a kept checkpoint, so a run resumed from it
+                # continues exactly like this one (the cut episodes bootstrap like truncations).
+                source.restart(_reseed(cfg.seed, iteration))
+    except KeyboardInterrupt:
+        interrupted = True
+        logger.console.print("interrupted: saving a checkpoint")
+    if last is None or last.name != f"ckpt_{iteration}":
+        last = save(keep=True)
+    logger.close()
+    logger.console.print(f"checkpoint: {last}\nview it with: bidir-viewer {run_dir / checkpoint.LATEST}")
+    if interrupted:
+        raise KeyboardInterrupt
+    return last
+
+
+def _reseed(seed: int, iteration: int) -> int:
+    return seed + 1_000_003 * iteration
+
+
+def _config_text(cfg) -> str:
+    source = Path(cfg.source)
+    return source.read_text() if source.is_file() else ""
+
+
+@hydra.main(version_base=None, config_name="train")
+def main(cfg: DictConfig) -> None:
+    run_dir = Path(cfg.run_dir) if cfg.run_dir else Path(HydraConfig.get().runtime.output_dir)
+    try:
+        train(cfg, run_dir)
+    except (ValueError, checkpoint.CheckpointError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The trainer end to end on a tiny budget, its checkpoints, resume, and its errors."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from bidir_ppo import checkpoint
+from bidir_ppo.train import train
+from bidir_sim.errors import CheckpointError
+from hydra import compose, initialize
+
+TINY = ["envs=2", "ppo.num_steps=8", "ppo.num_minibatches=2", "model.hidden=[32,32]", "wandb.mode=disabled",
+        "muscle.minibatch_size=8", "seed=5"]
+
+
+def config(*overrides):
+    with initialize(version_base=None):
+        return compose(config_name="train", overrides=[*TINY, *overrides])
+
+
+def test_tiny_run_writes_a_loadable_checkpoint_and_metrics(tmp_path):
+    last = train(config("total_steps=32", "checkpoint_every=1"), tmp_path)
+    assert last == tmp_path / "ckpt_2" and (tmp_path / "ckpt").resolve() == last
+    ckpt = checkpoint.load(tmp_path)  # the run dir means its latest checkpoint
+    assert ckpt.metadata["iteration"] == 2 and ckpt.metadata["global_step"] == 32
+    assert ckpt.metadata["obs_dim"] == 506 and ckpt.metadata["action_dim"] == 51
+    assert "environment:" in ckpt.metadata["env_config_text"]
+    assert set(ckpt.muscle) == {f"fc.{i}.{p}" for i in (0, 2, 4, 6) for p in ("weight", "bias")}
+    assert ckpt.agent["actor_logstd"].shape == (1, 51)
+    assert {k.split(".")[0] for k in ckpt.agent} == {"actor_mean", "critic", "actor_logstd"}
+    # initial log-std: 1.0 on leg DoFs and the time warp, 0.5 elsewhere (the policy update moves it a little)
+    assert abs(ckpt.agent["actor_logstd"][0, -1].item() - 1.0) < 0.05
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and '"muscle/loss"' in lines[0] and '"time/rollout"' in lines[0]
+
+
+def test_resume_matches_an_uninterrupted_run(tmp_path):
+    full = tmp_path / "full"
+    train(config("total_steps=64", "checkpoint_every=2"), full)
+    resumed = tmp_path / "resumed"
+    train(config("total_steps=64", "checkpoint_every=2", f"resume={full / 'ckpt_2'}"), resumed)
+    a, b = checkpoint.load(full / "ckpt_4"), checkpoint.load(resumed / "ckpt_4")
+    assert b.metadata["iteration"] == 4
+    for part in ("agent", "muscle"):
+        for k, v in getattr(a, part).items():
+            assert torch.equal(v, getattr(b, part)[k]), (part, k)
+
+
+def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
+    good = train(config("total_steps=16"), tmp_path / "run")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    with pytest.raises(CheckpointError, match="agent.pt.*does not exist"):
+        checkpoint.load(broken)
+    # a pickle that would run code when loaded
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    for name in ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml"):
+        (broken / name).write_bytes((good / name).read_bytes())
+    (broken / "agent.pt").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(CheckpointError, match="agent.pt"):
+        checkpoint.load(broken)
+    assert not marker.exists()
+    # shapes of another network
+    with pytest.raises(CheckpointError, match="state_dict"):
+        train(config("total_steps=32", "model.hidden=[16]", f"resume={good}"), tmp_path / "other")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("envs=0", "config key 'envs': must be at least 1"),
+    ("envs=abc", "envs"),
+    ("no_such_key=1", "no_such_key"),
+    ("env=Nope", "Nope"),
+    ("wandb.mode=sometimes", "wandb.mode"),
+])
+def test_bad_overrides_fail_at_start(override, message, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", override, f"run_dir={tmp_path}"],
+                       check=False, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and message in r.stderr + r.stdout
+    assert not (tmp_path / "metrics.jsonl").exists()
+
+
+SAVER = """
+import sys, torch
+from bidir_ppo import checkpoint
+run = sys.argv[1]
+for it in range(1, 10000):
+    payload = {"w": torch.full((500_000,), float(it))}
+    files = {n: payload for n in ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt")}
+    meta = {"config": {}, "env_config": "x", "obs_dim": 1, "action_dim": 1, "iteration": it, "global_step": it}
+    checkpoint.save(run, it, it % 5 == 0, files, meta)
+    print(it, flush=True)
+"""
+
+
+def test_a_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
+    for trial, delay in enumerate((0.4, 0.7, 1.1)):
+        run = tmp_path / f"run{trial}"
+        p = subprocess.Popen([sys.executable, "-c", SAVER, str(run)], stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "1"  # one save done
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        ckpt = checkpoint.load(run)
+        it = ckpt.metadata["iteration"]
+        assert it >= 1 and torch.all(ckpt.agent["w"] == float(it))
+        for kept in (run / ".kept").read_text().split() if (run / ".kept").exists() else []:
+            assert checkpoint.load(run / kept).metadata["iteration"] == int(kept.split("_")[1])
+
+
+def test_plot_writes_curves(tmp_path):
+    from bidir_ppo.plot import main
+
+    train(config("total_steps=32"), tmp_path)
+    assert main([str(tmp_path)]) == 0
+    assert {p.name for p in (tmp_path / "plots").iterdir()} >= {"length.png", "muscle_loss.png", "sps.png"}
+    assert main([str(tmp_path / "nothing")]) == 2
