@@ -38,7 +38,7 @@ class MetricsLogger:
         terms = " ".join(f"{k[2:]} {v:.3f}" for k, v in metrics.items() if k.startswith("r_") and v)
         pct = 100.0 * metrics["global_step"] / self.total_steps
         self.console.print(f"[bold]it {metrics['iteration']}[/] {metrics['global_step']:,} steps ({pct:.1f} %) "
-                           f"{metrics['sps']:.0f} sps | {shown} | {terms}")
+                           f"{metrics['sps']:.0f} sps | {shown} | {terms}", soft_wrap=True)  # never cropped in logs
 
     def close(self) -> None:
         if self.wandb is not None:
