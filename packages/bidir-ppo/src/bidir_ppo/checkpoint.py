@@ -35,8 +35,8 @@ class Checkpoint:
 
 
 def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], metadata: dict) -> Path:
-    """Writes ckpt_<iteration>/ and points ``ckpt`` at it. Unless ``keep``, the checkpoint ``ckpt`` pointed
-    at before is removed afterwards when it was not a kept one (kept ones are listed in .kept)."""
+    """Writes ckpt_<iteration>/ and points ``ckpt`` at it. With ``keep`` it is listed in RUN_DIR/.kept; the
+    checkpoint ``ckpt`` pointed at before is removed afterwards unless it is listed there."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     final = run_dir / f"ckpt_{iteration}"
