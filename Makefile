@@ -4,7 +4,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libdart-dev libdart-utils-dev \
-  libdart-utils-urdf-dev libdart-collision-bullet-dev libdart-external-ikfast-dev libeigen3-dev
+  libdart-utils-urdf-dev libdart-collision-bullet-dev libdart-external-ikfast-dev libeigen3-dev \
+  libegl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
@@ -26,7 +27,8 @@ $(VENV)/.deps-done: $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	# torch pinned: the extension links this exact libtorch (its C++ ABI changes between releases)
 	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest \
-	  "hydra-core>=1.3" "wandb>=0.17" "rich>=13" "matplotlib>=3.8"
+	  "hydra-core>=1.3" "wandb>=0.17" "rich>=13" "matplotlib>=3.8" \
+	  "glfw>=2.5" "moderngl>=5.8" "imgui-bundle>=1.6" "PyOpenGL>=3.1" "imageio>=2.30" "imageio-ffmpeg>=0.4"
 	touch $@
 
 setup: $(VENV)/.apt-done $(VENV)/.deps-done
@@ -39,7 +41,7 @@ demo: setup
 	$(PY) -m bidir_sim.demo
 
 test: setup
-	$(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests
+	$(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
 
 clean:
 	rm -rf $(VENV) packages/*/build packages/*/src/*.egg-info

@@ -177,6 +177,8 @@ void bindTask(py::module_& m) {
       }, "(tau_des, JtA_reduced, JtA) the muscle network saw at one random substep of the last step.")
       .def_property_readonly("reference_pose", &Env::referencePose, py::return_value_policy::copy)
       .def_property_readonly("target", &Env::target, py::return_value_policy::copy)
+      .def_property_readonly("step_targets", &Env::stepTargets,
+                             "(2, 3): where the stance foot belongs and where the swing foot should land.")
       .def("set_muscle_net", &Env::setMuscleNet, py::arg("muscle_net"))
       .def("timings", [](const Env& self) {
         const StepTimings& t = self.timings();

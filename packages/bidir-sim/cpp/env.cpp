@@ -392,6 +392,12 @@ const Eigen::VectorXd& Env::activations() const { return impl_->activations; }
 const MuscleTuple& Env::muscleTuple() const { return impl_->tuple; }
 const Eigen::VectorXd& Env::referencePose() const { return impl_->referencePose; }
 const Eigen::VectorXd& Env::target() const { return impl_->target; }
+Eigen::Matrix<double, 2, 3, Eigen::RowMajor> Env::stepTargets() const {
+  Eigen::Matrix<double, 2, 3, Eigen::RowMajor> out;
+  out.row(0) = impl_->phase.currentTarget().transpose();
+  out.row(1) = impl_->phase.nextTarget().transpose();
+  return out;
+}
 Simulation& Env::simulation() { return impl_->sim; }
 const StepTimings& Env::timings() const { return impl_->timings; }
 void Env::resetTimings() { impl_->timings = StepTimings{}; }

@@ -82,6 +82,8 @@ class Env {
   const MuscleTuple& muscleTuple() const;
   const Eigen::VectorXd& referencePose() const;  // the reference pose the PD target is built on
   const Eigen::VectorXd& target() const;         // the PD target
+  // World positions where the stance foot belongs (row 0) and where the swing foot should land (row 1).
+  Eigen::Matrix<double, 2, 3, Eigen::RowMajor> stepTargets() const;
   void setMuscleNet(std::shared_ptr<MuscleNet> net);
   const StepTimings& timings() const;
   void resetTimings();

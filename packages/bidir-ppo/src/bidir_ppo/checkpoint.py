@@ -70,6 +70,13 @@ def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], me
     return final
 
 
+def state_dict_problem(error: Exception) -> str:
+    """The telling line of torch's load_state_dict error (its first line only says that loading failed)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    detail = [line for line in lines[1:] if line.startswith(("size mismatch", "Missing key", "Unexpected key"))]
+    return "; ".join(detail[:2]) if detail else (lines[0] if lines else type(error).__name__)
+
+
 def _load_torch(path: Path):
     if not path.is_file():
         raise CheckpointError(str(path), "file", "does not exist")

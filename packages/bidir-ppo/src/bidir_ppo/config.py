@@ -70,6 +70,7 @@ class TrainConfig:
     envs: int = 32                    # parallel environments
     threads: int | None = None        # C++ threads stepping them (default: min(envs, cores))
     total_steps: int = 50_000_000     # env-steps (control steps of all envs together)
+    max_minutes: float | None = None  # also stop after the iteration in which this wall time is reached
     seed: int = 0
     device: str = "auto"              # auto (CUDA when present) | cpu | cuda | cuda:N
     run_dir: str | None = None        # default: Hydra's output directory
@@ -91,6 +92,8 @@ def validate(cfg) -> None:
         fail("threads", f"must be at least 1, got {cfg.threads}")
     if cfg.total_steps < 1:
         fail("total_steps", f"must be positive, got {cfg.total_steps}")
+    if cfg.max_minutes is not None and not cfg.max_minutes > 0:
+        fail("max_minutes", f"must be positive, got {cfg.max_minutes}")
     if cfg.checkpoint_every < 1:
         fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
     if cfg.seed < 0:

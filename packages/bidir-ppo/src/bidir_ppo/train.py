@@ -155,7 +155,7 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
             optimizer.load_state_dict(ckpt.optimizers["agent"])
             muscle.optimizer.load_state_dict(ckpt.optimizers["muscle"])
         except (RuntimeError, KeyError, ValueError) as e:
-            raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", str(e).splitlines()[0]) from None
+            raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", checkpoint.state_dict_problem(e)) from None
         torch.set_rng_state(ckpt.state["torch_rng"])
         generator.set_state(ckpt.state["generator"])
         iteration, global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
@@ -182,8 +182,9 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     steps_per_iteration = cfg.envs * cfg.ppo.num_steps
     last = None
     interrupted = False
+    deadline = time.monotonic() + 60.0 * cfg.max_minutes if cfg.max_minutes else float("inf")
     try:
-        while global_step < cfg.total_steps:
+        while global_step < cfg.total_steps and time.monotonic() < deadline:
             start = time.perf_counter()
             rollout = source.collect(policy, agent.get_value, cfg.ppo.num_steps, cfg.ppo.gamma)
             t_rollout = time.perf_counter() - start

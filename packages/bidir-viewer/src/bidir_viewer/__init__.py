@@ -1,7 +1,4 @@
-"""bidir-viewer: replays bidir checkpoints (skeleton, muscles by activation, plots, video).
-
-Not yet implemented: tracked by the viewer issue, after the trainer writes checkpoints. This package
-exists so the repository layout and installs are final.
-"""
+"""bidir-viewer: replays bidir checkpoints: the body, muscles coloured by activation, ghosts of the PD
+target and the reference, live plots, and headless screenshots and videos. ``bidir-viewer --help``."""
 
 __version__ = "0.1.0"

@@ -38,6 +38,11 @@ class MusclePaths:
         self._seg_a = np.concatenate([np.arange(s, e - 1) for s, e in itertools.pairwise(starts)])
         self._seg_muscle = np.concatenate([np.full(e - s - 1, i) for i, (s, e) in enumerate(itertools.pairwise(starts))])
 
+    @property
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(index of the first point, muscle index) of every path segment; a segment ends at the next point."""
+        return self._seg_a, self._seg_muscle
+
     def points(self, Q: np.ndarray) -> np.ndarray:
         """World positions of every waypoint (flattened over muscles): (frames, points, 3)."""
         Q = np.atleast_2d(np.asarray(Q, dtype=float))

@@ -1,0 +1,145 @@
+"""``bidir-viewer CKPT_DIR`` / ``python -m bidir_viewer CKPT_DIR``: replay a checkpoint in a window, or
+headless to a PNG or a video.
+
+    bidir-viewer runs/first/ckpt                         # the trained policy (mean action), in a window
+    bidir-viewer --env A2_sep                            # the reference motion (or --motion zero)
+    bidir-viewer runs/first/ckpt --screenshot out.png    # no display needed (EGL)
+    bidir-viewer runs/first/ckpt --record out.mp4 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .camera import PRESETS
+from .scene import COLOR_MODES, Toggles
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"'{text}': width and height must lie in 16..8192")
+    return w, h
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bidir-viewer", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="keys: Space play/pause, S step, R reset, Esc quit, 0/1/2 cameras; "
+                                       "mouse: left-drag orbit, right-drag pan, wheel zoom")
+    p.add_argument("checkpoint", nargs="?", help="a checkpoint directory (RUN_DIR/ckpt) or a run directory")
+    p.add_argument("--env", help="with no checkpoint: an env config (shipped name or YAML path)")
+    p.add_argument("--motion", choices=("reference", "zero"), default=None,
+                   help="with --env: the reference motion (default) or a zero-action rollout; with a "
+                        "checkpoint: zero replaces the policy")
+    p.add_argument("--sample", action="store_true", help="sample the policy's actions instead of the mean")
+    p.add_argument("--speed", type=_positive, default=1.0, help="playback speed (x real time)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--camera", choices=sorted(PRESETS), default="three-quarter")
+    p.add_argument("--distance", type=_positive, default=3.2, help="camera distance, m")
+    p.add_argument("--color", choices=COLOR_MODES, default="activation", help="what the muscles' colour shows")
+    p.add_argument("--muscles", default="", metavar="FILTER", help="draw only muscles whose name contains this")
+    p.add_argument("--ghosts", action="store_true", help="draw the PD-target and reference poses as ghosts")
+    p.add_argument("--body-opacity", type=float, default=0.45)
+    p.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
+    p.add_argument("--screenshot", type=Path, metavar="PNG", help="headless: render one image and exit")
+    p.add_argument("--record", type=Path, metavar="VIDEO", help="headless: write a video (.mp4, .gif, ...)")
+    p.add_argument("--seconds", type=_positive, default=10.0, help="length of --record, s of simulated time")
+    p.add_argument("--fps", type=int, default=30, help="frames per second of --record")
+    p.add_argument("--warmup", type=float, default=1.0, help="simulated seconds before --screenshot")
+    p.add_argument("--benchmark", type=int, metavar="FRAMES", help="headless: time drawing FRAMES frames, "
+                   "print JSON")
+    p.add_argument("--json", type=Path, help="with --benchmark: also write the result here")
+    p.add_argument("--exit-after-frames", type=int, metavar="N", help="window: close after N frames")
+    p.add_argument("--save-window", type=Path, metavar="PNG", help="window: save the last frame (with panels)")
+    return p
+
+
+def build_playback(args, p: argparse.ArgumentParser):
+    from .playback import Playback, from_checkpoint
+
+    if args.checkpoint:
+        mode = "zero" if args.motion == "zero" else "policy"
+        if args.motion == "reference":
+            p.error("--motion reference plays an env config's reference: use --env, not a checkpoint")
+        return from_checkpoint(args.checkpoint, mode=mode, sample=args.sample, seed=args.seed), args.checkpoint
+    return Playback(args.env, mode=args.motion or "reference", seed=args.seed), f"{args.env} ({args.motion or 'reference'})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if (args.checkpoint is None) == (args.env is None):
+        p.error("give a checkpoint directory or --env NAME (not both)")
+    headless = [o for o in ("screenshot", "record", "benchmark") if getattr(args, o) is not None]
+    if len(headless) > 1:
+        p.error(f"choose one of --{', --'.join(headless)}")
+    if args.fps < 1:
+        p.error("--fps must be at least 1")
+    if not 0.0 < args.body_opacity <= 1.0:
+        p.error("--body-opacity must lie in (0, 1]")
+    toggles = Toggles(pd_ghost=args.ghosts, reference_ghost=args.ghosts, color_mode=args.color,
+                      muscle_filter=args.muscles, body_opacity=args.body_opacity)
+    try:  # everything that reads files happens here, before any window opens
+        playback, title = build_playback(args, p)
+    except ValueError as e:  # CheckpointError, ConfigError and ModelError are ValueErrors
+        print(f"bidir-viewer: error: {e}", file=sys.stderr)
+        return 2
+    if headless:
+        return _headless(args, playback, toggles)
+    from .app import WindowError, run_window
+
+    try:
+        stats = run_window(playback, f"bidir-viewer: {title}", args.size, args.speed, toggles,
+                           args.exit_after_frames, args.save_window)
+    except WindowError as e:
+        print(f"bidir-viewer: error: {e}", file=sys.stderr)
+        return 1
+    if args.exit_after_frames:
+        print(f"{stats['frames']} frames, {stats['fps']:.1f} frames/s")
+    return 0
+
+
+def _headless(args, playback, toggles) -> int:
+    from .camera import Camera
+    from .headless import OffscreenView, benchmark, record, screenshot
+
+    camera = Camera(distance=args.distance)
+    camera.preset(args.camera)
+    try:
+        view = OffscreenView(playback, args.size, toggles, camera)
+    except RuntimeError as e:
+        print(f"bidir-viewer: error: {e}", file=sys.stderr)
+        return 1
+    if args.screenshot:
+        screenshot(view, args.screenshot, warmup_seconds=args.warmup)
+        print(f"wrote {args.screenshot}")
+    elif args.record:
+        def progress(i, n):
+            if i == n or i % max(1, n // 10) == 0:
+                print(f"\rrecording {args.record}: frame {i}/{n}", end="", flush=True)
+
+        n = record(view, args.record, args.seconds, args.fps, args.speed, progress)
+        print(f"\nwrote {args.record}: {n} frames at {args.fps} fps, {args.size[0]}x{args.size[1]}")
+    else:
+        result = benchmark(view, args.benchmark)
+        result["muscles"] = len(playback.model.muscles)
+        print(json.dumps(result, indent=2))
+        if args.json:
+            from bidir_sim.io_util import atomic_write_text
+
+            atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
+    return 0

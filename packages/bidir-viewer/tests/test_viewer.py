@@ -1,0 +1,181 @@
+"""bidir-viewer rendered headless (EGL, or a window under Xvfb): a checkpoint of a tiny training run, what the
+image shows, muscle colours, video export, and bad checkpoints failing before anything opens."""
+
+import dataclasses
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+
+import imageio.v2 as imageio
+import numpy as np
+import pytest
+import torch
+from bidir_ppo.train import train
+from bidir_viewer import cli
+from bidir_viewer.scene import SceneBuilder, Toggles, pack, segment_matrices
+from hydra import compose, initialize
+
+SIZE = (320, 240)
+TINY = ["envs=2", "ppo.num_steps=8", "ppo.num_minibatches=2", "model.hidden=[32,32]", "wandb.mode=disabled",
+        "muscle.minibatch_size=8", "seed=3", "total_steps=16"]
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    run = tmp_path_factory.mktemp("run")
+    with initialize(version_base=None):
+        cfg = compose(config_name="train", overrides=TINY)
+    train(cfg, run)
+    return run / "ckpt"
+
+
+@pytest.fixture(scope="module")
+def gl():
+    from bidir_viewer.headless import create_context
+
+    try:
+        return create_context()
+    except RuntimeError as e:
+        pytest.skip(f"no offscreen OpenGL here: {e}")
+
+
+def view_of(playback, gl, **toggles):
+    from bidir_viewer.camera import Camera
+    from bidir_viewer.headless import OffscreenView
+
+    camera = Camera()
+    camera.preset("side")
+    return OffscreenView(playback, SIZE, Toggles(**toggles), camera, ctx=gl)
+
+
+def test_screenshot_of_a_checkpoint_shows_the_body_in_the_middle(ckpt, gl, tmp_path):
+    out = tmp_path / "shot.png"
+    assert cli.main([str(ckpt), "--screenshot", str(out), "--size", "320x240", "--warmup", "0.2",
+                     "--camera", "side"]) == 0
+    image = imageio.imread(out)
+    assert image.shape == (240, 320, 3) and image.std() > 10  # not uniform
+
+    from bidir_viewer.playback import from_checkpoint
+
+    view = view_of(from_checkpoint(ckpt), gl)
+    with_body = view.capture().astype(int)
+    view.toggles = Toggles(bodies=False, muscles=False, com=False, step_targets=False)
+    empty = view.capture().astype(int)
+    ys, xs = np.nonzero(np.abs(with_body - empty).sum(axis=2) > 30)
+    assert len(xs) > 0.02 * SIZE[0] * SIZE[1], "the body covers too little of the image"
+    # the camera follows the body: it stands in the middle, head in the upper half, feet in the lower
+    assert 0.35 * SIZE[0] < xs.mean() < 0.65 * SIZE[0]
+    assert ys.min() < 0.4 * SIZE[1] and ys.max() > 0.6 * SIZE[1]
+
+
+def test_muscle_colours_follow_activations(gl):
+    from bidir_viewer.playback import Playback
+
+    pb = Playback("A2_sep", mode="zero")
+    view = view_of(pb, gl, bodies=False, com=False, step_targets=False, ground=False)
+    frame = pb.frame
+    relaxed = view.capture(dataclasses.replace(frame, activations=np.zeros_like(frame.activations))).astype(int)
+    active = view.capture(dataclasses.replace(frame, activations=np.ones_like(frame.activations))).astype(int)
+    muscle = np.abs(active - relaxed).sum(axis=2) > 30
+    assert muscle.sum() > 200, "no muscle pixels changed colour"
+    assert active[muscle, 0].mean() > relaxed[muscle, 0].mean() + 60   # redder
+    assert active[muscle, 2].mean() < relaxed[muscle, 2].mean() - 60   # less blue
+    # the passive-force mode colours by passive force, whatever the activations
+    view.toggles.color_mode = "passive"
+    a = view.capture(dataclasses.replace(frame, activations=np.zeros_like(frame.activations)))
+    b = view.capture(dataclasses.replace(frame, activations=np.ones_like(frame.activations)))
+    assert np.array_equal(a, b)
+
+
+def test_record_writes_a_video_of_the_requested_length(gl, tmp_path):
+    out = tmp_path / "walk.mp4"
+    assert cli.main(["--env", "A2_sep", "--record", str(out), "--seconds", "1", "--fps", "12",
+                     "--size", "320x240"]) == 0
+    frames = [f for f in imageio.get_reader(out, format="FFMPEG")]  # (list() asks len(): infinite)
+    assert len(frames) == 12 and frames[0].shape == (240, 320, 3)
+    assert not np.array_equal(frames[0], frames[-1])  # the reference motion moves
+
+
+def test_reference_playback_walks_one_stride_per_cycle():
+    from bidir_viewer.playback import Playback
+
+    pb = Playback("A2_sep", mode="reference")
+    spec = pb.env.task.spec.reference
+    z0 = pb.frame.positions[5]
+    steps = round(spec.duration / pb.control_dt)
+    for _ in range(steps):
+        pb.step()
+    assert abs(pb.frame.positions[5] - z0 - spec.stride) < 0.05 * spec.stride
+
+
+def test_segment_matrices_map_the_unit_cylinder_onto_segments():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    m = segment_matrices(a, b, np.full(5, 0.01))
+    assert np.allclose(m[:, :3, 3], a)
+    assert np.allclose(np.einsum("nij,j->ni", m, [0, 0, 1, 1])[:, :3], b)
+    rows = pack(m, np.ones((5, 4)))
+    assert rows.shape == (5, 20) and np.allclose(rows[:, 12:15], a)  # column-major: translation at 12..14
+
+
+def test_muscle_filter_selects_by_name():
+    from bidir_sim.models import load_model
+
+    scene = SceneBuilder(load_model("default"))
+    mask = scene.muscle_mask("gluteus")
+    assert 0 < mask.sum() < len(mask)
+    assert all("gluteus" in n for n, keep in zip(scene.muscle_names, mask) if keep)
+    assert scene.muscle_mask("").all()
+
+
+def _run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "bidir_viewer", *args], capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_bad_checkpoints_fail_with_a_clear_message_before_any_window(ckpt, tmp_path):
+    bad = tmp_path / "no_meta"
+    shutil.copytree(ckpt, bad)
+    (bad / "metadata.yaml").unlink()
+    r = _run_cli(str(bad), "--screenshot", str(tmp_path / "x.png"))
+    assert r.returncode == 2 and "metadata.yaml" in r.stderr and "does not exist" in r.stderr
+    assert not (tmp_path / "x.png").exists()
+
+    shapes = tmp_path / "shapes"
+    shutil.copytree(ckpt, shapes)
+    agent = torch.load(shapes / "agent.pt", weights_only=True)
+    agent["actor_mean.0.weight"] = torch.zeros(3, 3)
+    torch.save(agent, shapes / "agent.pt")
+    r = _run_cli(str(shapes))
+    assert r.returncode == 2 and "agent.pt" in r.stderr and "size mismatch" in r.stderr
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'pwned'}",))
+
+    evil = tmp_path / "evil"
+    shutil.copytree(ckpt, evil)
+    with open(evil / "muscle.pt", "wb") as f:
+        pickle.dump(Evil(), f)
+    r = _run_cli(str(evil))
+    assert r.returncode == 2 and "muscle.pt" in r.stderr
+    assert not (tmp_path / "pwned").exists()
+
+    r = _run_cli(str(tmp_path / "missing"))
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed (apt-get install xvfb)")
+def test_window_with_panels_under_xvfb(ckpt, tmp_path):
+    out = tmp_path / "window.png"
+    r = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", sys.executable, "-m", "bidir_viewer",
+                        str(ckpt), "--exit-after-frames", "20", "--save-window", str(out), "--muscles", "glut"],
+                       capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "20 frames" in r.stdout
+    image = imageio.imread(out)
+    assert image.shape == (720, 1280, 3)
+    panel, scene = image[:, :300], image[:300, 400:]
+    assert panel.mean() < 90 < scene.mean()  # the dark ImGui panel beside the light 3D scene
