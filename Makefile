@@ -5,11 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libdart-dev libdart-utils-dev \
   libdart-utils-urdf-dev libdart-collision-bullet-dev libdart-external-ikfast-dev libeigen3-dev \
-  libegl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth
+  libegl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth patchelf
+CONDA_WORK ?= /tmp/bidir-conda
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test conda clean
 
 $(VENV)/.apt-done:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -28,7 +29,8 @@ $(VENV)/.deps-done: $(VENV)/bin/python
 	# torch pinned: the extension links this exact libtorch (its C++ ABI changes between releases)
 	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest \
 	  "hydra-core>=1.3" "wandb>=0.17" "rich>=13" "matplotlib>=3.8" \
-	  "glfw>=2.5" "moderngl>=5.8" "imgui-bundle>=1.6" "PyOpenGL>=3.1" "imageio>=2.30" "imageio-ffmpeg>=0.4"
+	  "glfw>=2.5" "moderngl>=5.8" "imgui-bundle>=1.6" "PyOpenGL>=3.1" "imageio>=2.30" "imageio-ffmpeg>=0.4" \
+	  "py-rattler-build==0.73.0" "py-rattler==0.28.0"
 	touch $@
 
 setup: $(VENV)/.apt-done $(VENV)/.deps-done
@@ -42,6 +44,12 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
+
+# The conda recipes built with rattler-build against an offline stand-in channel, installed with py-rattler,
+# and the three user commands run in that environment (ci/conda/README.md). About 5 minutes.
+conda: setup
+	rm -rf $(CONDA_WORK)
+	$(PY) ci/conda/build.py $(CONDA_WORK)
 
 clean:
 	rm -rf $(VENV) packages/*/build packages/*/src/*.egg-info
