@@ -71,8 +71,12 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
         checkpoint.load(broken)
     assert not marker.exists()
     # shapes of another network
-    with pytest.raises(CheckpointError, match="state_dict"):
+    with pytest.raises(CheckpointError, match="state_dict: .*size mismatch"):
         train(config("total_steps=32", "model.hidden=[16]", f"resume={good}"), tmp_path / "other")
+    # a checkpoint of another task: deepmimic observations are 503 long, A2_sep's 506
+    with pytest.raises(CheckpointError, match="obs/action dims 506/51, this env has 503/51"):
+        train(config("total_steps=32", "env=deepmimic", f"resume={good}"), tmp_path / "third")
+    assert not (tmp_path / "third" / "metrics.jsonl").exists()
 
 
 @pytest.mark.parametrize("override, message", [
@@ -117,10 +121,27 @@ def test_a_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
             assert checkpoint.load(run / kept).metadata["iteration"] == int(kept.split("_")[1])
 
 
-def test_plot_writes_curves(tmp_path):
+def test_plot_writes_curves_and_the_summary(tmp_path):
+    import json
+
+    from bidir_ppo import evaluate
     from bidir_ppo.plot import main
 
-    train(config("total_steps=32"), tmp_path)
-    assert main([str(tmp_path)]) == 0
+    train(config("total_steps=48"), tmp_path)
+    # the zero-action baseline measured the trainer's way, drawn on the curves
+    assert evaluate.main(["--env", "A2_sep", "--policy", "zero", "--envs", "2", "--iterations", "2", "--steps", "8",
+                          "--json", str(tmp_path / "zero.json")]) == 0
+    zero = json.loads((tmp_path / "zero.json").read_text())
+    assert zero["policy"] == "zero" and len(zero["length"]) == 2 and zero["steps_per_iteration"] == 16
+    assert main([str(tmp_path), "--baseline", str(tmp_path / "zero.json"), "--window", "1"]) == 0
     assert {p.name for p in (tmp_path / "plots").iterdir()} >= {"length.png", "muscle_loss.png", "sps.png"}
+    summary = json.loads((tmp_path / "plots" / "summary.json").read_text())
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert summary["iterations"] == len(rows) == 3
+    assert summary["muscle/loss"]["first"] == rows[0]["muscle/loss"]
+    assert summary["muscle/loss"]["last"] == rows[-1]["muscle/loss"]
+    assert summary["baseline"]["policy"] == "zero"
+    # the checkpoint's own policy evaluates too; a missing checkpoint is a clear error
+    assert evaluate.main([str(tmp_path / "ckpt"), "--envs", "2", "--iterations", "1", "--steps", "8"]) == 0
+    assert evaluate.main([str(tmp_path / "nothing")]) == 2
     assert main([str(tmp_path / "nothing")]) == 2

@@ -6,4 +6,6 @@
 (atomic save, safe load), ``metrics`` (console, metrics.jsonl, wandb).
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import version as _version
+
+__version__ = _version("bidir-ppo")  # from pyproject.toml, the one place it is written
