@@ -50,7 +50,13 @@ def evaluate(env: BatchEnv, policy: str, agent=None, iterations: int = 10, steps
         episodes += len(r.episodes["length"])
     return {"policy": policy, "num_envs": env.num_envs, "steps_per_iteration": steps * env.num_envs,
             "iterations": iterations, "episodes": episodes, "length": lengths, "return": returns,
-            "mean_length": float(np.nanmean(lengths)), "mean_return": float(np.nanmean(returns))}
+            "mean_length": _finite_mean(lengths), "mean_return": _finite_mean(returns)}
+
+
+def _finite_mean(values: list[float]) -> float:
+    """Mean over the iterations in which some episode ended (NaN when none did)."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
