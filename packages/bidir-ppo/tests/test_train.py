@@ -145,3 +145,20 @@ def test_plot_writes_curves_and_the_summary(tmp_path):
     assert evaluate.main([str(tmp_path / "ckpt"), "--envs", "2", "--iterations", "1", "--steps", "8"]) == 0
     assert evaluate.main([str(tmp_path / "nothing")]) == 2
     assert main([str(tmp_path / "nothing")]) == 2
+
+
+def test_sigterm_stops_with_a_checkpoint(tmp_path):
+    p = subprocess.Popen([sys.executable, "-m", "bidir_ppo.train", *TINY, "total_steps=100000", "checkpoint_every=1000",
+                          f"run_dir={tmp_path}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not (tmp_path / "metrics.jsonl").exists() or not (tmp_path / "metrics.jsonl").read_text().strip():
+            assert p.poll() is None and time.time() < deadline, "the run did not start"
+            time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=120) == 130
+    finally:
+        p.kill()
+    ckpt = checkpoint.load(tmp_path)
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert ckpt.metadata["iteration"] == len(lines) >= 1  # the iterations done, none lost

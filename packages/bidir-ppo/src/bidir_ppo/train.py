@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
@@ -234,9 +235,17 @@ def _config_text(cfg) -> str:
     return source.read_text() if source.is_file() else ""
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 @hydra.main(version_base=None, config_name="train")
 def main(cfg: DictConfig) -> None:
     run_dir = Path(cfg.run_dir) if cfg.run_dir else Path(HydraConfig.get().runtime.output_dir)
+    # SIGTERM (a scheduler, `kill`) and SIGINT (Ctrl-C, also where a shell started us in the background
+    # with SIGINT ignored) both stop the run with a checkpoint
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         train(cfg, run_dir)
     except (ValueError, checkpoint.CheckpointError) as e:
