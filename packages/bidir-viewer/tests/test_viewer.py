@@ -167,6 +167,18 @@ def test_bad_checkpoints_fail_with_a_clear_message_before_any_window(ckpt, tmp_p
     assert r.returncode == 2 and "does not exist" in r.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--record", "out.txt"], "--record out.txt: the file name must end in one of .mp4"),
+    (["--screenshot", "shot.mp4"], "--screenshot shot.mp4: the file name must end in one of .png"),
+    (["--size", "12x5"], "width and height must lie in 16..8192"),
+    (["--speed", "0"], "must be positive"),
+    (["--screenshot", "a.png", "--record", "b.mp4"], "choose one of"),
+])
+def test_bad_options_fail_before_anything_is_built(args, message, tmp_path):
+    r = _run_cli("--env", "A2_sep", *args)
+    assert r.returncode == 2 and message in r.stderr
+
+
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed (apt-get install xvfb)")
 def test_window_with_panels_under_xvfb(ckpt, tmp_path):
     out = tmp_path / "window.png"

@@ -89,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"choose one of --{', --'.join(headless)}")
     if args.fps < 1:
         p.error("--fps must be at least 1")
+    from .headless import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+    for option, path, suffixes in (("--screenshot", args.screenshot, IMAGE_SUFFIXES),
+                                    ("--save-window", args.save_window, IMAGE_SUFFIXES),
+                                    ("--record", args.record, VIDEO_SUFFIXES)):
+        if path is not None and path.suffix.lower() not in suffixes:
+            p.error(f"{option} {path}: the file name must end in one of {', '.join(suffixes)}")
     if not 0.0 < args.body_opacity <= 1.0:
         p.error("--body-opacity must lie in (0, 1]")
     toggles = Toggles(pd_ghost=args.ghosts, reference_ghost=args.ghosts, color_mode=args.color,

@@ -16,6 +16,7 @@ from .renderer import Renderer
 from .scene import SceneBuilder, Toggles
 
 VIDEO_SUFFIXES = (".mp4", ".gif", ".webm", ".mkv", ".avi")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
 def create_context() -> moderngl.Context:
