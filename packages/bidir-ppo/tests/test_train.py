@@ -162,3 +162,28 @@ def test_sigterm_stops_with_a_checkpoint(tmp_path):
     ckpt = checkpoint.load(tmp_path)
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert ckpt.metadata["iteration"] == len(lines) >= 1  # the iterations done, none lost
+
+
+def test_restore_names_what_a_checkpoint_lacks(tmp_path):
+    import yaml
+    from bidir_ppo import evaluate, restore
+
+    train(config("total_steps=16"), tmp_path)
+    ckpt = checkpoint.load(tmp_path)
+    assert restore.env_config(ckpt) == "A2_sep"
+    assert restore.build_agent(ckpt).actor_logstd.shape == (1, 51)
+    ckpt.metadata["config"]["model"]["hidden"] = []
+    with pytest.raises(CheckpointError, match="metadata.yaml: config.model.hidden: missing"):
+        restore.build_agent(ckpt)
+    ckpt.metadata["config"]["env"]["name"] = "gone.yaml"  # a custom config whose text was not saved
+    ckpt.metadata["env_config_text"] = ""
+    with pytest.raises(CheckpointError, match="env_config_text: empty, and 'gone.yaml' is not a config"):
+        restore.env_config(ckpt)
+    # a custom config is rebuilt from the text saved in metadata.yaml
+    ckpt.metadata["env_config_text"] = (checkpoint.load(tmp_path).metadata["env_config_text"])
+    assert restore.env_config(ckpt).horizon == 600
+    assert yaml.safe_load((tmp_path / "ckpt" / "metadata.yaml").read_text())["obs_dim"] == 506
+    # evaluating a policy needs a checkpoint: refused at start
+    with pytest.raises(SystemExit) as e:
+        evaluate.main(["--env", "A2_sep", "--policy", "mean"])
+    assert e.value.code == 2

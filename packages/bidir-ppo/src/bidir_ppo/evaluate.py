@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if (args.checkpoint is None) == (args.env is None):
         p.error("give a checkpoint or --env, not both")
+    if args.checkpoint is None and args.policy != "zero":
+        p.error(f"--policy {args.policy} needs a checkpoint (with --env only --policy zero)")
     if args.envs < 1 or args.iterations < 1 or args.steps < 1:
         p.error("--envs, --iterations and --steps must be positive")
     torch.set_num_threads(1)
