@@ -13,7 +13,7 @@ def test_extension_links_the_installed_libtorch():
     import torch
 
     assert torch.__version__.startswith("2.13.0")
-    assert bidir_sim._core.MuscleNet(4, 2).num_muscles == 2
+    assert bidir_sim.MuscleNet(4, 2, [8], 0.5).num_muscles == 2
 
 
 def test_one_version_across_pyprojects_dependencies_and_recipes():

@@ -1,7 +1,7 @@
 #include "batch_env.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -10,18 +10,45 @@
 
 namespace bidir {
 
-BatchEnv::BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net,
-                   int numEnvs, int numThreads, std::uint64_t seed, NetworkMode mode, int networkBatch)
-    : pool_((MuscleNet::useOneIntraOpThread(), numThreads), [] { MuscleNet::initWorkerThread(); }),
-      net_(net),
+namespace {
+
+// Runs fn and rethrows what it throws with `label` in front, keeping the exception's kind (the bindings
+// turn invalid_argument into ValueError, out_of_range into IndexError, the rest into RuntimeError).
+template <class F>
+void labelled(const std::string& label, F&& fn) {
+  try {
+    fn();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(label + ": " + e.what());
+  } catch (const std::out_of_range& e) {
+    throw std::out_of_range(label + ": " + e.what());
+  } catch (const std::logic_error& e) {
+    throw std::logic_error(label + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(label + ": " + e.what());
+  }
+}
+
+std::string envLabel(int i) { return "env " + std::to_string(i); }
+
+}  // namespace
+
+BatchEnv::BatchEnv(std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, int numEnvs,
+                   int numThreads, std::uint64_t seed, NetworkMode mode, int networkBatch)
+    : task_(task ? std::move(task) : throw std::invalid_argument("BatchEnv: the task is null")),
+      pool_((MuscleNet::useOneIntraOpThread(), numThreads), [] { MuscleNet::initWorkerThread(); }),
+      net_(std::move(net)),
       mode_(mode),
       networkBatch_(networkBatch) {
   if (networkBatch < 1) throw std::invalid_argument("BatchEnv: nn_batch must be at least 1");
   if (numEnvs < 1) throw std::invalid_argument("BatchEnv: num_envs must be at least 1");
   if (!net_) throw std::invalid_argument("BatchEnv: the muscle network is null");
+  task_->checkNetwork(*net_);
   envs_.resize(static_cast<std::size_t>(numEnvs));
-  // Built in parallel: each env clones the skeleton and sets up its DART world.
-  pool_.parallelFor(numEnvs, [&](int i) { envs_[i] = std::make_unique<Env>(model, spec, net, seed + i); });
+  // Built in parallel: each env clones the skeleton and sets up its DART world; all share the task.
+  pool_.parallelFor(numEnvs, [&](int i) {
+    labelled(envLabel(i), [&] { envs_[i] = std::make_unique<Env>(task_, net_, seed + i); });
+  });
   const int n = numEnvs;
   obs_ = RowMatrixXf::Zero(n, observationDim());
   rewards_ = episodeReturn_ = Eigen::VectorXd::Zero(n);
@@ -33,7 +60,7 @@ BatchEnv::BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std
   tupleReduced_.resize(n);
   tupleJtA_.resize(n);
   if (mode_ == NetworkMode::Batched) {
-    netInput_ = RowMatrixXf::Zero(n, net_->inputDim());
+    netInput_ = RowMatrixXf::Zero(n, task_->networkInputDim());
     netOutput_ = RowMatrixXf::Zero(n, net_->numMuscles());
     stepping_ = VectorXb::Constant(n, false);
   }
@@ -52,8 +79,10 @@ void BatchEnv::seed(std::uint64_t seed) {
 
 void BatchEnv::reset() {
   pool_.parallelFor(numEnvs(), [&](int i) {
-    obs_.row(i) = envs_[i]->reset().transpose();
-    info_.row(i) = envs_[i]->info().transpose();
+    labelled(envLabel(i), [&] {
+      obs_.row(i) = envs_[i]->reset().transpose();
+      info_.row(i) = envs_[i]->info().transpose();
+    });
   });
   rewards_.setZero();
   episodeReturn_.setZero();
@@ -88,11 +117,10 @@ void BatchEnv::step(const Eigen::Ref<const RowMatrixXf>& actions) {
     return;
   }
   pool_.parallelFor(numEnvs(), [&](int i) {
-    if (needsReset_[i]) {
-      resetEnv(i);
-      return;
-    }
-    finishEnvStep(i, envs_[i]->step(actions.row(i).transpose()));
+    labelled(envLabel(i), [&] {
+      if (needsReset_[i]) resetEnv(i);
+      else finishEnvStep(i, envs_[i]->step(actions.row(i).transpose()));
+    });
   });
 }
 
@@ -131,27 +159,38 @@ void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
   const int groups = (n + networkBatch_ - 1) / networkBatch_;
   pool_.parallelFor(groups, [&](int g) {
     const int first = g * networkBatch_, last = std::min(n, first + networkBatch_);
-    for (int i = first; i < last; ++i) {
-      stepping_[i] = !needsReset_[i];
-      if (stepping_[i]) envs_[i]->beginStep(actions.row(i).transpose());
-      else resetEnv(i);
+    // Errors name the env; the envs of a failed group are reset by the next step.
+    int current = first;
+    try {
+      for (current = first; current < last; ++current) {
+        stepping_[current] = !needsReset_[current];
+        if (stepping_[current]) envs_[current]->beginStep(actions.row(current).transpose());
+        else resetEnv(current);
+      }
+      double seconds = 0.0;
+      for (int k = 0; k < substeps; ++k) {
+        // A diverged env's row keeps its last input: harmless, its output is ignored.
+        for (current = first; current < last; ++current)
+          if (stepping_[current]) envs_[current]->prepareSubstep(k, netInput_.row(current).data());
+        current = -1;
+        const auto start = std::chrono::steady_clock::now();
+        net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
+        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (current = first; current < last; ++current)
+          if (stepping_[current]) envs_[current]->finishSubstep(k, netOutput_.row(current).data());
+      }
+      for (current = first; current < last; ++current)
+        if (stepping_[current]) finishEnvStep(current, envs_[current]->endStep());
+      std::lock_guard<std::mutex> lock(networkTimeMutex_);
+      networkSeconds_ += seconds;
+      networkCalls_ += substeps;
+    } catch (...) {
+      for (int i = first; i < last; ++i) needsReset_[i] = true;
+      const std::string label = current >= 0 ? envLabel(current)
+                                             : "the muscle network on envs " + std::to_string(first) + "-" +
+                                                   std::to_string(last - 1);
+      labelled(label, [] { throw; });
     }
-    double seconds = 0.0;
-    for (int k = 0; k < substeps; ++k) {
-      // A diverged env's row keeps its last input: harmless, its output is ignored.
-      for (int i = first; i < last; ++i)
-        if (stepping_[i]) envs_[i]->prepareSubstep(k, netInput_.row(i).data());
-      const auto start = std::chrono::steady_clock::now();
-      net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
-      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      for (int i = first; i < last; ++i)
-        if (stepping_[i]) envs_[i]->finishSubstep(k, netOutput_.row(i).data());
-    }
-    for (int i = first; i < last; ++i)
-      if (stepping_[i]) finishEnvStep(i, envs_[i]->endStep());
-    std::lock_guard<std::mutex> lock(networkTimeMutex_);
-    networkSeconds_ += seconds;
-    networkCalls_ += substeps;
   });
 }
 

@@ -34,11 +34,15 @@ struct MuscleTuples {
 };
 
 enum class NetworkMode { PerEnv, Batched };
+// Envs per lockstep group in Batched mode, unless asked otherwise (docs/performance.md: 4 keeps both
+// threads busy at 8 envs and costs little against larger groups at 32).
+constexpr int kDefaultNetworkBatch = 4;
 
 class BatchEnv {
  public:
-  BatchEnv(std::shared_ptr<const Model> model, const TaskSpec& spec, std::shared_ptr<MuscleNet> net, int numEnvs,
-           int numThreads, std::uint64_t seed, NetworkMode mode = NetworkMode::Batched, int networkBatch = 32);
+  // Errors inside a step are rethrown with the env they happened in ("env 5: ...").
+  BatchEnv(std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, int numEnvs, int numThreads,
+           std::uint64_t seed, NetworkMode mode = NetworkMode::Batched, int networkBatch = kDefaultNetworkBatch);
 
   NetworkMode networkMode() const { return mode_; }
   int networkBatch() const { return networkBatch_; }
@@ -47,8 +51,10 @@ class BatchEnv {
 
   int numEnvs() const { return static_cast<int>(envs_.size()); }
   int numThreads() const { return pool_.size(); }
-  int observationDim() const { return envs_[0]->observationDim(); }
-  int actionDim() const { return envs_[0]->actionDim(); }
+  const CompiledTask& task() const { return *task_; }
+  const std::shared_ptr<const CompiledTask>& taskPtr() const { return task_; }
+  int observationDim() const { return task_->observationDim(); }
+  int actionDim() const { return task_->actionDim(); }
 
   // Env i gets seed + i (gymnasium's convention for vector envs).
   void seed(std::uint64_t seed);
@@ -73,6 +79,7 @@ class BatchEnv {
   void resetEnv(int i);
   void finishEnvStep(int i, const StepResult& r);
   void stepBatched(const Eigen::Ref<const RowMatrixXf>& actions);
+  std::shared_ptr<const CompiledTask> task_;
   ThreadPool pool_;
   std::shared_ptr<MuscleNet> net_;
   NetworkMode mode_;

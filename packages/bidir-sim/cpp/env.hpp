@@ -1,6 +1,6 @@
-// One walking-task environment: a Simulation, the reference motion, the gait phase, the muscle network
-// and the reward, stepped at the control rate (reference-system.md §5). No DART or torch types here,
-// so the batch and the bindings include it cheaply.
+// One walking-task environment: the episode state of a CompiledTask (a Simulation, the gait phase, the
+// targets) and its control step with the muscle network, stepped at the control rate (reference-system.md
+// §5). No DART or torch types here, so the batch and the bindings include it cheaply.
 #pragma once
 #include <Eigen/Core>
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include "model.hpp"
 #include "muscle_net.hpp"
 #include "simulation.hpp"
-#include "task_spec.hpp"
+#include "task.hpp"
 
 namespace bidir {
 
@@ -43,21 +43,21 @@ struct StepResult {
 
 class Env {
  public:
-  // The network is shared: envs of one batch read the same weights.
-  Env(std::shared_ptr<const Model> model, TaskSpec spec, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
+  // The task and the network are shared: envs of one batch read the same task and weights.
+  Env(std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
-  int observationDim() const;
-  int actionDim() const;
-  const TaskSpec& spec() const;
+  const CompiledTask& task() const;
+  const std::shared_ptr<const CompiledTask>& taskPtr() const;
 
   void seed(std::uint64_t seed);
   const Eigen::VectorXf& reset(const ResetOptions& options = {});
   // Throws std::invalid_argument for a wrong size or a NaN/inf entry (naming the index), and
-  // std::logic_error before the first reset. A diverging simulation ends the episode with
-  // info()[kSimError] = 1 and the state of the step's start.
+  // std::logic_error before the first reset. A diverging simulation (non-finite state, or a velocity
+  // above the divergence limit) ends the episode with info()[kSimError] = 1 and the state of the step's
+  // start; every other error propagates as an exception.
   StepResult step(const Eigen::Ref<const Eigen::VectorXf>& action);
 
   // The same control step in phases, so that a batch can run one muscle-network forward for many envs

@@ -1,34 +1,51 @@
-// Env's state, shared by its translation units (env.cpp: reset and step; env_observation.cpp). DART only.
+// Env's state, shared by its translation units (DART only):
+//   env.cpp              the public API: construction, reset, the phases of the control step, accessors
+//   env_episode.cpp      episode parameters, start pose, placing the body on the ground
+//   env_substep.cpp      action -> PD target, and the substep pipeline (muscles, SPD, network, DART)
+//   env_outcome.cpp      reward inputs, termination and the info vector at the end of a control step
+//   env_observation.cpp  the observation, block by block in the task's layout
 #pragma once
 #include <chrono>
 #include <dart/dart.hpp>
+#include <stdexcept>
 #include <vector>
 
 #include "env.hpp"
 #include "gait_phase.hpp"
-#include "reference_motion.hpp"
 #include "reward.hpp"
 #include "simulation_internal.hpp"
 
 namespace bidir {
 
-struct Env::Impl {
-  Impl(std::shared_ptr<const Model> model, TaskSpec spec, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
+// Thrown inside a substep when the physics has diverged (non-finite state or torques); the one error
+// that ends an episode with info()[kSimError] instead of surfacing.
+struct PhysicsDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
-  // --- static for the env's life
-  std::shared_ptr<const Model> model;
-  TaskSpec spec;
-  ReferenceMotion reference;
+using Clock = std::chrono::steady_clock;
+// Adds the seconds since `since` to `total` and restarts the stopwatch.
+inline void lap(Clock::time_point& since, double& total) {
+  const auto now = Clock::now();
+  total += std::chrono::duration<double>(now - since).count();
+  since = now;
+}
+
+struct Env::Impl {
+  Impl(std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
+
+  // --- shared, read-only
+  std::shared_ptr<const CompiledTask> taskPtr;
+  const CompiledTask& task;
+  const TaskSpec& spec;
   std::shared_ptr<MuscleNet> net;
+
+  // --- this env's physics
   Simulation sim;
   dart::dynamics::Skeleton& skel;
-  dart::dynamics::SkeletonPtr kinematic;    // poses the reference for deepmimic's errors
-  std::vector<Eigen::Matrix3d> restRotation;  // each body's world rotation at the zero pose
-  int ndof, nact, nmus, substeps, obsDim, actDim;
+  dart::dynamics::SkeletonPtr kinematic;  // poses the reference for deepmimic's errors
+  int ndof, nact, nmus, substeps;
   double dt, controlDt;
-  Eigen::VectorXd kp, kv, lower, upper, muscleMass;
-  std::vector<bool> rotationDof;          // DoF belongs to a ball/free rotation (composed, not added)
-  enum class Energy { A, A2, MA, MA2 } energy = Energy::A;
 
   // --- one episode
   std::mt19937_64 rng;
@@ -49,7 +66,7 @@ struct Env::Impl {
   double metabolic = 0, torque = 0, knee = 0, kneeMax = 0;  // summed over the substeps
   Eigen::VectorXd q0, dq0;                // state at the step's start, restored if the physics diverges
   Eigen::VectorXd spd;                    // SPD forces of the current substep
-  std::chrono::steady_clock::time_point stepStart;
+  Clock::time_point stepStart;
 
   // --- outputs
   Eigen::VectorXf obs;
@@ -63,17 +80,19 @@ struct Env::Impl {
   Eigen::MatrixXd jtaIn;                  // JtA of the mirrored body
   Eigen::VectorXf netInput, netOutput;   // batch-1 network buffers of step()
 
-  // env.cpp
+  // env_episode.cpp
   void sampleEpisode(const ResetOptions& options);
   void placeOnGround();
+  // env_substep.cpp
   void setTarget(const Eigen::VectorXf& action);
-  void prepareSubstep(int index, float* networkInput);
-  bool finishSubstep(const float* networkActivations);
+  void prepareSubstep(int index, float* networkInput);     // throws PhysicsDiverged
+  bool finishSubstep(const float* networkActivations);    // false if the physics diverged
   double muscleEnergy(const Eigen::VectorXd& a) const;
   Eigen::Vector3d footPosition(int side) const;
+  // env_outcome.cpp
   double avgVelocityWindow() const;
   void finishStep(StepResult& out);
-
+  void setEpisodeInfo();                  // phase, gait parameters and mirroring of the coming step
   // env_observation.cpp
   void observe(bool mirror, Eigen::VectorXf& out);
 };

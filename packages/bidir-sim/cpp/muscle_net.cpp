@@ -19,10 +19,12 @@ struct MuscleNet::Impl {
   std::vector<at::Tensor> biases;   // (out)
 };
 
-MuscleNet::MuscleNet(int input_dim, int num_muscles, std::vector<int> hidden)
-    : input_dim_(input_dim), num_muscles_(num_muscles), impl_(std::make_unique<Impl>()) {
+MuscleNet::MuscleNet(int input_dim, int num_muscles, std::vector<int> hidden, float input_scale)
+    : input_dim_(input_dim), num_muscles_(num_muscles), input_scale_(input_scale), impl_(std::make_unique<Impl>()) {
   if (input_dim <= 0 || num_muscles <= 0)
     throw std::invalid_argument("MuscleNet: input_dim and num_muscles must be positive");
+  if (!(input_scale > 0.0f) || !std::isfinite(input_scale))
+    throw std::invalid_argument("MuscleNet: input_scale must be positive and finite");
   std::vector<int> sizes{input_dim};
   sizes.insert(sizes.end(), hidden.begin(), hidden.end());
   sizes.push_back(num_muscles);
@@ -107,7 +109,7 @@ void MuscleNet::forward(const float* input, int batch, float* output) const {
   if (batch < 1) throw std::invalid_argument("muscle network: batch must be at least 1");
   c10::InferenceMode guard;  // grad mode is thread-local: set it where the forward runs
   // from_blob only reads the caller's buffer: the scaling makes a new tensor.
-  at::Tensor h = at::from_blob(const_cast<float*>(input), {batch, input_dim_}, at::kFloat) * (1.0f / 200.0f);
+  at::Tensor h = at::from_blob(const_cast<float*>(input), {batch, input_dim_}, at::kFloat) * input_scale_;
   for (std::size_t i = 0; i < impl_->weights.size(); ++i) {
     h = at::linear(h, impl_->weights[i], impl_->biases[i]);
     if (i + 1 < impl_->weights.size()) h = at::leaky_relu(h, 0.2);

@@ -10,14 +10,16 @@ namespace bidir {
 
 class MuscleNet {
  public:
-  // Layer sizes: input -> hidden... -> num_muscles (LeakyReLU(0.2) between layers).
-  MuscleNet(int input_dim, int num_muscles, std::vector<int> hidden = {256, 256, 256});
+  // Layer sizes: input -> hidden... -> num_muscles (LeakyReLU(0.2) between layers). The network sees its
+  // inputs multiplied by input_scale (the task's, CompiledTask::kNetworkInputScale).
+  MuscleNet(int input_dim, int num_muscles, std::vector<int> hidden, float input_scale);
   ~MuscleNet();
   MuscleNet(const MuscleNet&) = delete;
   MuscleNet& operator=(const MuscleNet&) = delete;
 
   int inputDim() const { return input_dim_; }
   int numMuscles() const { return num_muscles_; }
+  float inputScale() const { return input_scale_; }
   // Parameter names in the PyTorch state_dict: fc.0.weight, fc.0.bias, fc.2.weight, ...
   std::vector<std::string> parameterNames() const;
   std::vector<std::pair<int, int>> parameterShapes() const;  // (rows, cols); bias cols = 1
@@ -26,8 +28,7 @@ class MuscleNet {
   // Re-initialises the weights: Xavier-uniform, zero biases, from a seeded generator.
   void initialize(std::uint64_t seed);
 
-  // Activations in [0, 1] for a batch: inputs are (batch x input_dim), unscaled;
-  // the network sees them multiplied by 1/200.
+  // Activations in [0, 1] for a batch: inputs are (batch x input_dim), unscaled.
   Eigen::MatrixXf activations(const Eigen::MatrixXf& muscle_torques, const Eigen::MatrixXf& desired_torques) const;
   // The same from raw rows: input is (batch x input_dim) row-major, each row the muscle input then the
   // desired torques, unscaled; output receives (batch x num_muscles) row-major.
@@ -41,6 +42,7 @@ class MuscleNet {
  private:
   struct Impl;
   int input_dim_, num_muscles_;
+  float input_scale_;
   std::unique_ptr<Impl> impl_;
 };
 

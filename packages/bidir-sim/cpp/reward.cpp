@@ -31,17 +31,35 @@ void energyTerms(const RewardSpec& s, const RewardInputs& in, Eigen::VectorXd& i
 
 }  // namespace
 
-double computeReward(const RewardSpec& s, const RewardInputs& in, Eigen::VectorXd& info) {
+std::vector<int> activeRewardTerms(const RewardSpec& s, RewardType type) {
+  std::vector<int> out;
+  if (type == RewardType::GaitNet) {
+    out = {kRHeadAcc, kRHeadRot, kRAvgVel, kRStep};
+    if (s.dragX) out.push_back(kRDragX);
+    if (s.knee) out.push_back(kRKnee);
+    if (s.kneeMax) out.push_back(kRKneeMax);
+  } else {
+    out = {kRPose, kRVel, kRCom, kREndEffector};
+  }
+  out.push_back(kREnergy);
+  if (s.separateTorque) {
+    out.push_back(kRMetabolic);
+    out.push_back(kRTorque);
+  }
+  return out;
+}
+
+double computeReward(const RewardSpec& s, RewardType type, const RewardInputs& in, Eigen::VectorXd& info) {
   energyTerms(s, in, info);
   info[kRKnee] = s.knee ? std::exp(-s.kneeWeight * in.kneeLoad / s.kneeScale) : 1.0;
   info[kRKneeMax] = s.kneeMax ? std::exp(-s.kneeMaxWeight * in.kneeLoadMax / s.kneeScale) : 1.0;
 
-  if (s.type == "deepmimic" || s.type == "scadiver") {
+  if (type != RewardType::GaitNet) {
     info[kRPose] = std::exp(-20.0 * in.poseError2 / in.numDofs);
     info[kRVel] = std::exp(-10.0 * in.velocityError2 / in.numDofs);
     info[kRCom] = std::exp(-10.0 * in.comError2 / 3.0);
     info[kREndEffector] = std::exp(-40.0 * in.endEffectorError2 / (3.0 * in.numEndEffectors));
-    if (s.type == "deepmimic")
+    if (type == RewardType::DeepMimic)
       return 0.65 * info[kRPose] + 0.1 * info[kRVel] + 0.1 * info[kRCom] + 0.45 * info[kREndEffector] +
              0.2 * info[kREnergy];
     double r = 1.0;

@@ -3,6 +3,7 @@
 #pragma once
 #include <Eigen/Core>
 #include <array>
+#include <vector>
 
 #include "task_spec.hpp"
 
@@ -36,6 +37,8 @@ struct RewardInputs {
 };
 
 // The reward of one control step; writes every term into info (the other entries are left alone).
-double computeReward(const RewardSpec& spec, const RewardInputs& in, Eigen::VectorXd& info);
+double computeReward(const RewardSpec& spec, RewardType type, const RewardInputs& in, Eigen::VectorXd& info);
+// The Info entries (r_*) that make up the reward of this spec; the other r_* entries stay constant.
+std::vector<int> activeRewardTerms(const RewardSpec& spec, RewardType type);
 
 }  // namespace bidir

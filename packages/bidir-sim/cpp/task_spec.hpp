@@ -1,11 +1,18 @@
 // Plain description of a walking task, filled from Python (bidir_sim.envs.task) after the env config,
-// the model's symmetry and the reference motion have been checked there. No DART or torch types.
+// the model's symmetry and the reference motion have been checked there; CompiledTask (task.hpp) checks
+// it against the model and derives everything else once. No DART or torch types.
 #pragma once
 #include <Eigen/Core>
 #include <string>
 #include <vector>
 
 namespace bidir {
+
+// The string choices of the spec as CompiledTask parses them.
+enum class RewardType { GaitNet, DeepMimic, ScaDiver };
+enum class MetabolicType { A, A2, MA, MA2 };
+// Which DoFs the muscles drive: MassLower - the legs (SPD torques drive the upper body); Mass - all.
+enum class Actuator { Mass, MassLower };
 
 // One gait cycle of joint positions, sampled at equal phase steps.
 struct ReferenceSpec {
@@ -46,7 +53,7 @@ struct TaskSpec {
   bool truncateByTime = false;     // eoe_type time: truncate after 10 s instead of horizon steps
   double actionScale = 0.04;
   double timeWarping = 0.0;        // > 0: the last action dimension warps the phase by this factor
-  bool lowerBodyMuscles = true;    // mass_lower: SPD torques drive upperDofs directly
+  std::string actuator = "mass_lower";  // mass | mass_lower (SPD torques drive upperDofs directly)
   bool enforceSymmetry = false, hardPhaseClipping = false, includeJtpInSpd = false;
   bool forceVelocity = false, jointStateInObservation = true, normalizedParameters = false;
 

@@ -1,7 +1,6 @@
 #include "thread_pool.hpp"
 
 #include <stdexcept>
-#include <string>
 
 namespace bidir {
 
@@ -65,16 +64,8 @@ void ThreadPool::parallelFor(int n, const std::function<void(int)>& fn) {
     done_.wait(lock, [&] { return running_ == 0; });
     task_ = nullptr;
   }
-  for (int i = 0; i < n; ++i) {
-    if (!errors_[i]) continue;
-    try {
-      std::rethrow_exception(errors_[i]);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("env " + std::to_string(i) + ": " + e.what());
-    } catch (const std::exception& e) {
-      throw std::runtime_error("env " + std::to_string(i) + ": " + e.what());
-    }
-  }
+  for (int i = 0; i < n; ++i)
+    if (errors_[i]) std::rethrow_exception(errors_[i]);
 }
 
 }  // namespace bidir

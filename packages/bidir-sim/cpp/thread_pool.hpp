@@ -20,7 +20,7 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
   // Runs fn(i) for every i in [0, n). If some calls throw, the others still run; the exception of the
-  // lowest index is rethrown with "env <i>: " prefixed to its message (std::invalid_argument stays one).
+  // lowest index is rethrown as it is (callers say what index i was: an env, a group of envs).
   void parallelFor(int n, const std::function<void(int)>& fn);
 
  private:

@@ -71,7 +71,7 @@ def test_each_env_is_the_single_env_with_seed_plus_index(actions):
     obs, rewards, done = rollout(batch, actions[:8], seed=11)
     assert not done.any()
     for i in range(N):
-        single = _core.Env(batch.task.native_model, batch.task.spec, batch.muscle_net, 11 + i)
+        single = _core.Env(batch.task.compiled, batch.muscle_net, 11 + i)
         assert np.array_equal(single.reset(), obs[0, i])
         for t in range(8):
             o, r, *_ = single.step(actions[t, i])
@@ -152,8 +152,8 @@ def test_yaml_text_config_and_worker_errors():
     assert env.config.skeleton.actuator == "mass"
     spec = copy.copy(env.task.spec)
     spec.dof_mirror = [0]
-    with pytest.raises(ValueError, match="env 0: task spec: dofMirror needs one entry per DoF"):
-        _core.BatchEnv(env.task.native_model, spec, env.muscle_net, 2, 2, 0)
+    with pytest.raises(ValueError, match="task spec: dofMirror needs one entry per DoF"):
+        _core.CompiledTask(env.task.native_model, spec)
     with pytest.raises(ValueError, match="num_envs must be a positive integer"):
         BatchEnv("A2_sep", num_envs=0)
 

@@ -35,7 +35,7 @@ def test_check_env_passes(config):
 def test_a2_sep_dimensions(env):
     assert env.observation_space.shape == (506,) and env.observation_space.dtype == np.float32
     assert env.action_space.shape == (51,)
-    assert env.task.muscle_input_dim == 600
+    assert env.task.network_input_dim == 600
     obs, info = env.reset(seed=0)
     assert obs.shape == (506,) and obs.dtype == np.float32
     # COM block: height only

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from bidir_sim.errors import ModelError
 from bidir_sim.models import human
-from bidir_sim.motion.walk import TOE_OFF, foot_points, walking_reference
+from bidir_sim.motion.foot import foot_points
+from bidir_sim.motion.walk import TOE_OFF, walking_reference
 
 PHASES = np.arange(480) / 480  # twice the stored sampling: checks the interpolation too
 

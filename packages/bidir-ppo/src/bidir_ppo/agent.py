@@ -42,10 +42,10 @@ class Agent(nn.Module):
         return action, dist.log_prob(action).sum(1), dist.entropy().sum(1), self.critic(x)
 
 
-def initial_log_std(task, time_warp: bool, legs: float, rest: float, warp: float) -> torch.Tensor:
-    """Per action dim: ``legs`` for the leg DoFs (those with a foot below them: hips, knees, ankles, toes),
-    ``rest`` for the others, ``warp`` for the time-warp action (the last, when the task has one)."""
-    upper = set(task.spec.upper_dofs)  # DoFs of bodies with no foot below them
-    n = task.native_model.num_dofs - 6
-    out = torch.tensor([rest if d + 6 in upper else legs for d in range(n)] + ([warp] if time_warp else []))
-    return out
+def initial_log_std(task, legs: float, rest: float, warp: float) -> torch.Tensor:
+    """Per action dim of a bidir_sim Task: ``legs`` for the leg DoFs (those with a foot below them: hips,
+    knees, ankles, toes), ``rest`` for the others, ``warp`` for the time-warp action (the last, when the
+    task has one)."""
+    upper = set(task.upper_dofs)  # DoFs (full indexing) of bodies with no foot below them
+    legs_and_rest = [rest if d + 6 in upper else legs for d in range(task.num_actuated_dofs)]
+    return torch.tensor(legs_and_rest + ([warp] if task.has_time_warp else []))

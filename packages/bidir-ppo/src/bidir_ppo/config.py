@@ -106,8 +106,11 @@ def validate(cfg) -> None:
     for key in ("num_steps", "update_epochs", "num_minibatches"):
         if getattr(p, key) < 1:
             fail(f"ppo.{key}", f"must be at least 1, got {getattr(p, key)}")
-    if (cfg.envs * p.num_steps) % p.num_minibatches:
-        fail("ppo.num_minibatches", f"must divide envs * ppo.num_steps = {cfg.envs * p.num_steps}")
+    # The valid transitions (envs * num_steps less the autoreset steps) are split into num_minibatches
+    # nearly equal parts: there must be at least one transition per minibatch.
+    if p.num_minibatches > cfg.envs * p.num_steps // 2:
+        fail("ppo.num_minibatches", f"must be at most envs * ppo.num_steps / 2 = {cfg.envs * p.num_steps // 2}, "
+             f"got {p.num_minibatches}")
     for key in ("gamma", "gae_lambda"):
         if not 0.0 <= getattr(p, key) <= 1.0:
             fail(f"ppo.{key}", f"must be in [0, 1], got {getattr(p, key)}")

@@ -87,8 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         env = BatchEnv(config, num_envs=args.envs, num_threads=args.threads, seed=args.seed)
         if muscle is None:  # an untrained network (Xavier init), like a run's first iteration
             torch.manual_seed(args.seed)
-            task = env.task
-            muscle = MuscleNet(task.muscle_input_dim, task.native_model.num_muscles).state_dict()
+            muscle = MuscleNet.for_task(env.task).state_dict()
         env.set_muscle_weights(muscle)
         with torch.no_grad():
             result = evaluate(env, args.policy, agent, args.iterations, args.steps, args.seed)

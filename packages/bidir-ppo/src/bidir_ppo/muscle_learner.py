@@ -7,14 +7,13 @@ import numpy as np
 import torch
 from torch import nn
 
-INPUT_SCALE = 1.0 / 200.0  # the network sees its inputs scaled, as the C++ network does
-
-
 class MuscleNet(nn.Module):
-    """Linear(in, 256) → LeakyReLU(0.2) → 256 → 256 → M; keys fc.0/2/4/6 like the C++ network's."""
+    """Linear(in, 256) → LeakyReLU(0.2) → 256 → 256 → M; keys fc.0/2/4/6 like the C++ network's, and the
+    same input scale (the task's). Build one for a task with ``MuscleNet.for_task(task)``."""
 
-    def __init__(self, input_dim: int, num_muscles: int, hidden=(256, 256, 256)):
+    def __init__(self, input_dim: int, num_muscles: int, input_scale: float, hidden=(256, 256, 256)):
         super().__init__()
+        self.input_scale = float(input_scale)
         layers, width = [], input_dim
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
@@ -26,16 +25,21 @@ class MuscleNet(nn.Module):
                 nn.init.xavier_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
 
+    @classmethod
+    def for_task(cls, task) -> MuscleNet:
+        """Sized and scaled from a bidir_sim Task, the one place these are defined."""
+        return cls(task.network_input_dim, task.compiled.num_muscles, task.network_input_scale)
+
     def forward(self, jta_reduced: torch.Tensor, tau_des: torch.Tensor):
         """Returns (activations in [0, 1], raw output)."""
-        raw = self.fc(torch.cat([jta_reduced, tau_des], dim=1) * INPUT_SCALE)
+        raw = self.fc(torch.cat([jta_reduced, tau_des], dim=1) * self.input_scale)
         return torch.relu(torch.tanh(raw)), raw
 
 
 class MuscleLearner:
-    def __init__(self, input_dim: int, num_muscles: int, cfg, device: torch.device):
+    def __init__(self, task, cfg, device: torch.device):
         self.cfg, self.device = cfg, device
-        self.net = MuscleNet(input_dim, num_muscles).to(device)
+        self.net = MuscleNet.for_task(task).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
 
     def loss(self, tau_des, jta_reduced, jta):

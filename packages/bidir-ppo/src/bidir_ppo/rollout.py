@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 import torch
-from bidir_sim import BatchEnv, _core
+from bidir_sim import INFO_NAMES, BatchEnv
 
 # Policy: observations (N, obs_dim) float32 tensor -> (actions, log-probs, values), tensors on its device.
 Policy = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
@@ -69,7 +69,7 @@ class BatchEnvSource:
         actions = torch.zeros((T, N, self.action_dim), device=self.device)
         logprobs, values, rewards, dones, valid = (torch.zeros((T, N), device=self.device) for _ in range(5))
         returns, lengths = [], []
-        info_sum = {k: 0.0 for k in _core.INFO_NAMES}
+        info_sum = {k: 0.0 for k in INFO_NAMES}
         valid_count = 0
         self.env.collect_muscle_tuples()  # drop tuples of steps taken outside collect()
         for t in range(T):

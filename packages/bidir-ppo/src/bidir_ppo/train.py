@@ -69,20 +69,21 @@ def compute_gae(r: Rollout, gamma: float, lam: float) -> tuple[torch.Tensor, tor
 
 
 def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator) -> dict[str, float]:
-    """Clipped PPO over the valid transitions, with value clipping and the target-KL early stop."""
+    """Clipped PPO over the valid transitions, with value clipping and the target-KL early stop; each epoch
+    makes ``cfg.num_minibatches`` optimizer steps."""
     mask = r.valid.reshape(-1).bool()
     b_obs = r.obs.reshape(-1, r.obs.shape[-1])[mask]
     b_actions = r.actions.reshape(-1, r.actions.shape[-1])[mask]
     b_logprobs, b_adv = r.logprobs.reshape(-1)[mask], advantages.reshape(-1)[mask]
     b_returns, b_values = returns.reshape(-1)[mask], r.values.reshape(-1)[mask]
     n = len(b_obs)
-    minibatch = max(1, n // cfg.num_minibatches)
     stats = {"ppo/policy_loss": [], "ppo/value_loss": [], "ppo/entropy": [], "ppo/approx_kl": [],
              "ppo/clipfrac": []}
     for _epoch in range(cfg.update_epochs):
         order = torch.randperm(n, generator=generator).to(b_obs.device)
-        for start in range(0, n, minibatch):
-            idx = order[start:start + minibatch]
+        # Exactly num_minibatches minibatches per epoch over the valid transitions (sizes differ by at most
+        # one): how many there are depends on the autoresets, so it need not divide evenly.
+        for idx in torch.tensor_split(order, min(cfg.num_minibatches, n)):
             _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[idx], b_actions[idx])
             logratio = newlogprob - b_logprobs[idx]
             ratio = logratio.exp()
@@ -135,12 +136,10 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     torch.set_num_threads(1)  # rollouts: the env's C++ threads do the work
     source = BatchEnvSource(env, cfg.seed, device)
     task = env.task
-    time_warp = source.action_dim == task.native_model.num_dofs - 6 + 1
-    log_std = initial_log_std(task, time_warp, cfg.model.log_std_legs, cfg.model.log_std_rest,
-                              cfg.model.log_std_time_warp)
+    log_std = initial_log_std(task, cfg.model.log_std_legs, cfg.model.log_std_rest, cfg.model.log_std_time_warp)
     agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
-    muscle = MuscleLearner(task.muscle_input_dim, task.native_model.num_muscles, cfg.muscle, device)
+    muscle = MuscleLearner(task, cfg.muscle, device)
 
     iteration, global_step = 0, 0
     if cfg.resume:

@@ -5,13 +5,16 @@ from importlib.metadata import version as _version
 # torch first: its libraries (libc10, libtorch_cpu) must be loaded before the extension.
 import torch  # noqa: F401
 
-from . import (
-    _core,
-    envs,  # registers the gymnasium ids bidir_sim/<config>-v0
-)
+from . import envs  # registers the gymnasium ids bidir_sim/<config>-v0
+from ._core import INFO_NAMES, MuscleNet, Simulation
 from .batch import BatchEnv
+from .envs import Task, WalkEnv, build_task
 from .errors import CheckpointError, ConfigError, InputError, ModelError
+from .muscle_net import load_muscle_weights, make_muscle_net
 
 __version__ = _version("bidir-sim")  # from pyproject.toml, the one place it is written
 
-__all__ = ["BatchEnv", "CheckpointError", "ConfigError", "InputError", "ModelError", "__version__", "_core", "envs"]
+# The public names; bidir_sim._core is the extension module behind them, not an API.
+__all__ = ["INFO_NAMES", "BatchEnv", "CheckpointError", "ConfigError", "InputError", "ModelError", "MuscleNet",
+           "Simulation", "Task", "WalkEnv", "__version__", "build_task", "envs", "load_muscle_weights",
+           "make_muscle_net"]

@@ -49,9 +49,11 @@ def _info(args) -> int:
         env = WalkEnv(args.model)
         cfg = env.config
         info = {"config": cfg.name, "config_source": cfg.source, **_model_info(env.task.model),
-                "obs_dim": env.core.observation_dim, "action_dim": env.core.action_dim,
+                "obs_dim": env.task.observation_dim, "action_dim": env.task.action_dim,
                 "sim_hz": cfg.simulation.sim_hz, "control_hz": cfg.simulation.control_hz, "horizon": cfg.horizon,
-                "muscle_nn_input_dim": env.task.muscle_input_dim}
+                "muscle_nn_input_dim": env.task.network_input_dim,
+                "observation_layout": {k: [v.start, v.stop] for k, v in env.task.observation_layout.items()},
+                "reward_terms": env.task.reward_terms}
     else:
         from .models import load_model
 

@@ -47,7 +47,7 @@ class BatchEnv(VectorEnv):
 
     The muscle network runs every substep, in one of two modes (``nn_mode``):
 
-    - ``"batched"``: envs are split into fixed groups of ``nn_batch``; each group advances substep by
+    - ``"batched"``: envs are split into fixed groups of ``nn_batch`` (default ``_core.DEFAULT_NN_BATCH``, 4); each group advances substep by
       substep in lockstep with one network forward over the group, and groups run in parallel. With
       ``nn_batch >= num_envs`` it is one forward over all envs per substep.
     - ``"per_env"``: every env runs its control step alone with a batch-1 forward per substep.
@@ -56,14 +56,14 @@ class BatchEnv(VectorEnv):
     Groups do not depend on ``num_threads``, so neither do the results (bit for bit).
 
     ``reset(seed=s)`` seeds env i with s + i. Returned arrays are fresh copies. ``infos`` holds, per env,
-    every reward term and quantity of ``_core.INFO_NAMES``, ``autoreset``, and for envs whose episode ended
+    every reward term and quantity of ``bidir_sim.INFO_NAMES``, ``autoreset``, and for envs whose episode ended
     in this step ``episode`` = {"r": return, "l": length} with the mask ``_episode``.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}  # noqa: RUF012
 
     def __init__(self, config="A2_sep", num_envs: int = 32, num_threads: int | None = None, seed: int = 0,
-                 muscle_weights=None, nn_mode: str = "auto", nn_batch: int = 4, render_mode=None):
+                 muscle_weights=None, nn_mode: str = "auto", nn_batch: int | None = None, render_mode=None):
         if render_mode is not None:
             raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
         if not isinstance(num_envs, int) or num_envs < 1:
@@ -74,6 +74,8 @@ class BatchEnv(VectorEnv):
             raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
         if nn_mode not in NN_MODES:
             raise ValueError(f"nn_mode must be one of {NN_MODES}, got {nn_mode!r}")
+        if nn_batch is None:
+            nn_batch = _core.DEFAULT_NN_BATCH
         if not isinstance(nn_batch, int) or nn_batch < 1:
             raise ValueError(f"nn_batch must be a positive integer, got {nn_batch!r}")
         if nn_mode == "auto":
@@ -84,15 +86,13 @@ class BatchEnv(VectorEnv):
                           f"{num_threads} threads, so some threads idle; lower nn_batch or use nn_mode='per_env'",
                           stacklevel=2)
         self.task = _task(config)
-        native = self.task.native_model
-        self.muscle_net = make_muscle_net(native)  # one copy of the weights, read by every env
+        self.muscle_net = make_muscle_net(self.task)  # one copy of the weights, read by every env
         if muscle_weights is not None:
             load_muscle_weights(self.muscle_net, muscle_weights)
-        self.core = _core.BatchEnv(native, self.task.spec, self.muscle_net, num_envs, num_threads, seed,
-                                   nn_mode, nn_batch)
+        self.core = _core.BatchEnv(self.task.compiled, self.muscle_net, num_envs, num_threads, seed, nn_mode, nn_batch)
         self.num_envs = num_envs
-        self.single_observation_space = gym.spaces.Box(-np.inf, np.inf, (self.core.observation_dim,), np.float32)
-        self.single_action_space = gym.spaces.Box(-1.0, 1.0, (self.core.action_dim,), np.float32)
+        self.single_observation_space = gym.spaces.Box(-np.inf, np.inf, (self.task.observation_dim,), np.float32)
+        self.single_action_space = gym.spaces.Box(-1.0, 1.0, (self.task.action_dim,), np.float32)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self._seed = seed
@@ -147,9 +147,9 @@ class BatchEnv(VectorEnv):
         taken at a uniformly random substep. Keys: tau_des (T, A), JtA_reduced (T, muscle_dofs),
         JtA (T, A, muscles), env (T)."""
         tau, reduced, jta, env = self.core.collect_muscle_tuples()
-        native = self.task.native_model
+        task = self.task.compiled
         return {"tau_des": tau, "JtA_reduced": reduced,
-                "JtA": jta.reshape(len(jta), native.num_dofs - 6, native.num_muscles), "env": env}
+                "JtA": jta.reshape(len(jta), task.num_actuated_dofs, task.num_muscles), "env": env}
 
     def set_muscle_weights(self, weights) -> None:
         """New muscle-network weights (a ``muscle.pt`` path or a state_dict) for every env at once.

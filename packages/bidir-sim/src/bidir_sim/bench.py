@@ -74,7 +74,7 @@ def _network(config, rows: int = 32, seconds: float = 0.5) -> dict:
     env = BatchEnv(config, num_envs=rows, num_threads=1, seed=0, nn_mode="batched", nn_batch=rows)
     net = env.muscle_net
     env.set_muscle_weights(xavier_state_dict(net))
-    width = net.input_dim - (env.task.native_model.num_dofs - 6)
+    width = net.input_dim - env.task.num_actuated_dofs
     out = {}
     for batch in (1, rows):
         m = np.random.default_rng(0).normal(0, 50, (batch, width)).astype(np.float32)

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import lsq_linear
 
+from ._core import Simulation
 from .envs.config import load_env_config, parse_env_config
 from .envs.task import build_task
 from .errors import InputError
@@ -101,19 +102,10 @@ def analyse(config) -> dict:
     cfg = config if not isinstance(config, str) else load_env_config(config)
     cfg.advanced.enforce_symmetry = False  # not needed here; lets asymmetric models through
     task = build_task(cfg)
-    from .envs.walk_env import WalkEnv
-
-    env = WalkEnv(cfg)
-    core, sim, model = env.core, env.core.simulation, task.model
-    ref = task.spec.reference
-    h = ref.duration / FRAMES
-    poses = []
-    for k in range(FRAMES + 2):
-        core.reset(phase=(k - 1) / FRAMES, stride=1.0, cadence=1.0)
-        pose = core.reference_pose
-        if poses:  # reset wraps the phase into [0, 1): undo the root's jump back by a stride
-            pose[5] += ref.stride * np.round((poses[-1][5] - pose[5]) / ref.stride)
-        poses.append(pose)
+    sim, model = Simulation(task.native_model, 1.0 / cfg.simulation.sim_hz), task.model
+    h = task.reference_duration / FRAMES
+    # One cycle and a frame either side, unwrapped (the root advances continuously), as the env samples it.
+    poses = [task.reference_pose((k - 1) / FRAMES) for k in range(FRAMES + 2)]
     points = _collision_points(model)  # (body, point in the body frame, sphere radius), both feet
     fk = model.native().forward_kinematics(np.array(poses))
     # lowest point of each: a box corner itself; a sphere's centre minus its radius, straight down

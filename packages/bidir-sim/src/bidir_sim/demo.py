@@ -11,7 +11,9 @@ import time
 import numpy as np
 
 from . import _core
+from .envs.task import build_task
 from .models import MusclePaths, load_model
+from .muscle_net import make_muscle_net
 from .motion.walk import walking_reference
 
 
@@ -30,9 +32,11 @@ def main() -> None:
     rel = lengths / lengths[0]
     print(f"muscle-tendon length over the cycle: {rel.min():.2f}..{rel.max():.2f} of the phase-0 length")
 
-    net = _core.MuscleNet(input_dim=200, num_muscles=len(model.muscles))
-    act = net.activations(np.random.default_rng(0).normal(0, 50, (32, 150)).astype(np.float32),
-                          np.random.default_rng(1).normal(0, 50, (32, 50)).astype(np.float32))
+    task = build_task("A2_sep")
+    net = make_muscle_net(task)
+    width = task.network_input_dim - task.num_actuated_dofs
+    act = net.activations(np.random.default_rng(0).normal(0, 50, (32, width)).astype(np.float32),
+                          np.random.default_rng(1).normal(0, 50, (32, task.num_actuated_dofs)).astype(np.float32))
     print(f"muscle network (libtorch, random weights): batch 32 -> activations in [{act.min():.2f}, {act.max():.2f}]")
 
     sim = _core.Simulation(model.native(), 1.0 / 480.0)

@@ -19,9 +19,11 @@ from .errors import CheckpointError
 HIDDEN = (256, 256, 256)
 
 
-def make_muscle_net(native_model, seed: int = 0, hidden=HIDDEN) -> _core.MuscleNet:
-    """A muscle network sized for a compiled model, Xavier-initialised from ``seed``."""
-    net = _core.MuscleNet(native_model.muscle_dofs + native_model.num_dofs - 6, native_model.num_muscles, list(hidden))
+def make_muscle_net(task, seed: int = 0, hidden=HIDDEN) -> _core.MuscleNet:
+    """A muscle network for a task (a ``Task`` or its ``CompiledTask``): the task's input size, muscles and
+    input scale; Xavier-initialised from ``seed``."""
+    compiled = getattr(task, "compiled", task)
+    net = _core.MuscleNet(compiled.network_input_dim, compiled.num_muscles, list(hidden), compiled.network_input_scale)
     net.initialize(seed)
     return net
 

@@ -82,10 +82,12 @@ def plots(runner: SimRunner, muscle_names: list[str], muscle_filter: str) -> Non
     fit = implot.AxisFlags_.auto_fit
     outside = implot.LegendFlags_.outside
 
-    def begin(title: str, share: float, legend_outside: bool) -> bool:
+    def begin(title: str, share: float, legend_outside: bool, y_range: tuple[float, float] | None = None) -> bool:
         if not implot.begin_plot(title, ((width - 50) * share, h)):
             return False
-        implot.setup_axes("t (s)", "", fit, fit)
+        implot.setup_axes("t (s)", "", fit, fit if y_range is None else 0)
+        if y_range is not None:  # fixed limits keep the y ticks few and apart while the curves move
+            implot.setup_axis_limits(implot.ImAxis_.y1, *y_range, implot.Cond_.always)
         implot.setup_legend(implot.Location_.north_east if not legend_outside else implot.Location_.east,
                             outside if legend_outside else 0)
         return True
@@ -105,7 +107,7 @@ def plots(runner: SimRunner, muscle_names: list[str], muscle_filter: str) -> Non
         implot.plot_line("return", t, values["return"])
         implot.end_plot()
     imgui.same_line()
-    if begin("activations", 0.3, True):
+    if begin("activations", 0.3, True, y_range=(0.0, 1.0)):
         f = muscle_filter.strip().lower()
         if f:
             chosen = [i for i, n in enumerate(muscle_names) if f in n.lower()]

@@ -4,15 +4,12 @@ the reference motion played kinematically. It knows nothing of OpenGL; each cont
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from bidir_sim import _core
-from bidir_sim.envs.walk_env import WalkEnv
-from bidir_sim.muscle_net import load_muscle_weights
+from bidir_sim import WalkEnv, load_muscle_weights
 
 MODES = ("policy", "zero", "reference")
 
@@ -52,15 +49,19 @@ class Playback:
         self.mode, self.agent, self.sample, self.seed = mode, agent, sample, seed
         self.model = self.env.task.model
         self.f0 = np.array([m.f0 for m in self.model.muscles])
+        self.task = self.env.task
         self.control_dt = 1.0 / self.env.config.simulation.control_hz
-        ref = self.env.task.spec.reference
-        self._ref_samples, self._ref_stride, self._ref_duration = np.asarray(ref.samples), ref.stride, ref.duration
         self.episodes = 0
         self.reset(seed)
 
     @property
     def muscle_names(self) -> list[str]:
         return [m.name for m in self.model.muscles]
+
+    @property
+    def reward_terms(self) -> list[str]:
+        """The reward terms (``r_*`` info entries) of this task's reward; the others are constant."""
+        return self.task.reward_terms
 
     def reset(self, seed: int | None = None) -> Frame:
         self._obs, _ = self.env.reset(seed=seed)
@@ -104,19 +105,9 @@ class Playback:
         return action[0].numpy().astype(np.float32)
 
     def _pose_reference(self, t: float) -> None:
-        """Sets the simulation to the reference pose at time t: the cycle's samples interpolated, the root
-        carried forward one stride per cycle."""
-        n = len(self._ref_samples)
-        cycles = t / self._ref_duration
-        k = math.floor(cycles)
-        x = (cycles - k) * n
-        i = int(x) % n
-        j, w = (i + 1) % n, x - int(x)
-        a, b = self._ref_samples[i], self._ref_samples[j].copy()
-        if j == 0:  # the next cycle starts one stride further on
-            b[5] += self._ref_stride
-        q = (1 - w) * a + w * b
-        q[5] += k * self._ref_stride
+        """Sets the simulation to the env's own reference pose at time t (the task interpolates it, ball
+        joints as rotations, the root carried forward one stride per cycle)."""
+        q = self.task.reference_pose(t / self.task.reference_duration)
         self.env.core.simulation.positions = q
         self.env.core.simulation.velocities = np.zeros_like(q)
 
@@ -134,11 +125,6 @@ class Playback:
                      activations=activations, passive=passive, com=np.array(sim.center_of_mass),
                      com_velocity=np.array(sim.center_of_mass_velocity), step_targets=np.array(core.step_targets),
                      reward=self._reward, episode_return=self._return, episode_length=self._length, info=info)
-
-
-def info_terms() -> list[str]:
-    """The reward terms a frame's info holds (``r_*`` of the C++ core)."""
-    return [n for n in _core.INFO_NAMES if n.startswith("r_")]
 
 
 def from_checkpoint(path: str | Path, mode: str = "policy", sample: bool = False, seed: int = 0) -> Playback:

@@ -10,21 +10,30 @@ from collections import deque
 
 import numpy as np
 
-from .playback import Frame, Playback, info_terms
+from .playback import Frame, Playback
 
 MAX_BEHIND_S = 0.25  # when the simulation falls further behind real time than this, it drops the backlog
 
 
 class History:
-    """The last ``length`` control steps of what the plots show."""
+    """What the plots show of the current episode (its last ``length`` control steps): a new episode
+    starts a fresh history, so no curve joins two episodes. ``terms``: the task's reward terms."""
 
-    def __init__(self, length: int = 600):
-        self.terms = info_terms()
+    def __init__(self, terms: list[str], length: int = 600):
+        self.terms = list(terms)
         self.time = deque(maxlen=length)
         self.values = {k: deque(maxlen=length) for k in [*self.terms, "com_vx", "com_vz", "return"]}
         self.activations = deque(maxlen=length)
 
+    def clear(self) -> None:
+        self.time.clear()
+        for v in self.values.values():
+            v.clear()
+        self.activations.clear()
+
     def add(self, frame: Frame) -> None:
+        if self.time and frame.time <= self.time[-1]:  # the episode time restarted: a new episode
+            self.clear()
         self.time.append(frame.time)
         for k in self.terms:
             self.values[k].append(frame.info.get(k, np.nan))
@@ -41,7 +50,7 @@ class History:
 class SimRunner:
     def __init__(self, playback: Playback, speed: float = 1.0, playing: bool = True):
         self.playback, self.speed, self.playing = playback, speed, playing
-        self.history = History()
+        self.history = History(playback.reward_terms)
         self.history.add(playback.frame)
         self.step_ms = 0.0            # wall time of the last control step
         self.lock = threading.Lock()
@@ -93,7 +102,7 @@ class SimRunner:
                 if reset:
                     self.playback.reset()
                     with self.lock:
-                        self.history = History()
+                        self.history = History(self.playback.reward_terms)
                         self.history.add(self.playback.frame)
                     owed = 0.0
                 for _ in range(steps):

@@ -1,4 +1,5 @@
-"""From an env config to what the C++ task needs: the model, its reference motion and a ``_core.TaskSpec``.
+"""From an env config to the compiled task: the model, its reference motion, a ``_core.TaskSpec`` and the
+``_core.CompiledTask`` built from them once, which every environment of the config shares read-only.
 
 Everything structural is decided here by body names and joint types (never by hard-coded indices, which
 the reference system relied on): which DoFs SPD drives directly under ``mass_lower`` (those of bodies with
@@ -16,8 +17,9 @@ import numpy as np
 from .. import _core
 from ..errors import ConfigError, ModelError
 from ..models import Model, load_model, standing_height
-from ..models.human import NOMINAL_HEIGHT
-from ..motion.walk import foot_points, walking_reference
+from ..models.anthropometry import NOMINAL_HEIGHT
+from ..motion.foot import foot_points
+from ..motion.walk import walking_reference
 from .config import EnvConfig, load_env_config
 from .symmetry import Symmetry, model_symmetry
 
@@ -26,24 +28,79 @@ END_EFFECTORS = ("Head", "HandR", "HandL", "TalusR", "TalusL")  # deepmimic
 CONTACT_BAND = 0.002         # m above its lowest point where a foot counts as on the ground
 
 
-@dataclass
+@dataclass(frozen=True)
 class Task:
-    """A config compiled for the C++ core; ``spec`` is a ``_core.TaskSpec``."""
+    """A config compiled once: the single source of the task's sizes, observation layout, muscle-network
+    input and reference motion for the env, the trainer and the viewer. ``compiled`` is the C++
+    ``CompiledTask`` every env of the config shares; ``spec`` the plain ``TaskSpec`` it was built from."""
 
     config: EnvConfig
     model: Model
-    spec: object
+    compiled: _core.CompiledTask
     symmetry: Symmetry | None
+
+    @property
+    def spec(self):
+        return self.compiled.spec
 
     @property
     def native_model(self):
         return self.model.native()
 
     @property
-    def muscle_input_dim(self) -> int:
+    def observation_dim(self) -> int:
+        return self.compiled.observation_dim
+
+    @property
+    def action_dim(self) -> int:
+        return self.compiled.action_dim
+
+    @property
+    def has_time_warp(self) -> bool:
+        """Whether the last action dimension warps the phase (``action.time_warping`` > 0)."""
+        return self.compiled.has_time_warp
+
+    @property
+    def num_actuated_dofs(self) -> int:
+        return self.compiled.num_actuated_dofs
+
+    @property
+    def network_input_dim(self) -> int:
         """Input size of the muscle network: JtA_reduced plus one desired torque per actuated DoF."""
-        native = self.native_model
-        return native.muscle_dofs + native.num_dofs - 6
+        return self.compiled.network_input_dim
+
+    @property
+    def network_input_scale(self) -> float:
+        """The muscle network sees its inputs multiplied by this (in C++ and in the trainer's copy)."""
+        return self.compiled.network_input_scale
+
+    @property
+    def observation_layout(self) -> dict[str, slice]:
+        """Observation block name -> its slice of the observation vector, in order (docs/env-config.md)."""
+        return {name: slice(start, start + size) for name, start, size in self.compiled.observation_layout}
+
+    @property
+    def reward_terms(self) -> list[str]:
+        """The info entries (``r_*``) that make up this task's reward; the other ``r_*`` stay constant."""
+        return self.compiled.reward_terms
+
+    @property
+    def upper_dofs(self) -> list[int]:
+        """DoFs (full indexing) of the bodies with no foot below them: SPD drives them under mass_lower."""
+        return list(self.compiled.spec.upper_dofs)
+
+    @property
+    def reference_duration(self) -> float:
+        """Seconds per gait cycle of the reference at cadence ratio 1."""
+        return self.compiled.reference_duration
+
+    def reference_pose(self, phase: float, stride_ratio: float = 1.0) -> np.ndarray:
+        """The reference's joint positions at ``phase`` (cycles, unwrapped: the root advances one stride
+        per cycle), interpolated exactly as the env does (ball joints as rotations)."""
+        return self.compiled.reference_pose(float(phase), float(stride_ratio))
+
+    def reference_velocity(self, phase: float, stride_ratio: float = 1.0, cadence_ratio: float = 1.0) -> np.ndarray:
+        return self.compiled.reference_velocity(float(phase), float(stride_ratio), float(cadence_ratio))
 
 
 def _unsupported(cfg: EnvConfig) -> None:
@@ -159,7 +216,7 @@ def build_task(config: EnvConfig | str) -> Task:
     spec.truncate_by_time = cfg.reward.eoe_type == "time"
     spec.action_scale = cfg.action.scale
     spec.time_warping = max(cfg.action.time_warping, 0.0)
-    spec.lower_body_muscles = cfg.skeleton.actuator == "mass_lower"
+    spec.actuator = cfg.skeleton.actuator
     adv = cfg.advanced
     spec.enforce_symmetry, spec.hard_phase_clipping = adv.enforce_symmetry, adv.hard_phase_clipping
     spec.include_jtp_in_spd, spec.normalized_parameters = adv.include_jtp_in_spd, adv.use_normalized_param_state
@@ -191,7 +248,11 @@ def build_task(config: EnvConfig | str) -> Task:
     ref.rotation_dofs = [offsets[b.name] for b in model.bodies if b.joint.type in ("ball", "free")]
     ref.right_heel_strike = right_heel_strike(model, samples)
     spec.reference = ref
-    return Task(cfg, model, spec, symmetry)
+    try:
+        compiled = _core.CompiledTask(model.native(), spec)
+    except ValueError as e:
+        raise ConfigError(cfg.source, "environment", str(e)) from None
+    return Task(cfg, model, compiled, symmetry)
 
 
 @functools.lru_cache(maxsize=16)

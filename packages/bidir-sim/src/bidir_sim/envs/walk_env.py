@@ -27,7 +27,8 @@ class WalkEnv(gym.Env):
     Observation: float32, laid out as in docs/env-config.md ("Observation"). Action: the residual joint
     offsets (times ``action.scale``) and, with time warping, one phase-speed dimension. The action space is
     [-1, 1]; values outside it are applied as given (not clipped), NaN/inf raise ValueError.
-    ``info`` holds every reward term and the quantities behind them (``_core.INFO_NAMES``).
+    ``info`` holds every reward term and the quantities behind them (``bidir_sim.INFO_NAMES``); ``task``
+    is the compiled task (sizes, observation layout, reward terms, reference motion).
 
     config: a shipped config name, a YAML path or an EnvConfig. muscle_weights: a ``muscle.pt`` file or
     state_dict for the muscle network (default: Xavier-initialised from seed 0).
@@ -39,13 +40,12 @@ class WalkEnv(gym.Env):
         if render_mode is not None:
             raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
         self.task: Task = shipped_task(config) if config in shipped_configs() else build_task(config)
-        native = self.task.native_model
-        self.muscle_net = make_muscle_net(native)
+        self.muscle_net = make_muscle_net(self.task)
         if muscle_weights is not None:
             load_muscle_weights(self.muscle_net, muscle_weights)
-        self.core = _core.Env(native, self.task.spec, self.muscle_net, 0)
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (self.core.observation_dim,), np.float32)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (self.core.action_dim,), np.float32)
+        self.core = _core.Env(self.task.compiled, self.muscle_net, 0)
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (self.task.observation_dim,), np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (self.task.action_dim,), np.float32)
         self._seeded = False
 
     @property

@@ -9,6 +9,10 @@ Sources (numbers transcribed by hand, rounded as printed):
 
 from __future__ import annotations
 
+# The body the tables and the generator's defaults describe (a 50th-percentile adult male).
+NOMINAL_HEIGHT = 1.75  # m
+NOMINAL_MASS = 72.0    # kg
+
 # Landmark heights above the floor, fraction of stature (Winter 2009, Fig. 4.1).
 HEIGHT = {
     "ankle": 0.039,

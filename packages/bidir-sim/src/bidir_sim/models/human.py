@@ -16,11 +16,9 @@ import math
 import numpy as np
 
 from ..errors import ModelError
-from .anthropometry import DE_LEVA, HEIGHT, TRUNK_LENGTHS_MM, WIDTH
+from .anthropometry import DE_LEVA, HEIGHT, NOMINAL_HEIGHT, NOMINAL_MASS, TRUNK_LENGTHS_MM, WIDTH
+from .human_muscles import build_muscles, fit_operating_range
 from .spec import Body, Joint, Model, Shape, translation, validate
-
-NOMINAL_HEIGHT = 1.75
-NOMINAL_MASS = 72.0
 deg = math.radians
 
 # Physiological ranges of motion (AAOS, "Joint Motion: Method of Measuring and Recording", 1965; the
@@ -128,8 +126,6 @@ def human(height_m: float = NOMINAL_HEIGHT, mass_kg: float = NOMINAL_MASS, name:
                   metadata={"generator": "bidir_sim.models.human", "height_m": round(b.H, 6),
                             "mass_kg": round(b.M, 6)})
     if with_muscles:
-        from .human_muscles import build_muscles, fit_operating_range
-
         muscles = build_muscles(b.dims, b.frames, build_skeleton(NOMINAL_HEIGHT, NOMINAL_MASS).dims, b.M)
         fit_operating_range(validate(model), muscles)
         model = Model(name=model.name, bodies=model.bodies, muscles=muscles, source=src, metadata=model.metadata)

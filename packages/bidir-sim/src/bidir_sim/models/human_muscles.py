@@ -24,8 +24,10 @@ import math
 
 import numpy as np
 
-from .human import NOMINAL_MASS
-from .spec import Muscle, Waypoint
+from ..motion.walk import walking_reference
+from .anthropometry import NOMINAL_MASS
+from .geometry import MusclePaths
+from .spec import Model, Muscle, Waypoint
 
 # name, f0 [N], optimal fibre length [m], tendon slack length [m], pennation [deg], path
 MUSCLES = [
@@ -166,10 +168,6 @@ def fit_operating_range(skeleton, muscles: list[Muscle]) -> None:
     ``skeleton``: the generated model without muscles (the walking reference depends on the skeleton only).
     Changes ``muscles`` in place; fibres of those muscles are then shorter than optimal when standing.
     """
-    from ..motion.walk import walking_reference
-    from .geometry import MusclePaths
-    from .spec import Model
-
     with_muscles = Model(name=skeleton.name, bodies=skeleton.bodies, muscles=muscles, source=skeleton.source)
     cycle = walking_reference(skeleton).positions
     longest = MusclePaths(with_muscles).lengths(cycle).max(axis=0)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import _core
 from ..errors import ModelError
-from .spec import Model
+
+if TYPE_CHECKING:  # for the annotation only: spec imports this module
+    from .spec import Model
 
 
 def _vec(v, n: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import ModelError
+from .native import to_native
 
 JOINT_DOFS = {"free": 6, "ball": 3, "revolute": 1, "weld": 0}
 SHAPE_TYPES = ("box", "sphere", "capsule")
@@ -128,8 +129,6 @@ class Model:
         """The compiled C++ model (built once, cached; it is immutable)."""
         cached = self.__dict__.get("_native")
         if cached is None:
-            from .native import to_native
-
             cached = to_native(self)
             self.__dict__["_native"] = cached
         return cached

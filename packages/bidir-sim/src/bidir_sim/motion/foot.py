@@ -126,3 +126,31 @@ def lowest_point(model, leg: LegGeometry, T_talus: np.ndarray, toe_angle: np.nda
         for s in toe.shapes:
             low = np.minimum(low, transform_points(T_toe[:, None], np.array(s.corners())[None])[..., 1].min(axis=1))
     return low
+
+
+def contact_points(model) -> dict[str, list[tuple[int, np.ndarray]]]:
+    """Box corners of the contact bodies' visual shapes in their body frames, grouped by side ('R'/'L')."""
+    out: dict[str, list[tuple[int, np.ndarray]]] = {"R": [], "L": []}
+    for i, b in enumerate(model.bodies):
+        if not b.contact:
+            continue
+        side = "R" if b.name.endswith("R") else "L"
+        for s in b.shapes:
+            if s.visual:  # the drawn foot; collision-only spheres sit inside it
+                out[side].extend((i, p) for p in s.corners())
+    if not out["R"] or not out["L"]:
+        raise ModelError(model.source, "contact bodies", "the walking reference needs contact bodies "
+                         "whose names end in R and L (the feet)")
+    return out
+
+
+def foot_points(model, Q: np.ndarray) -> dict[str, np.ndarray]:
+    """World positions (frames, points, 3) of each foot's contact corners."""
+    T = model.native().forward_kinematics(Q)
+    out = {}
+    for side, pts in contact_points(model).items():
+        idx = np.array([i for i, _ in pts])
+        local = np.array([p for _, p in pts])
+        Tb = T[:, idx]
+        out[side] = np.einsum("fpij,pj->fpi", Tb[..., :3, :3], local) + Tb[..., :3, 3]
+    return out

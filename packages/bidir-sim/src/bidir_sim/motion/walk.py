@@ -28,6 +28,7 @@ from scipy.spatial.transform import Rotation
 from ..errors import ModelError
 from .foot import (
     LegGeometry,
+    foot_points,
     foot_pose,
     leg_geometry,
     leg_reach,
@@ -42,34 +43,6 @@ SAMPLES = 240  # per cycle, for the root solve and interpolation
 # Normative hip angles are measured against a pelvis tilted ~10 deg anteriorly (Kadaba et al. 1990); the
 # model's pelvis is upright at the zero pose, so the thigh's angle to the vertical is hip flexion - tilt.
 PELVIC_TILT = math.radians(10.0)
-
-
-def contact_points(model) -> dict[str, list[tuple[int, np.ndarray]]]:
-    """Box corners of the contact bodies' visual shapes in their body frames, grouped by side ('R'/'L')."""
-    out: dict[str, list[tuple[int, np.ndarray]]] = {"R": [], "L": []}
-    for i, b in enumerate(model.bodies):
-        if not b.contact:
-            continue
-        side = "R" if b.name.endswith("R") else "L"
-        for s in b.shapes:
-            if s.visual:  # the drawn foot; collision-only spheres sit inside it
-                out[side].extend((i, p) for p in s.corners())
-    if not out["R"] or not out["L"]:
-        raise ModelError(model.source, "contact bodies", "the walking reference needs contact bodies "
-                         "whose names end in R and L (the feet)")
-    return out
-
-
-def foot_points(model, Q: np.ndarray) -> dict[str, np.ndarray]:
-    """World positions (frames, points, 3) of each foot's contact corners."""
-    T = model.native().forward_kinematics(Q)
-    out = {}
-    for side, pts in contact_points(model).items():
-        idx = np.array([i for i, _ in pts])
-        local = np.array([p for _, p in pts])
-        Tb = T[:, idx]
-        out[side] = np.einsum("fpij,pj->fpi", Tb[..., :3, :3], local) + Tb[..., :3, 3]
-    return out
 
 
 @dataclass

@@ -1,0 +1,195 @@
+// Python bindings of the static model: its spec types, Model, Simulation and the muscle network.
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include <cstring>
+
+#include "model.hpp"
+#include "muscle_net.hpp"
+#include "simulation.hpp"
+
+namespace py = pybind11;
+
+namespace bidir {
+
+namespace {
+
+
+py::array_t<double> forwardKinematics(const Model& m, const Eigen::MatrixXd& Q) {
+  std::vector<double> flat;
+  {
+    py::gil_scoped_release release;
+    flat = m.forwardKinematics(Q);
+  }
+  py::array_t<double> out({static_cast<py::ssize_t>(Q.rows()), static_cast<py::ssize_t>(m.numBodies()),
+                           py::ssize_t{4}, py::ssize_t{4}});
+  std::memcpy(out.mutable_data(), flat.data(), flat.size() * sizeof(double));
+  return out;
+}
+
+void setParameter(MuscleNet& net, const std::string& name,
+                  const py::array_t<float, py::array::c_style | py::array::forcecast>& value) {
+  int rows = 0, cols = 1;
+  if (value.ndim() == 2) {
+    rows = static_cast<int>(value.shape(0));
+    cols = static_cast<int>(value.shape(1));
+  } else if (value.ndim() == 1) {
+    rows = static_cast<int>(value.shape(0));
+  } else {
+    throw std::invalid_argument("muscle network parameter '" + name + "' must be 1-D or 2-D");
+  }
+  net.setParameter(name, value.data(), rows, cols);
+}
+
+}  // namespace
+
+void bindModel(py::module_& m) {
+  m.doc() = "bidir-sim C++ core (DART + libtorch)";
+
+  py::class_<ShapeSpec>(m, "ShapeSpec")
+      .def(py::init<>())
+      .def_readwrite("type", &ShapeSpec::type)
+      .def_readwrite("size", &ShapeSpec::size)
+      .def_readwrite("offset", &ShapeSpec::offset)
+      .def_readwrite("color", &ShapeSpec::color)
+      .def_readwrite("visual", &ShapeSpec::visual)
+      .def_readwrite("collision", &ShapeSpec::collision);
+
+  py::class_<JointSpec>(m, "JointSpec")
+      .def(py::init<>())
+      .def_readwrite("type", &JointSpec::type)
+      .def_readwrite("frame", &JointSpec::frame)
+      .def_readwrite("axis", &JointSpec::axis)
+      .def_readwrite("lower", &JointSpec::lower)
+      .def_readwrite("upper", &JointSpec::upper)
+      .def_readwrite("kp", &JointSpec::kp)
+      .def_readwrite("kv", &JointSpec::kv)
+      .def_readwrite("damping", &JointSpec::damping);
+
+  py::class_<BodySpec>(m, "BodySpec")
+      .def(py::init<>())
+      .def_readwrite("name", &BodySpec::name)
+      .def_readwrite("parent", &BodySpec::parent)
+      .def_readwrite("mass", &BodySpec::mass)
+      .def_readwrite("com", &BodySpec::com)
+      .def_readwrite("inertia", &BodySpec::inertia)
+      .def_readwrite("frame", &BodySpec::frame)
+      .def_readwrite("shapes", &BodySpec::shapes)
+      .def_readwrite("contact", &BodySpec::contact)
+      .def_readwrite("joint", &BodySpec::joint);
+
+  py::class_<WaypointSpec>(m, "WaypointSpec")
+      .def(py::init<>())
+      .def_readwrite("bodies", &WaypointSpec::bodies)
+      .def_readwrite("weights", &WaypointSpec::weights)
+      .def_readwrite("position", &WaypointSpec::position);
+
+  py::class_<MuscleSpec>(m, "MuscleSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &MuscleSpec::name)
+      .def_readwrite("f0", &MuscleSpec::f0)
+      .def_readwrite("optimal_fiber_length", &MuscleSpec::optimalFiberLength)
+      .def_readwrite("tendon_slack_length", &MuscleSpec::tendonSlackLength)
+      .def_readwrite("pennation", &MuscleSpec::pennation)
+      .def_readwrite("waypoints", &MuscleSpec::waypoints);
+
+  py::class_<ModelSpec>(m, "ModelSpec")
+      .def(py::init<>())
+      .def_readwrite("name", &ModelSpec::name)
+      .def_readwrite("bodies", &ModelSpec::bodies)
+      .def_readwrite("muscles", &ModelSpec::muscles);
+
+  py::class_<MuscleState>(m, "MuscleState", "Muscle quantities at one state (copies; forces in N).")
+      .def_readonly("length", &MuscleState::length)
+      .def_readonly("fiber_length", &MuscleState::fiberLength)
+      .def_readonly("fiber_velocity", &MuscleState::fiberVelocity)
+      .def_readonly("active_force", &MuscleState::activeForce)
+      .def_readonly("passive_force", &MuscleState::passiveForce)
+      .def_readonly("JtA", &MuscleState::JtA)
+      .def_readonly("JtP", &MuscleState::JtP)
+      .def_readonly("JtA_reduced", &MuscleState::JtAReduced);
+
+  py::class_<Model, std::shared_ptr<Model>>(m, "Model")
+      .def(py::init<ModelSpec>(), py::arg("spec"))
+      .def_property_readonly("num_bodies", &Model::numBodies)
+      .def_property_readonly("num_dofs", &Model::numDofs)
+      .def_property_readonly("total_mass", &Model::totalMass)
+      .def_property_readonly("body_names", &Model::bodyNames)
+      .def_property_readonly("dof_names", &Model::dofNames)
+      .def_property_readonly("position_lower_limits", &Model::positionLowerLimits)
+      .def_property_readonly("position_upper_limits", &Model::positionUpperLimits)
+      .def_property_readonly("kp", &Model::kp)
+      .def_property_readonly("kv", &Model::kv)
+      .def_property_readonly("num_muscles", &Model::numMuscles)
+      .def_property_readonly("muscle_dofs", &Model::muscleDofs,
+                             "Length of JtA_reduced (related DoFs summed over muscles).")
+      .def_property_readonly("muscle_names", [](const Model& self) {
+        std::vector<std::string> out;
+        for (const auto& mu : self.muscles()) out.push_back(mu.name);
+        return out;
+      })
+      .def_property_readonly("muscle_related_dofs", [](const Model& self) {
+        std::vector<std::vector<int>> out;
+        for (const auto& mu : self.muscles()) out.push_back(mu.relatedDofs);
+        return out;
+      }, "Per muscle, the actuated DoFs it moves (0 = first DoF after the root).")
+      .def_property_readonly("muscle_rest_lengths", [](const Model& self) {
+        Eigen::VectorXd out(self.numMuscles());
+        for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].restLength;
+        return out;
+      })
+      .def_property_readonly("muscle_masses", [](const Model& self) {
+        Eigen::VectorXd out(self.numMuscles());
+        for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].mass;
+        return out;
+      })
+      .def("forward_kinematics", &forwardKinematics, py::arg("positions"),
+           "World transforms (frames, bodies, 4, 4) for positions of shape (frames, dofs).")
+      .def("center_of_mass", &Model::centerOfMass, py::arg("positions"),
+           py::call_guard<py::gil_scoped_release>());
+
+  py::class_<Simulation>(m, "Simulation")
+      .def(py::init<std::shared_ptr<const Model>, double>(), py::arg("model"), py::arg("timestep"))
+      .def_property_readonly("timestep", &Simulation::timestep)
+      .def_property_readonly("time", &Simulation::time)
+      .def_property("positions", &Simulation::positions, &Simulation::setPositions)
+      .def_property("velocities", &Simulation::velocities, &Simulation::setVelocities)
+      .def("set_forces", &Simulation::setForces, py::arg("forces"))
+      .def("step", &Simulation::step, py::arg("n") = 1, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("center_of_mass", &Simulation::centerOfMass)
+      .def_property_readonly("center_of_mass_velocity", &Simulation::centerOfMassVelocity)
+      .def_property_readonly("num_contacts", &Simulation::numContacts)
+      .def("update_muscles", &Simulation::updateMuscles, py::arg("jacobians") = true,
+           py::arg("force_velocity") = false, py::return_value_policy::copy,
+           "Evaluates the muscles at the current state and returns a copy of the result.")
+      .def("apply_muscle_forces", &Simulation::applyMuscleForces, py::arg("activations"))
+      .def_property_readonly("external_generalized_forces", &Simulation::externalGeneralizedForces)
+      .def("inverse_dynamics", &Simulation::inverseDynamics, py::arg("accelerations"),
+           "Generalized forces for these accelerations at the current state, without contacts or muscles.")
+      .def("linear_jacobian", &Simulation::linearJacobian, py::arg("body"), py::arg("local_point"),
+           "World-frame linear Jacobian (3 x dofs) of a point in the body's frame.")
+      .def("spd_forces", &Simulation::spdForces, py::arg("target"), py::arg("target_velocity"), py::arg("ext"),
+           py::arg("articulated") = true,
+           "Stable PD forces; articulated=False uses the dense mass-matrix formulation (the reference for tests).")
+      .def("position_differences", &Simulation::positionDifferences, py::arg("a"), py::arg("b"),
+           "a - b per DoF; ball and free joints as rotation vectors of R_b^T R_a.");
+
+  py::class_<MuscleNet, std::shared_ptr<MuscleNet>>(m, "MuscleNet")
+      .def(py::init<int, int, std::vector<int>, float>(), py::arg("input_dim"), py::arg("num_muscles"),
+           py::arg("hidden"), py::arg("input_scale"),
+           "Make one for a task with bidir_sim.make_muscle_net(task): it knows the sizes and the input scale.")
+      .def_property_readonly("input_dim", &MuscleNet::inputDim)
+      .def_property_readonly("input_scale", &MuscleNet::inputScale)
+      .def_property_readonly("num_muscles", &MuscleNet::numMuscles)
+      .def("parameter_names", &MuscleNet::parameterNames)
+      .def("parameter_shapes", &MuscleNet::parameterShapes)
+      .def("set_parameter", &setParameter, py::arg("name"), py::arg("value"))
+      .def("initialize", &MuscleNet::initialize, py::arg("seed"))
+      .def("activations", &MuscleNet::activations, py::arg("muscle_torques"), py::arg("desired_torques"),
+           py::call_guard<py::gil_scoped_release>());
+
+  }
+
+}  // namespace bidir

@@ -1,0 +1,151 @@
+// Python bindings of the task: the plain TaskSpec filled by bidir_sim.envs.task, and the CompiledTask
+// (read-only: sizes, observation layout, reward terms, reference motion).
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include <tuple>
+
+#include "reward.hpp"
+#include "task.hpp"
+
+namespace py = pybind11;
+
+namespace bidir {
+
+void bindTask(py::module_& m) {
+  py::class_<ReferenceSpec>(m, "ReferenceSpec")
+      .def(py::init<>())
+      .def_readwrite("samples", &ReferenceSpec::samples)
+      .def_readwrite("stride", &ReferenceSpec::stride)
+      .def_readwrite("duration", &ReferenceSpec::duration)
+      .def_readwrite("rotation_dofs", &ReferenceSpec::rotationDofs)
+      .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike);
+
+  py::class_<RewardSpec>(m, "RewardSpec")
+      .def(py::init<>())
+      .def_readwrite("type", &RewardSpec::type)
+      .def_readwrite("metabolic_type", &RewardSpec::metabolicType)
+      .def_readwrite("metabolic_weight", &RewardSpec::metabolicWeight)
+      .def_readwrite("metabolic_scale", &RewardSpec::metabolicScale)
+      .def_readwrite("multiplicative", &RewardSpec::multiplicative)
+      .def_readwrite("torque_coeff", &RewardSpec::torqueCoeff)
+      .def_readwrite("separate_torque", &RewardSpec::separateTorque)
+      .def_readwrite("head_acc_weight", &RewardSpec::headAccWeight)
+      .def_readwrite("head_rot_weight", &RewardSpec::headRotWeight)
+      .def_readwrite("step_weight", &RewardSpec::stepWeight)
+      .def_readwrite("step_clip", &RewardSpec::stepClip)
+      .def_readwrite("avg_vel_weight", &RewardSpec::avgVelWeight)
+      .def_readwrite("avg_vel_window", &RewardSpec::avgVelWindow)
+      .def_readwrite("avg_vel_clip", &RewardSpec::avgVelClip)
+      .def_readwrite("avg_vel_consider_x", &RewardSpec::avgVelConsiderX)
+      .def_readwrite("drag_x", &RewardSpec::dragX)
+      .def_readwrite("drag_x_weight", &RewardSpec::dragXWeight)
+      .def_readwrite("drag_x_threshold", &RewardSpec::dragXThreshold)
+      .def_readwrite("knee", &RewardSpec::knee)
+      .def_readwrite("knee_max", &RewardSpec::kneeMax)
+      .def_readwrite("knee_termination", &RewardSpec::kneeTermination)
+      .def_readwrite("knee_weight", &RewardSpec::kneeWeight)
+      .def_readwrite("knee_scale", &RewardSpec::kneeScale)
+      .def_readwrite("knee_max_weight", &RewardSpec::kneeMaxWeight)
+      .def_readwrite("clip_steps", &RewardSpec::clipSteps)
+      .def_readwrite("clip_value", &RewardSpec::clipValue);
+
+  py::class_<ParameterSpec>(m, "ParameterSpec")
+      .def(py::init<>())
+      .def_readwrite("min", &ParameterSpec::min)
+      .def_readwrite("max", &ParameterSpec::max)
+      .def_readwrite("default", &ParameterSpec::defaultValue)
+      .def_readwrite("uniform", &ParameterSpec::uniform);
+
+  py::class_<TaskSpec>(m, "TaskSpec")
+      .def(py::init<>())
+      .def("__copy__", [](const TaskSpec& self) { return TaskSpec(self); })
+      .def("__deepcopy__", [](const TaskSpec& self, py::dict) { return TaskSpec(self); }, py::arg("memo"))
+      .def_readwrite("sim_hz", &TaskSpec::simHz)
+      .def_readwrite("control_hz", &TaskSpec::controlHz)
+      .def_readwrite("horizon", &TaskSpec::horizon)
+      .def_readwrite("truncate_by_time", &TaskSpec::truncateByTime)
+      .def_readwrite("action_scale", &TaskSpec::actionScale)
+      .def_readwrite("time_warping", &TaskSpec::timeWarping)
+      .def_readwrite("actuator", &TaskSpec::actuator)
+      .def_readwrite("enforce_symmetry", &TaskSpec::enforceSymmetry)
+      .def_readwrite("hard_phase_clipping", &TaskSpec::hardPhaseClipping)
+      .def_readwrite("include_jtp_in_spd", &TaskSpec::includeJtpInSpd)
+      .def_readwrite("force_velocity", &TaskSpec::forceVelocity)
+      .def_readwrite("joint_state_in_observation", &TaskSpec::jointStateInObservation)
+      .def_readwrite("normalized_parameters", &TaskSpec::normalizedParameters)
+      .def_readwrite("upper_dofs", &TaskSpec::upperDofs)
+      .def_readwrite("dof_mirror", &TaskSpec::dofMirror)
+      .def_readwrite("dof_mirror_sign", &TaskSpec::dofMirrorSign)
+      .def_readwrite("body_mirror", &TaskSpec::bodyMirror)
+      .def_readwrite("muscle_mirror", &TaskSpec::muscleMirror)
+      .def_readwrite("head_body", &TaskSpec::headBody)
+      .def_property("foot_bodies", [](const TaskSpec& s) { return std::pair{s.footBody[0], s.footBody[1]}; },
+                    [](TaskSpec& s, std::pair<int, int> v) { s.footBody[0] = v.first; s.footBody[1] = v.second; })
+      .def_property("knee_bodies", [](const TaskSpec& s) { return std::pair{s.kneeBody[0], s.kneeBody[1]}; },
+                    [](TaskSpec& s, std::pair<int, int> v) { s.kneeBody[0] = v.first; s.kneeBody[1] = v.second; })
+      .def_readwrite("end_effectors", &TaskSpec::endEffectors)
+      .def_readwrite("fall_height", &TaskSpec::fallHeight)
+      .def_readwrite("reward", &TaskSpec::reward)
+      .def_readwrite("stride", &TaskSpec::stride)
+      .def_readwrite("cadence", &TaskSpec::cadence)
+      .def_readwrite("reference", &TaskSpec::reference);
+
+  m.attr("INFO_NAMES") = std::vector<std::string>(kInfoNames.begin(), kInfoNames.end());
+
+  py::class_<CompiledTask, std::shared_ptr<CompiledTask>>(
+      m, "CompiledTask",
+      "A TaskSpec checked against its Model and compiled once; shared read-only by every env made from it.")
+      .def(py::init([](std::shared_ptr<const Model> model, const TaskSpec& spec) {
+             py::gil_scoped_release release;
+             return std::make_shared<CompiledTask>(std::move(model), spec);
+           }),
+           py::arg("model"), py::arg("spec"))
+      .def_property_readonly("model", [](const CompiledTask& t) { return std::const_pointer_cast<Model>(t.modelPtr()); })
+      .def_property_readonly("spec", [](const CompiledTask& t) { return TaskSpec(t.spec()); }, "A copy of the spec.")
+      .def_property_readonly("observation_dim", &CompiledTask::observationDim)
+      .def_property_readonly("action_dim", &CompiledTask::actionDim)
+      .def_property_readonly("has_time_warp", &CompiledTask::hasTimeWarp,
+                             "Whether the last action dimension warps the phase.")
+      .def_property_readonly("num_dofs", &CompiledTask::numDofs)
+      .def_property_readonly("num_actuated_dofs", &CompiledTask::numActuatedDofs)
+      .def_property_readonly("num_muscles", &CompiledTask::numMuscles)
+      .def_property_readonly("substeps", &CompiledTask::substeps)
+      .def_property_readonly("reward_type", [](const CompiledTask& t) { return t.spec().reward.type; })
+      .def_property_readonly("metabolic_type", [](const CompiledTask& t) { return t.spec().reward.metabolicType; })
+      .def_property_readonly("actuator", [](const CompiledTask& t) { return t.spec().actuator; })
+      .def_property_readonly("network_input_dim", &CompiledTask::networkInputDim,
+                             "JtA_reduced (muscle_dofs) then tau_des (one per actuated DoF).")
+      .def_property_readonly_static("network_input_scale",
+                                    [](py::object) { return CompiledTask::kNetworkInputScale; },
+                                    "The muscle network sees its inputs multiplied by this.")
+      .def_property_readonly(
+          "observation_layout",
+          [](const CompiledTask& t) {
+            std::vector<std::tuple<std::string, int, int>> out;
+            for (const auto& b : t.observationLayout()) out.emplace_back(b.name, b.start, b.size);
+            return out;
+          },
+          "(name, start, size) of each observation block, in order.")
+      .def_property_readonly(
+          "reward_terms",
+          [](const CompiledTask& t) {
+            std::vector<std::string> out;
+            for (int k : t.rewardTerms()) out.emplace_back(kInfoNames[k]);
+            return out;
+          },
+          "The info entries (r_*) that make up this task's reward.")
+      .def_property_readonly("reference_duration", [](const CompiledTask& t) { return t.reference().duration(); },
+                             "s per cycle at cadence ratio 1")
+      .def_property_readonly("reference_stride", [](const CompiledTask& t) { return t.reference().stride(); },
+                             "m per cycle at stride ratio 1")
+      .def_property_readonly("right_heel_strike", [](const CompiledTask& t) { return t.reference().rightHeelStrike(); })
+      .def("reference_pose", &CompiledTask::referencePose, py::arg("phase"), py::arg("stride_ratio") = 1.0,
+           "Joint positions of the reference at `phase` (cycles), as the env interpolates them.")
+      .def("reference_velocity", &CompiledTask::referenceVelocity, py::arg("phase"), py::arg("stride_ratio") = 1.0,
+           py::arg("cadence_ratio") = 1.0, "Joint velocities of the reference at `phase` (cycles).");
+}
+
+}  // namespace bidir

@@ -1,0 +1,145 @@
+#include "task.hpp"
+
+#include <stdexcept>
+
+#include "model_internal.hpp"
+#include "muscle_net.hpp"
+#include "reward.hpp"
+
+namespace bidir {
+
+namespace {
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument("task spec: " + what);
+}
+
+const std::shared_ptr<const Model>& checked(const std::shared_ptr<const Model>& model, const TaskSpec& spec);
+
+void checkSpec(const Model& model, const TaskSpec& s) {
+  const int n = model.numDofs(), nb = model.numBodies(), nm = model.numMuscles();
+  require(s.simHz > 0 && s.controlHz > 0 && s.simHz % s.controlHz == 0, "sim_hz must be a multiple of control_hz");
+  require(s.horizon > 0, "horizon must be positive");
+  require(s.reference.samples.cols() == n, "reference motion has " + std::to_string(s.reference.samples.cols()) +
+                                               " DoFs, the model " + std::to_string(n));
+  require(static_cast<int>(s.dofMirror.size()) == n && s.dofMirrorSign.size() == n, "dofMirror needs one entry per DoF");
+  require(static_cast<int>(s.bodyMirror.size()) == nb, "bodyMirror needs one entry per body");
+  require(static_cast<int>(s.muscleMirror.size()) == nm, "muscleMirror needs one entry per muscle");
+  for (int k : s.dofMirror) require(k >= 0 && k < n, "dofMirror entry out of range");
+  for (int k : s.bodyMirror) require(k >= 0 && k < nb, "bodyMirror entry out of range");
+  for (int k : s.muscleMirror) require(k >= 0 && k < nm, "muscleMirror entry out of range");
+  for (int k : s.upperDofs) require(k >= 6 && k < n, "upperDofs entry out of range");
+  for (int b : {s.headBody, s.footBody[0], s.footBody[1]}) require(b >= 0 && b < nb, "body index out of range");
+  for (int b : s.kneeBody) require(b >= -1 && b < nb, "knee body index out of range");
+  for (int b : s.endEffectors) require(b >= 0 && b < nb, "end effector out of range");
+  require(nm > 0, "the model has no muscles");
+  require(n > 6, "the model has no actuated DoFs");
+}
+
+const std::shared_ptr<const Model>& checked(const std::shared_ptr<const Model>& model, const TaskSpec& spec) {
+  if (!model) throw std::invalid_argument("CompiledTask: model is null");
+  checkSpec(*model, spec);
+  return model;
+}
+
+RewardType parseRewardType(const std::string& t) {
+  if (t == "gaitnet") return RewardType::GaitNet;
+  if (t == "deepmimic") return RewardType::DeepMimic;
+  if (t == "scadiver") return RewardType::ScaDiver;
+  throw std::invalid_argument("task spec: unknown reward type '" + t + "' (gaitnet, deepmimic, scadiver)");
+}
+
+MetabolicType parseMetabolicType(const std::string& t) {
+  if (t == "A") return MetabolicType::A;
+  if (t == "A2") return MetabolicType::A2;
+  if (t == "MA") return MetabolicType::MA;
+  if (t == "MA2") return MetabolicType::MA2;
+  throw std::invalid_argument("task spec: unknown metabolic type '" + t + "' (A, A2, MA, MA2)");
+}
+
+Actuator parseActuator(const std::string& t) {
+  if (t == "mass") return Actuator::Mass;
+  if (t == "mass_lower") return Actuator::MassLower;
+  throw std::invalid_argument("task spec: unknown actuator '" + t + "' (mass, mass_lower)");
+}
+
+}  // namespace
+
+CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
+    : model_(checked(model, spec)),
+      spec_(std::move(spec)),
+      reference_(spec_.reference) {
+  rewardType_ = parseRewardType(spec_.reward.type);
+  metabolicType_ = parseMetabolicType(spec_.reward.metabolicType);
+  actuator_ = parseActuator(spec_.actuator);
+  ndof_ = model_->numDofs();
+  nmus_ = model_->numMuscles();
+  nbodies_ = model_->numBodies();
+  kp_ = model_->kp();
+  kv_ = model_->kv();
+  lower_ = model_->positionLowerLimits();
+  upper_ = model_->positionUpperLimits();
+  muscleMass_.resize(nmus_);
+  for (int j = 0; j < nmus_; ++j) muscleMass_[j] = model_->muscles()[j].mass;
+  for (const auto& b : model_->spec().bodies) restRotation_.push_back(b.frame.topLeftCorner<3, 3>());
+  rotationDof_.assign(ndof_, false);
+  for (int k : spec_.reference.rotationDofs) rotationDof_[k] = rotationDof_[k + 1] = rotationDof_[k + 2] = true;
+  rewardTerms_ = activeRewardTerms(spec_.reward, rewardType_);
+  buildLayout();
+}
+
+// The one definition of the observation's layout; Env::Impl::observe writes the blocks in this order
+// and checks each block's size as it goes.
+void CompiledTask::buildLayout() {
+  const int nb = nbodies_, nact = numActuatedDofs();
+  std::vector<std::pair<std::string, int>> blocks = {
+      {"com_height", 3},           {"body_positions", 3 * nb}, {"body_rotations", 6 * nb},
+      {"body_velocities", 3 * nb}, {"com_velocity", 3},        {"body_angular_velocities", 3 * nb},
+      {"phase", 2}};
+  if (rewardType_ == RewardType::GaitNet) blocks.emplace_back("next_step_z", 1);
+  if (spec_.jointStateInObservation) {
+    blocks.emplace_back("muscle_torque_min", nact);
+    blocks.emplace_back("muscle_torque_max", nact);
+    blocks.emplace_back("muscle_passive_torque", nact);
+  }
+  const int parameters = observesStride() + observesCadence();
+  if (parameters > 0) blocks.emplace_back("gait_parameters", parameters);
+  int start = 0;
+  for (auto& [name, size] : blocks) {
+    layout_.push_back({name, start, size});
+    start += size;
+  }
+  obsDim_ = start;
+}
+
+const ObservationBlock& CompiledTask::block(const std::string& name) const {
+  for (const auto& b : layout_)
+    if (b.name == name) return b;
+  throw std::out_of_range("the observation has no block '" + name + "'");
+}
+
+void CompiledTask::checkNetwork(const MuscleNet& net) const {
+  require(net.inputDim() == networkInputDim(), "muscle network input is " + std::to_string(net.inputDim()) +
+                                                   ", the task needs " + std::to_string(networkInputDim()));
+  require(net.numMuscles() == nmus_, "muscle network has " + std::to_string(net.numMuscles()) +
+                                         " outputs, the model " + std::to_string(nmus_) + " muscles");
+  require(net.inputScale() == kNetworkInputScale, "muscle network input scale is " +
+                                                      std::to_string(net.inputScale()) + ", the task's " +
+                                                      std::to_string(kNetworkInputScale));
+}
+
+Eigen::VectorXd CompiledTask::referencePose(double phase, double strideRatio) const {
+  return reference_.pose(phase, strideRatio);
+}
+
+Eigen::VectorXd CompiledTask::positionDifference(const Eigen::VectorXd& a, const Eigen::VectorXd& b) const {
+  // A pure function of its arguments: the prototype skeleton's state is not read.
+  return model_->impl().skeleton->getPositionDifferences(a, b);
+}
+
+Eigen::VectorXd CompiledTask::referenceVelocity(double phase, double strideRatio, double cadenceRatio) const {
+  const double dt = simDt(), cycle = reference_.duration() / cadenceRatio;
+  return positionDifference(referencePose(phase + dt / cycle, strideRatio), referencePose(phase, strideRatio)) / dt;
+}
+
+}  // namespace bidir

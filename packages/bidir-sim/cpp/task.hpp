@@ -1,0 +1,103 @@
+// The compiled task: what an env config becomes once, checked against its Model and shared read-only by
+// every Env of a batch (the way Model is). It owns the validated TaskSpec, the choices as enums, every
+// derived size, the observation layout, the muscle network's input size and scale, and the reference
+// motion. Envs hold only episode state. No DART or torch types here.
+#pragma once
+#include <Eigen/Core>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+#include "reference_motion.hpp"
+#include "task_spec.hpp"
+
+namespace bidir {
+
+class MuscleNet;
+
+// A named, contiguous range of the observation vector.
+struct ObservationBlock {
+  std::string name;
+  int start = 0, size = 0;
+};
+
+class CompiledTask {
+ public:
+  // Throws std::invalid_argument naming what is wrong with the spec for this model.
+  CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec);
+
+  const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& modelPtr() const { return model_; }
+  const TaskSpec& spec() const { return spec_; }
+  RewardType rewardType() const { return rewardType_; }
+  MetabolicType metabolicType() const { return metabolicType_; }
+  Actuator actuator() const { return actuator_; }
+
+  // --- sizes
+  int numDofs() const { return ndof_; }
+  int numActuatedDofs() const { return ndof_ - 6; }  // everything but the free root
+  int numMuscles() const { return nmus_; }
+  int numBodies() const { return nbodies_; }
+  int substeps() const { return spec_.simHz / spec_.controlHz; }
+  double simDt() const { return 1.0 / spec_.simHz; }
+  double controlDt() const { return 1.0 / spec_.controlHz; }
+  int observationDim() const { return obsDim_; }
+  int actionDim() const { return numActuatedDofs() + (hasTimeWarp() ? 1 : 0); }
+  bool hasTimeWarp() const { return spec_.timeWarping > 0.0; }
+  // The gait parameters (stride, cadence) whose range is wide enough to be sampled and observed.
+  bool observesStride() const { return observed(spec_.stride); }
+  bool observesCadence() const { return observed(spec_.cadence); }
+
+  // --- the observation: blocks in order, covering [0, observationDim())
+  const std::vector<ObservationBlock>& observationLayout() const { return layout_; }
+  const ObservationBlock& block(const std::string& name) const;  // throws std::out_of_range
+
+  // --- the muscle network: input row = JtA_reduced (muscle_dofs) then tau_des (actuated DoFs),
+  // multiplied by the input scale inside the network.
+  int networkInputDim() const { return model_->muscleDofs() + numActuatedDofs(); }
+  static constexpr float kNetworkInputScale = 1.0f / 200.0f;
+  // Throws std::invalid_argument unless the network fits this task (sizes and input scale).
+  void checkNetwork(const MuscleNet& net) const;
+
+  // --- reward: the Info entries (reward.hpp) this task's reward type computes; the others stay 1 or 0.
+  const std::vector<int>& rewardTerms() const { return rewardTerms_; }
+
+  // --- the reference motion
+  const ReferenceMotion& reference() const { return reference_; }
+  // Joint positions at `phase` (cycles); the forward root translation scaled by strideRatio.
+  Eigen::VectorXd referencePose(double phase, double strideRatio = 1.0) const;
+  // Joint velocities at `phase`: the position difference over one physics step (DART's convention for
+  // ball and free joints), at the cycle duration duration / cadenceRatio.
+  Eigen::VectorXd referenceVelocity(double phase, double strideRatio = 1.0, double cadenceRatio = 1.0) const;
+  // The position difference a - b of two poses (DART's convention), for the task's own derivatives.
+  Eigen::VectorXd positionDifference(const Eigen::VectorXd& a, const Eigen::VectorXd& b) const;
+
+  // --- per-DoF and per-muscle constants of the model the task reads every step
+  const Eigen::VectorXd& kp() const { return kp_; }
+  const Eigen::VectorXd& kv() const { return kv_; }
+  const Eigen::VectorXd& lowerLimits() const { return lower_; }
+  const Eigen::VectorXd& upperLimits() const { return upper_; }
+  const Eigen::VectorXd& muscleMass() const { return muscleMass_; }
+  bool isRotationDof(int dof) const { return rotationDof_[dof]; }
+  const Eigen::Matrix3d& restRotation(int body) const { return restRotation_[body]; }
+
+ private:
+  static bool observed(const ParameterSpec& p) { return p.max - p.min > 1e-3; }
+  void buildLayout();
+
+  std::shared_ptr<const Model> model_;
+  TaskSpec spec_;
+  ReferenceMotion reference_;
+  RewardType rewardType_ = RewardType::GaitNet;
+  MetabolicType metabolicType_ = MetabolicType::A;
+  Actuator actuator_ = Actuator::MassLower;
+  int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0;
+  std::vector<ObservationBlock> layout_;
+  std::vector<int> rewardTerms_;
+  Eigen::VectorXd kp_, kv_, lower_, upper_, muscleMass_;
+  std::vector<bool> rotationDof_;
+  std::vector<Eigen::Matrix3d> restRotation_;
+};
+
+}  // namespace bidir
