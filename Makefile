@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libdart-dev libdart-utils-dev \
   libdart-utils-urdf-dev libdart-collision-bullet-dev libdart-external-ikfast-dev libeigen3-dev \
-  libegl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth patchelf
+  libegl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth patchelf doctest-dev
 CONDA_WORK ?= /tmp/bidir-conda
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup demo test conda clean
+.PHONY: setup demo lint test conda clean
 
 $(VENV)/.apt-done:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -30,11 +30,13 @@ $(VENV)/.deps-done: $(VENV)/bin/python
 	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest \
 	  "hydra-core>=1.3" "wandb>=0.17" "rich>=13" "matplotlib>=3.8" \
 	  "glfw>=2.5" "moderngl>=5.8" "imgui-bundle>=1.6" "PyOpenGL>=3.1" "imageio>=2.30" "imageio-ffmpeg>=0.4" \
-	  "py-rattler-build==0.73.0" "py-rattler==0.28.0"
+	  "py-rattler-build==0.73.0" "py-rattler==0.28.0" "ruff==0.17.6" "clang-format==23.1.5"
 	touch $@
 
+# bidir-sim's editable build also builds the C++ unit tests (cpp/tests; run by make test).
 setup: $(VENV)/.apt-done $(VENV)/.deps-done
-	$(PY) -m pip install -q --no-build-isolation -e packages/bidir-sim -e packages/bidir-ppo -e packages/bidir-viewer
+	$(PY) -m pip install -q --no-build-isolation -e packages/bidir-sim --config-settings=cmake.define.BIDIR_BUILD_TESTS=ON
+	$(PY) -m pip install -q --no-build-isolation -e packages/bidir-ppo -e packages/bidir-viewer
 
 # A short real training run of the default A2_sep task (about 6 minutes on 2 cores), its learning curves,
 # a 5-second video of the policy rendered headless, and the command to watch it.
@@ -47,7 +49,13 @@ demo: setup
 	$(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt --record $(DEMO_DIR)/walk.mp4 --seconds 5
 	@echo "watch it: $(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt   (a display, or xvfb-run; headless: --record/--screenshot)"
 
-test: setup
+# Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
+CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)
+lint: setup
+	$(VENV)/bin/ruff check packages tests ci
+	@$(VENV)/bin/clang-format --dry-run --Werror $(CPP_SOURCES) && echo "clang-format: $(words $(CPP_SOURCES)) files clean"
+
+test: setup lint
 	$(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
 
 # The conda recipes built with rattler-build against an offline stand-in channel, installed with py-rattler,

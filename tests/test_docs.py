@@ -30,10 +30,10 @@ def test_env_config_page_documents_every_key():
 
 
 def test_env_config_page_documents_every_info_key():
-    from bidir_sim import _core
+    from bidir_sim import INFO_NAMES
 
     page = (DOCS / "env-config.md").read_text()
-    missing = [k for k in _core.INFO_NAMES if f"`{k}`" not in page]
+    missing = [k for k in INFO_NAMES if f"`{k}`" not in page]
     assert not missing, f"docs/env-config.md lacks info keys {missing}"
 
 
@@ -54,3 +54,35 @@ def test_readme_links_point_at_files():
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
             if not target.startswith(("http://", "https://")):
                 assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def test_env_config_page_has_the_tasks_observation_layout():
+    """The observation table names every block of the compiled A2_sep task, in order, with its indices."""
+    import re
+
+    from bidir_sim.envs.task import shipped_task
+
+    page = (DOCS / "env-config.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| (\d+)(?:–(\d+))? \|", page, flags=re.MULTILINE)
+    documented = {name: slice(int(a), int(b or a) + 1) for name, a, b in rows}
+    layout = shipped_task("A2_sep").observation_layout
+    assert list(documented) == list(layout), "docs/env-config.md: observation blocks differ from the task's"
+    assert documented == layout
+
+
+def test_file_paths_in_the_docs_exist():
+    """Every source file a doc names in backticks exists, from the repository root or from one of the
+    source folders (a package, its Python package and subpackages, cpp/, tests/)."""
+    import re
+
+    root = DOCS.parent
+    folders = [root, *root.glob("packages/*"), *root.glob("packages/*/src"), *root.glob("packages/*/src/*"), root / "packages/bidir-sim/cpp",
+               *root.glob("packages/*/src/*/*"), *root.glob("packages/*/tests")]
+    missing = []
+    for page in DOCS.glob("*.md"):
+        for cited in re.findall(r"`([\w./*-]+\.(?:py|cpp|hpp|md))`", page.read_text()):
+            stem, _, other = cited.partition("/.")  # `model.hpp/.cpp`: both files
+            for path in [stem] + ([stem.rsplit(".", 1)[0] + "." + other] if other else []):
+                if not any(list((f / path).parent.glob(Path(path).name)) for f in folders):
+                    missing.append(f"{page.name}: {path}")
+    assert not missing

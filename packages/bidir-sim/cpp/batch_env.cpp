@@ -46,9 +46,8 @@ BatchEnv::BatchEnv(std::shared_ptr<const CompiledTask> task, std::shared_ptr<Mus
   task_->checkNetwork(*net_);
   envs_.resize(static_cast<std::size_t>(numEnvs));
   // Built in parallel: each env clones the skeleton and sets up its DART world; all share the task.
-  pool_.parallelFor(numEnvs, [&](int i) {
-    labelled(envLabel(i), [&] { envs_[i] = std::make_unique<Env>(task_, net_, seed + i); });
-  });
+  pool_.parallelFor(
+      numEnvs, [&](int i) { labelled(envLabel(i), [&] { envs_[i] = std::make_unique<Env>(task_, net_, seed + i); }); });
   const int n = numEnvs;
   obs_ = RowMatrixXf::Zero(n, observationDim());
   rewards_ = episodeReturn_ = Eigen::VectorXd::Zero(n);
@@ -117,10 +116,15 @@ void BatchEnv::step(const Eigen::Ref<const RowMatrixXf>& actions) {
     return;
   }
   pool_.parallelFor(numEnvs(), [&](int i) {
-    labelled(envLabel(i), [&] {
-      if (needsReset_[i]) resetEnv(i);
-      else finishEnvStep(i, envs_[i]->step(actions.row(i).transpose()));
-    });
+    try {
+      if (needsReset_[i])
+        resetEnv(i);
+      else
+        finishEnvStep(i, envs_[i]->step(actions.row(i).transpose()));
+    } catch (...) {
+      needsReset_[i] = true;  // the next step starts this env afresh
+      labelled(envLabel(i), [] { throw; });
+    }
   });
 }
 
@@ -164,8 +168,10 @@ void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
     try {
       for (current = first; current < last; ++current) {
         stepping_[current] = !needsReset_[current];
-        if (stepping_[current]) envs_[current]->beginStep(actions.row(current).transpose());
-        else resetEnv(current);
+        if (stepping_[current])
+          envs_[current]->beginStep(actions.row(current).transpose());
+        else
+          resetEnv(current);
       }
       double seconds = 0.0;
       for (int k = 0; k < substeps; ++k) {
@@ -186,9 +192,9 @@ void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
       networkCalls_ += substeps;
     } catch (...) {
       for (int i = first; i < last; ++i) needsReset_[i] = true;
-      const std::string label = current >= 0 ? envLabel(current)
-                                             : "the muscle network on envs " + std::to_string(first) + "-" +
-                                                   std::to_string(last - 1);
+      const std::string label =
+          current >= 0 ? envLabel(current)
+                       : "the muscle network on envs " + std::to_string(first) + "-" + std::to_string(last - 1);
       labelled(label, [] { throw; });
     }
   });

@@ -27,10 +27,10 @@ using VectorXb = Eigen::Matrix<bool, Eigen::Dynamic, 1>;  // one byte per env: s
 
 // Muscle tuples of many envs and steps, as contiguous arrays (row t: one tuple).
 struct MuscleTuples {
-  RowMatrixXf desiredTorque;   // (T x dofs-6)
-  RowMatrixXf JtAReduced;      // (T x muscle_dofs)
-  RowMatrixXf JtA;             // (T x (dofs-6) * muscles), each row a row-major (dofs-6) x muscles matrix
-  Eigen::VectorXi env;         // (T) which env
+  RowMatrixXf desiredTorque;  // (T x dofs-6)
+  RowMatrixXf JtAReduced;     // (T x muscle_dofs)
+  RowMatrixXf JtA;            // (T x (dofs-6) * muscles), each row a row-major (dofs-6) x muscles matrix
+  Eigen::VectorXi env;        // (T) which env
 };
 
 enum class NetworkMode { PerEnv, Batched };
@@ -66,8 +66,8 @@ class BatchEnv {
   const Eigen::VectorXd& rewards() const { return rewards_; }
   const VectorXb& terminated() const { return terminated_; }
   const VectorXb& truncated() const { return truncated_; }
-  const VectorXb& autoreset() const { return wasReset_; }  // envs that were reset by this step
-  const RowMatrixXd& info() const { return info_; }                  // (num_envs x kInfoSize)
+  const VectorXb& autoreset() const { return wasReset_; }                   // envs that were reset by this step
+  const RowMatrixXd& info() const { return info_; }                         // (num_envs x kInfoSize)
   const Eigen::VectorXd& episodeReturns() const { return episodeReturn_; }  // so far (incl. this step)
   const Eigen::VectorXi& episodeLengths() const { return episodeLength_; }
 

@@ -3,10 +3,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-#include "bindings.hpp"
 #include <optional>
 
 #include "batch_env.hpp"
+#include "bindings.hpp"
 #include "env.hpp"
 
 namespace py = pybind11;
@@ -20,9 +20,10 @@ std::optional<double> unset() { return std::nullopt; }
 void bindEnv(py::module_& m) {
   m.attr("DEFAULT_NN_BATCH") = kDefaultNetworkBatch;
   py::class_<Env>(m, "Env", "One walking-task environment (C++); see bidir_sim.envs.WalkEnv for gymnasium.")
-      .def(py::init<std::shared_ptr<const CompiledTask>, std::shared_ptr<MuscleNet>, std::uint64_t>(),
-           py::arg("task"), py::arg("muscle_net"), py::arg("seed"))
-      .def_property_readonly("task", [](const Env& self) { return std::const_pointer_cast<CompiledTask>(self.taskPtr()); })
+      .def(py::init<std::shared_ptr<const CompiledTask>, std::shared_ptr<MuscleNet>, std::uint64_t>(), py::arg("task"),
+           py::arg("muscle_net"), py::arg("seed"))
+      .def_property_readonly("task",
+                             [](const Env& self) { return std::const_pointer_cast<CompiledTask>(self.taskPtr()); })
       .def_property_readonly("observation_dim", [](const Env& self) { return self.task().observationDim(); })
       .def_property_readonly("action_dim", [](const Env& self) { return self.task().actionDim(); })
       .def("seed", &Env::seed, py::arg("seed"))
@@ -63,21 +64,28 @@ void bindEnv(py::module_& m) {
       .def_property_readonly("phase", &Env::phase)
       .def_property_readonly("mirrored", &Env::mirrored)
       .def_property_readonly("activations", &Env::activations, py::return_value_policy::copy)
-      .def_property_readonly("muscle_tuple", [](const Env& self) {
-        const MuscleTuple& t = self.muscleTuple();
-        return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA);
-      }, "(tau_des, JtA_reduced, JtA) the muscle network saw at one random substep of the last step.")
+      .def_property_readonly(
+          "muscle_tuple",
+          [](const Env& self) {
+            const MuscleTuple& t = self.muscleTuple();
+            return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA);
+          },
+          "(tau_des, JtA_reduced, JtA) the muscle network saw at one random substep of the last step.")
       .def_property_readonly("reference_pose", &Env::referencePose, py::return_value_policy::copy)
       .def_property_readonly("target", &Env::target, py::return_value_policy::copy)
       .def_property_readonly("step_targets", &Env::stepTargets,
                              "(2, 3): where the stance foot belongs and where the swing foot should land.")
       .def("set_muscle_net", &Env::setMuscleNet, py::arg("muscle_net"))
-      .def("timings", [](const Env& self) {
-        const StepTimings& t = self.timings();
-        return py::dict(py::arg("muscles") = t.muscles, py::arg("spd") = t.spd, py::arg("network") = t.network,
-                        py::arg("forces") = t.forces, py::arg("dart") = t.dart, py::arg("observation") = t.observation,
-                        py::arg("total") = t.total, py::arg("steps") = t.steps);
-      }, "Seconds per part of the control steps since reset_timings() (wall clock).")
+      .def(
+          "timings",
+          [](const Env& self) {
+            const StepTimings& t = self.timings();
+            return py::dict(py::arg("muscles") = t.muscles, py::arg("spd") = t.spd, py::arg("network") = t.network,
+                            py::arg("forces") = t.forces, py::arg("dart") = t.dart,
+                            py::arg("observation") = t.observation, py::arg("total") = t.total,
+                            py::arg("steps") = t.steps);
+          },
+          "Seconds per part of the control steps since reset_timings() (wall clock).")
       .def("reset_timings", &Env::resetTimings)
       .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
 
@@ -85,9 +93,12 @@ void bindEnv(py::module_& m) {
       .def(py::init([](std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, int numEnvs,
                        int numThreads, std::uint64_t seed, const std::string& nnMode, int nnBatch) {
              NetworkMode mode;
-             if (nnMode == "batched") mode = NetworkMode::Batched;
-             else if (nnMode == "per_env") mode = NetworkMode::PerEnv;
-             else throw std::invalid_argument("nn_mode must be 'batched' or 'per_env', got '" + nnMode + "'");
+             if (nnMode == "batched")
+               mode = NetworkMode::Batched;
+             else if (nnMode == "per_env")
+               mode = NetworkMode::PerEnv;
+             else
+               throw std::invalid_argument("nn_mode must be 'batched' or 'per_env', got '" + nnMode + "'");
              py::gil_scoped_release release;
              return std::make_unique<BatchEnv>(std::move(task), std::move(net), numEnvs, numThreads, seed, mode,
                                                nnBatch);
@@ -97,9 +108,9 @@ void bindEnv(py::module_& m) {
       .def_property_readonly("task",
                              [](const BatchEnv& self) { return std::const_pointer_cast<CompiledTask>(self.taskPtr()); })
       .def_property_readonly("nn_batch", &BatchEnv::networkBatch)
-      .def_property_readonly("nn_mode", [](const BatchEnv& self) {
-        return self.networkMode() == NetworkMode::Batched ? "batched" : "per_env";
-      })
+      .def_property_readonly(
+          "nn_mode",
+          [](const BatchEnv& self) { return self.networkMode() == NetworkMode::Batched ? "batched" : "per_env"; })
       .def("take_network_time", &BatchEnv::takeNetworkTime,
            "(seconds, forwards) of the batched network since the last call; resets both.")
       .def_property_readonly("num_envs", &BatchEnv::numEnvs)
@@ -107,13 +118,14 @@ void bindEnv(py::module_& m) {
       .def_property_readonly("observation_dim", &BatchEnv::observationDim)
       .def_property_readonly("action_dim", &BatchEnv::actionDim)
       .def("seed", &BatchEnv::seed, py::arg("seed"), "Env i gets seed + i.")
-      .def("reset", [](BatchEnv& self) {
-        {
-          py::gil_scoped_release release;
-          self.reset();
-        }
-        return RowMatrixXf(self.observations());
-      })
+      .def("reset",
+           [](BatchEnv& self) {
+             {
+               py::gil_scoped_release release;
+               self.reset();
+             }
+             return RowMatrixXf(self.observations());
+           })
       .def(
           "step",
           [](BatchEnv& self, const Eigen::Ref<const RowMatrixXf>& actions) {
@@ -127,12 +139,17 @@ void bindEnv(py::module_& m) {
           py::arg("actions"), "Returns copies of (observations, rewards, terminated, truncated).")
       .def_property_readonly("info", [](const BatchEnv& self) { return RowMatrixXd(self.info()); })
       .def_property_readonly("autoreset", [](const BatchEnv& self) { return VectorXb(self.autoreset()); })
-      .def_property_readonly("episode_returns", [](const BatchEnv& self) { return Eigen::VectorXd(self.episodeReturns()); })
-      .def_property_readonly("episode_lengths", [](const BatchEnv& self) { return Eigen::VectorXi(self.episodeLengths()); })
-      .def("collect_muscle_tuples", [](BatchEnv& self) {
-        MuscleTuples t = self.collectMuscleTuples();
-        return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA, t.env);
-      }, "(tau_des, JtA_reduced, JtA flattened row-major, env index) since the last call; clears the buffer.")
+      .def_property_readonly("episode_returns",
+                             [](const BatchEnv& self) { return Eigen::VectorXd(self.episodeReturns()); })
+      .def_property_readonly("episode_lengths",
+                             [](const BatchEnv& self) { return Eigen::VectorXi(self.episodeLengths()); })
+      .def(
+          "collect_muscle_tuples",
+          [](BatchEnv& self) {
+            MuscleTuples t = self.collectMuscleTuples();
+            return py::make_tuple(t.desiredTorque, t.JtAReduced, t.JtA, t.env);
+          },
+          "(tau_des, JtA_reduced, JtA flattened row-major, env index) since the last call; clears the buffer.")
       .def("env", &BatchEnv::env, py::arg("index"), py::return_value_policy::reference_internal);
 }
 

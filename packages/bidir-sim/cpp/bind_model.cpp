@@ -3,9 +3,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-#include "bindings.hpp"
 #include <cstring>
 
+#include "bindings.hpp"
 #include "model.hpp"
 #include "muscle_net.hpp"
 #include "simulation.hpp"
@@ -16,15 +16,14 @@ namespace bidir {
 
 namespace {
 
-
 py::array_t<double> forwardKinematics(const Model& m, const Eigen::MatrixXd& Q) {
   std::vector<double> flat;
   {
     py::gil_scoped_release release;
     flat = m.forwardKinematics(Q);
   }
-  py::array_t<double> out({static_cast<py::ssize_t>(Q.rows()), static_cast<py::ssize_t>(m.numBodies()),
-                           py::ssize_t{4}, py::ssize_t{4}});
+  py::array_t<double> out(
+      {static_cast<py::ssize_t>(Q.rows()), static_cast<py::ssize_t>(m.numBodies()), py::ssize_t{4}, py::ssize_t{4}});
   std::memcpy(out.mutable_data(), flat.data(), flat.size() * sizeof(double));
   return out;
 }
@@ -125,30 +124,35 @@ void bindModel(py::module_& m) {
       .def_property_readonly("num_muscles", &Model::numMuscles)
       .def_property_readonly("muscle_dofs", &Model::muscleDofs,
                              "Length of JtA_reduced (related DoFs summed over muscles).")
-      .def_property_readonly("muscle_names", [](const Model& self) {
-        std::vector<std::string> out;
-        for (const auto& mu : self.muscles()) out.push_back(mu.name);
-        return out;
-      })
-      .def_property_readonly("muscle_related_dofs", [](const Model& self) {
-        std::vector<std::vector<int>> out;
-        for (const auto& mu : self.muscles()) out.push_back(mu.relatedDofs);
-        return out;
-      }, "Per muscle, the actuated DoFs it moves (0 = first DoF after the root).")
-      .def_property_readonly("muscle_rest_lengths", [](const Model& self) {
-        Eigen::VectorXd out(self.numMuscles());
-        for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].restLength;
-        return out;
-      })
-      .def_property_readonly("muscle_masses", [](const Model& self) {
-        Eigen::VectorXd out(self.numMuscles());
-        for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].mass;
-        return out;
-      })
+      .def_property_readonly("muscle_names",
+                             [](const Model& self) {
+                               std::vector<std::string> out;
+                               for (const auto& mu : self.muscles()) out.push_back(mu.name);
+                               return out;
+                             })
+      .def_property_readonly(
+          "muscle_related_dofs",
+          [](const Model& self) {
+            std::vector<std::vector<int>> out;
+            for (const auto& mu : self.muscles()) out.push_back(mu.relatedDofs);
+            return out;
+          },
+          "Per muscle, the actuated DoFs it moves (0 = first DoF after the root).")
+      .def_property_readonly("muscle_rest_lengths",
+                             [](const Model& self) {
+                               Eigen::VectorXd out(self.numMuscles());
+                               for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].restLength;
+                               return out;
+                             })
+      .def_property_readonly("muscle_masses",
+                             [](const Model& self) {
+                               Eigen::VectorXd out(self.numMuscles());
+                               for (int j = 0; j < self.numMuscles(); ++j) out[j] = self.muscles()[j].mass;
+                               return out;
+                             })
       .def("forward_kinematics", &forwardKinematics, py::arg("positions"),
            "World transforms (frames, bodies, 4, 4) for positions of shape (frames, dofs).")
-      .def("center_of_mass", &Model::centerOfMass, py::arg("positions"),
-           py::call_guard<py::gil_scoped_release>());
+      .def("center_of_mass", &Model::centerOfMass, py::arg("positions"), py::call_guard<py::gil_scoped_release>());
 
   py::class_<Simulation>(m, "Simulation")
       .def(py::init<std::shared_ptr<const Model>, double>(), py::arg("model"), py::arg("timestep"))
@@ -161,8 +165,8 @@ void bindModel(py::module_& m) {
       .def_property_readonly("center_of_mass", &Simulation::centerOfMass)
       .def_property_readonly("center_of_mass_velocity", &Simulation::centerOfMassVelocity)
       .def_property_readonly("num_contacts", &Simulation::numContacts)
-      .def("update_muscles", &Simulation::updateMuscles, py::arg("jacobians") = true,
-           py::arg("force_velocity") = false, py::return_value_policy::copy,
+      .def("update_muscles", &Simulation::updateMuscles, py::arg("jacobians") = true, py::arg("force_velocity") = false,
+           py::return_value_policy::copy,
            "Evaluates the muscles at the current state and returns a copy of the result.")
       .def("apply_muscle_forces", &Simulation::applyMuscleForces, py::arg("activations"))
       .def_property_readonly("external_generalized_forces", &Simulation::externalGeneralizedForces)
@@ -189,7 +193,6 @@ void bindModel(py::module_& m) {
       .def("initialize", &MuscleNet::initialize, py::arg("seed"))
       .def("activations", &MuscleNet::activations, py::arg("muscle_torques"), py::arg("desired_torques"),
            py::call_guard<py::gil_scoped_release>());
-
-  }
+}
 
 }  // namespace bidir

@@ -4,9 +4,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-#include "bindings.hpp"
 #include <tuple>
 
+#include "bindings.hpp"
 #include "reward.hpp"
 #include "task.hpp"
 
@@ -62,7 +62,8 @@ void bindTask(py::module_& m) {
   py::class_<TaskSpec>(m, "TaskSpec")
       .def(py::init<>())
       .def("__copy__", [](const TaskSpec& self) { return TaskSpec(self); })
-      .def("__deepcopy__", [](const TaskSpec& self, py::dict) { return TaskSpec(self); }, py::arg("memo"))
+      .def(
+          "__deepcopy__", [](const TaskSpec& self, py::dict) { return TaskSpec(self); }, py::arg("memo"))
       .def_readwrite("sim_hz", &TaskSpec::simHz)
       .def_readwrite("control_hz", &TaskSpec::controlHz)
       .def_readwrite("horizon", &TaskSpec::horizon)
@@ -82,10 +83,18 @@ void bindTask(py::module_& m) {
       .def_readwrite("body_mirror", &TaskSpec::bodyMirror)
       .def_readwrite("muscle_mirror", &TaskSpec::muscleMirror)
       .def_readwrite("head_body", &TaskSpec::headBody)
-      .def_property("foot_bodies", [](const TaskSpec& s) { return std::pair{s.footBody[0], s.footBody[1]}; },
-                    [](TaskSpec& s, std::pair<int, int> v) { s.footBody[0] = v.first; s.footBody[1] = v.second; })
-      .def_property("knee_bodies", [](const TaskSpec& s) { return std::pair{s.kneeBody[0], s.kneeBody[1]}; },
-                    [](TaskSpec& s, std::pair<int, int> v) { s.kneeBody[0] = v.first; s.kneeBody[1] = v.second; })
+      .def_property(
+          "foot_bodies", [](const TaskSpec& s) { return std::pair{s.footBody[0], s.footBody[1]}; },
+          [](TaskSpec& s, std::pair<int, int> v) {
+            s.footBody[0] = v.first;
+            s.footBody[1] = v.second;
+          })
+      .def_property(
+          "knee_bodies", [](const TaskSpec& s) { return std::pair{s.kneeBody[0], s.kneeBody[1]}; },
+          [](TaskSpec& s, std::pair<int, int> v) {
+            s.kneeBody[0] = v.first;
+            s.kneeBody[1] = v.second;
+          })
       .def_readwrite("end_effectors", &TaskSpec::endEffectors)
       .def_readwrite("fall_height", &TaskSpec::fallHeight)
       .def_readwrite("reward", &TaskSpec::reward)
@@ -103,8 +112,10 @@ void bindTask(py::module_& m) {
              return std::make_shared<CompiledTask>(std::move(model), spec);
            }),
            py::arg("model"), py::arg("spec"))
-      .def_property_readonly("model", [](const CompiledTask& t) { return std::const_pointer_cast<Model>(t.modelPtr()); })
-      .def_property_readonly("spec", [](const CompiledTask& t) { return TaskSpec(t.spec()); }, "A copy of the spec.")
+      .def_property_readonly("model",
+                             [](const CompiledTask& t) { return std::const_pointer_cast<Model>(t.modelPtr()); })
+      .def_property_readonly(
+          "spec", [](const CompiledTask& t) { return TaskSpec(t.spec()); }, "A copy of the spec.")
       .def_property_readonly("observation_dim", &CompiledTask::observationDim)
       .def_property_readonly("action_dim", &CompiledTask::actionDim)
       .def_property_readonly("has_time_warp", &CompiledTask::hasTimeWarp,
@@ -118,9 +129,9 @@ void bindTask(py::module_& m) {
       .def_property_readonly("actuator", [](const CompiledTask& t) { return t.spec().actuator; })
       .def_property_readonly("network_input_dim", &CompiledTask::networkInputDim,
                              "JtA_reduced (muscle_dofs) then tau_des (one per actuated DoF).")
-      .def_property_readonly_static("network_input_scale",
-                                    [](py::object) { return CompiledTask::kNetworkInputScale; },
-                                    "The muscle network sees its inputs multiplied by this.")
+      .def_property_readonly_static(
+          "network_input_scale", [](py::object) { return CompiledTask::kNetworkInputScale; },
+          "The muscle network sees its inputs multiplied by this.")
       .def_property_readonly(
           "observation_layout",
           [](const CompiledTask& t) {
@@ -137,10 +148,12 @@ void bindTask(py::module_& m) {
             return out;
           },
           "The info entries (r_*) that make up this task's reward.")
-      .def_property_readonly("reference_duration", [](const CompiledTask& t) { return t.reference().duration(); },
-                             "s per cycle at cadence ratio 1")
-      .def_property_readonly("reference_stride", [](const CompiledTask& t) { return t.reference().stride(); },
-                             "m per cycle at stride ratio 1")
+      .def_property_readonly(
+          "reference_duration", [](const CompiledTask& t) { return t.reference().duration(); },
+          "s per cycle at cadence ratio 1")
+      .def_property_readonly(
+          "reference_stride", [](const CompiledTask& t) { return t.reference().stride(); },
+          "m per cycle at stride ratio 1")
       .def_property_readonly("right_heel_strike", [](const CompiledTask& t) { return t.reference().rightHeelStrike(); })
       .def("reference_pose", &CompiledTask::referencePose, py::arg("phase"), py::arg("stride_ratio") = 1.0,
            "Joint positions of the reference at `phase` (cycles), as the env interpolates them.")

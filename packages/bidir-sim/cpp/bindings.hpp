@@ -5,8 +5,8 @@
 
 namespace bidir {
 
-void bindModel(pybind11::module_& m);       // bind_model.cpp: model specs, Model, Simulation, MuscleNet
-void bindTask(pybind11::module_& m);        // bind_task.cpp: TaskSpec and its parts, CompiledTask, INFO_NAMES
-void bindEnv(pybind11::module_& m);         // bind_env.cpp: Env and BatchEnv
+void bindModel(pybind11::module_& m);  // bind_model.cpp: model specs, Model, Simulation, MuscleNet
+void bindTask(pybind11::module_& m);   // bind_task.cpp: TaskSpec and its parts, CompiledTask, INFO_NAMES
+void bindEnv(pybind11::module_& m);    // bind_env.cpp: Env and BatchEnv
 
 }  // namespace bidir

@@ -3,8 +3,8 @@
 namespace bidir {
 
 Eigen::VectorXd stablePD(const dart::dynamics::Skeleton& skel, const Eigen::VectorXd& target,
-                         const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp,
-                         const Eigen::VectorXd& kv, double h, const Eigen::VectorXd& ext) {
+                         const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp, const Eigen::VectorXd& kv,
+                         double h, const Eigen::VectorXd& ext) {
   const Eigen::VectorXd q = skel.getPositions();
   const Eigen::VectorXd dq = skel.getVelocities();
   // Position error at the next step; SO(3)-aware for ball and free joints.

@@ -9,8 +9,8 @@ namespace bidir {
 // root rows (first six) are zero. ext: other generalized forces expected in that step. The reference
 // system damps towards zero velocity (targetVelocity = 0), which makes tracking lag by kv/kp seconds.
 Eigen::VectorXd stablePD(const dart::dynamics::Skeleton& skeleton, const Eigen::VectorXd& target,
-                         const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp,
-                         const Eigen::VectorXd& kv, double h, const Eigen::VectorXd& ext);
+                         const Eigen::VectorXd& targetVelocity, const Eigen::VectorXd& kp, const Eigen::VectorXd& kv,
+                         double h, const Eigen::VectorXd& ext);
 
 // The same forces in O(n): the SPD system (M + h (Kv + C)) ddq = ... is forward dynamics with Kv added to
 // the joint damping, which DART's articulated-body algorithm already treats implicitly (h times damping

@@ -18,16 +18,16 @@ namespace bidir {
 // What the muscle network saw at one substep of a control step (chosen uniformly at random per step);
 // the supervised muscle learner fits JtA * a to tau_des on these. Mirrored when the step was.
 struct MuscleTuple {
-  Eigen::VectorXf desiredTorque;   // tau_des (dofs - 6)
-  Eigen::VectorXf JtAReduced;      // the network's muscle input (muscle_dofs)
-  Eigen::MatrixXf JtA;             // (dofs - 6) x muscles
+  Eigen::VectorXf desiredTorque;  // tau_des (dofs - 6)
+  Eigen::VectorXf JtAReduced;     // the network's muscle input (muscle_dofs)
+  Eigen::MatrixXf JtA;            // (dofs - 6) x muscles
 };
 
 struct ResetOptions {
   static constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
-  double phase = kUnset;           // start phase in cycles (NaN: sampled)
-  double stride = kUnset;          // stride ratio (NaN: sampled from the config's range)
-  double cadence = kUnset;         // cadence ratio (NaN: sampled)
+  double phase = kUnset;    // start phase in cycles (NaN: sampled)
+  double stride = kUnset;   // stride ratio (NaN: sampled from the config's range)
+  double cadence = kUnset;  // cadence ratio (NaN: sampled)
 };
 
 // Wall time spent in each part of the control steps since the last resetTimings(), in seconds.

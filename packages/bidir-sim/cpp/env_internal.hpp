@@ -52,11 +52,11 @@ struct Env::Impl {
   bool started = false;
   double strideRatio = 1.0, cadenceRatio = 1.0, cycle = 1.0, episodeTime = 0.0;
   int steps = 0;
-  bool mirrored = false;                  // the current control step is mirrored
+  bool mirrored = false;  // the current control step is mirrored
   GaitPhase phase;
   Eigen::VectorXd referencePose, target, targetVelocity;
   Eigen::Vector3d headVelocity, comStart;
-  std::vector<Eigen::Vector3d> comLog;    // COM after each substep, a ring of window + 1 entries
+  std::vector<Eigen::Vector3d> comLog;  // COM after each substep, a ring of window + 1 entries
   long comCount = 0;
   double kneeLoadEpisodeMax = 0.0;
 
@@ -64,8 +64,8 @@ struct Env::Impl {
   bool inStep = false, stepOk = true;
   int tupleIndex = 0;
   double metabolic = 0, torque = 0, knee = 0, kneeMax = 0;  // summed over the substeps
-  Eigen::VectorXd q0, dq0;                // state at the step's start, restored if the physics diverges
-  Eigen::VectorXd spd;                    // SPD forces of the current substep
+  Eigen::VectorXd q0, dq0;  // state at the step's start, restored if the physics diverges
+  Eigen::VectorXd spd;      // SPD forces of the current substep
   Clock::time_point stepStart;
 
   // --- outputs
@@ -77,22 +77,22 @@ struct Env::Impl {
 
   // --- scratch, sized once
   Eigen::VectorXd forces, ext, tauDes;
-  Eigen::MatrixXd jtaIn;                  // JtA of the mirrored body
-  Eigen::VectorXf netInput, netOutput;   // batch-1 network buffers of step()
+  Eigen::MatrixXd jtaIn;                // JtA of the mirrored body
+  Eigen::VectorXf netInput, netOutput;  // batch-1 network buffers of step()
 
   // env_episode.cpp
   void sampleEpisode(const ResetOptions& options);
   void placeOnGround();
   // env_substep.cpp
   void setTarget(const Eigen::VectorXf& action);
-  void prepareSubstep(int index, float* networkInput);     // throws PhysicsDiverged
-  bool finishSubstep(const float* networkActivations);    // false if the physics diverged
+  void prepareSubstep(int index, float* networkInput);  // throws PhysicsDiverged
+  bool finishSubstep(const float* networkActivations);  // false if the physics diverged
   double muscleEnergy(const Eigen::VectorXd& a) const;
   Eigen::Vector3d footPosition(int side) const;
   // env_outcome.cpp
   double avgVelocityWindow() const;
   void finishStep(StepResult& out);
-  void setEpisodeInfo();                  // phase, gait parameters and mirroring of the coming step
+  void setEpisodeInfo();  // phase, gait parameters and mirroring of the coming step
   // env_observation.cpp
   void observe(bool mirror, Eigen::VectorXf& out);
 };

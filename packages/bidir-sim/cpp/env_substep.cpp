@@ -18,8 +18,8 @@ void Env::Impl::setTarget(const Eigen::VectorXf& action) {
   if (task.hasTimeWarp()) phase.setPhaseAction(spec.timeWarping * action[nact], controlDt);
   const double now = phase.localPhase(), dphase = controlDt / cycle;
   referencePose = task.referencePose(now + dphase, strideRatio);
-  targetVelocity = task.positionDifference(task.referencePose(now + 2.0 * dphase, strideRatio), referencePose) /
-                   controlDt;
+  targetVelocity =
+      task.positionDifference(task.referencePose(now + 2.0 * dphase, strideRatio), referencePose) / controlDt;
   Eigen::VectorXd offset = Eigen::VectorXd::Zero(ndof);
   for (int d = 0; d < nact; ++d) {
     const int src = mirrored ? spec.dofMirror[d + 6] : d + 6;
@@ -34,10 +34,14 @@ void Env::Impl::setTarget(const Eigen::VectorXf& action) {
 
 double Env::Impl::muscleEnergy(const Eigen::VectorXd& a) const {
   switch (task.metabolicType()) {
-    case MetabolicType::A: return a.sum();  // activations are >= 0
-    case MetabolicType::A2: return a.squaredNorm();
-    case MetabolicType::MA: return task.muscleMass().dot(a);
-    case MetabolicType::MA2: return task.muscleMass().dot(a.cwiseAbs2());
+    case MetabolicType::A:
+      return a.sum();  // activations are >= 0
+    case MetabolicType::A2:
+      return a.squaredNorm();
+    case MetabolicType::MA:
+      return task.muscleMass().dot(a);
+    case MetabolicType::MA2:
+      return task.muscleMass().dot(a.cwiseAbs2());
   }
   return 0.0;
 }
@@ -108,8 +112,7 @@ bool Env::Impl::finishSubstep(const float* networkActivations) {
   lap(clock, timings.dart);
 
   const Eigen::VectorXd& dq = skel.getVelocities();
-  if (!skel.getPositions().allFinite() || !dq.allFinite() || dq.cwiseAbs().maxCoeff() > kDivergedVelocity)
-    return false;
+  if (!skel.getPositions().allFinite() || !dq.allFinite() || dq.cwiseAbs().maxCoeff() > kDivergedVelocity) return false;
   for (int b : spec.kneeBody) {
     if (b < 0) continue;
     const double load = skel.getBodyNode(b)->getBodyForce().tail<3>().norm() / 1000.0;

@@ -34,16 +34,16 @@ void GaitPhase::advance(double dt, bool hardClipping) {
   local_ += (1.0 + phaseAction_) * dt;
   if (!hardClipping) return;
   const double g = std::floor(global_ / cycle_), l = std::floor(local_ / cycle_);
-  if (g > l) local_ = global_;          // the warped clock fell a cycle behind: catch up
-  else if (g < l) local_ = l * cycle_;  // ran a cycle ahead: wait at the start of that cycle
+  if (g > l)
+    local_ = global_;  // the warped clock fell a cycle behind: catch up
+  else if (g < l)
+    local_ = l * cycle_;  // ran a cycle ahead: wait at the start of that cycle
 }
 
 double GaitPhase::globalPhaseFraction() const { return fraction(global_ / cycle_); }
 double GaitPhase::localPhaseFraction() const { return fraction(local_ / cycle_); }
 
-bool GaitPhase::rightStanceAt(double localTime) const {
-  return fraction(localTime / cycle_ - rightHeelStrike_) < 0.5;
-}
+bool GaitPhase::rightStanceAt(double localTime) const { return fraction(localTime / cycle_ - rightHeelStrike_) < 0.5; }
 
 bool GaitPhase::secondHalf() const { return !rightStanceAt(local_); }
 

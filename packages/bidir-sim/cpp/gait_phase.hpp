@@ -22,9 +22,9 @@ class GaitPhase {
 
   double globalTime() const { return global_; }
   double localTime() const { return local_; }
-  double localPhase() const { return local_ / cycle_; }      // cycles, unwrapped
-  double globalPhaseFraction() const;                         // in [0, 1)
-  double localPhaseFraction() const;                          // in [0, 1)
+  double localPhase() const { return local_ / cycle_; }  // cycles, unwrapped
+  double globalPhaseFraction() const;                    // in [0, 1)
+  double localPhaseFraction() const;                     // in [0, 1)
   bool rightStance() const { return rightStance_; }
   // The second half of the cycle (left stance): where the symmetric task mirrors state and action.
   bool secondHalf() const;

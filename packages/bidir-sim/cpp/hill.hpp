@@ -5,9 +5,9 @@
 
 namespace bidir::hill {
 
-inline constexpr double kActiveWidth = 0.45;  // gamma of the Gaussian force-length curve
-inline constexpr double kPassiveShape = 5.5;  // k_pe
-inline constexpr double kPassiveStrain = 0.3; // e_mo: the strain scale of the passive exponential
+inline constexpr double kActiveWidth = 0.45;   // gamma of the Gaussian force-length curve
+inline constexpr double kPassiveShape = 5.5;   // k_pe
+inline constexpr double kPassiveStrain = 0.3;  // e_mo: the strain scale of the passive exponential
 
 // Active force-length: exp(-(l-1)^2 / gamma).
 inline double activeForceLength(double l) { return std::exp(-(l - 1.0) * (l - 1.0) / kActiveWidth); }

@@ -65,8 +65,8 @@ dd::BodyNode* addBody(const dd::SkeletonPtr& skel, dd::BodyNode* parent, const B
   const auto n = static_cast<Eigen::Index>(joint->getNumDofs());
   auto checkSize = [&](const Eigen::VectorXd& v, const char* what) {
     if (v.size() != 0 && v.size() != n)
-      throw std::invalid_argument("body '" + b.name + "': joint " + what + " has " +
-                                  std::to_string(v.size()) + " values, expected " + std::to_string(n));
+      throw std::invalid_argument("body '" + b.name + "': joint " + what + " has " + std::to_string(v.size()) +
+                                  " values, expected " + std::to_string(n));
   };
   checkSize(b.joint.lower, "lower");
   checkSize(b.joint.upper, "upper");
@@ -108,8 +108,7 @@ dd::SkeletonPtr buildSkeleton(const ModelSpec& spec) {
     if (!b.parent.empty()) {
       parent = skel->getBodyNode(b.parent);
       if (parent == nullptr)
-        throw std::invalid_argument("body '" + b.name + "': parent '" + b.parent +
-                                    "' is not defined before it");
+        throw std::invalid_argument("body '" + b.name + "': parent '" + b.parent + "' is not defined before it");
       for (const BodySpec& p : spec.bodies)
         if (p.name == b.parent) parentFrame = toIsometry(p.frame);
     }

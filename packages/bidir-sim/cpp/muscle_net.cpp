@@ -63,9 +63,9 @@ void MuscleNet::setParameter(const std::string& name, const float* data, int row
   for (std::size_t k = 0; k < names.size(); ++k) {
     if (names[k] != name) continue;
     if (shapes[k].first != rows || shapes[k].second != cols)
-      throw std::invalid_argument("muscle network parameter '" + name + "' has shape (" + std::to_string(rows) +
-                                  ", " + std::to_string(cols) + "), expected (" + std::to_string(shapes[k].first) +
-                                  ", " + std::to_string(shapes[k].second) + ")");
+      throw std::invalid_argument("muscle network parameter '" + name + "' has shape (" + std::to_string(rows) + ", " +
+                                  std::to_string(cols) + "), expected (" + std::to_string(shapes[k].first) + ", " +
+                                  std::to_string(shapes[k].second) + ")");
     for (std::size_t i = 0; i < static_cast<std::size_t>(rows) * cols; ++i)
       if (!std::isfinite(data[i]))
         throw std::invalid_argument("muscle network parameter '" + name + "' contains NaN or inf");
@@ -95,8 +95,8 @@ Eigen::MatrixXf MuscleNet::activations(const Eigen::MatrixXf& muscle_torques,
     throw std::invalid_argument("muscle network: batch sizes differ");
   if (muscle_torques.cols() + desired_torques.cols() != input_dim_)
     throw std::invalid_argument("muscle network: inputs have " +
-                                std::to_string(muscle_torques.cols() + desired_torques.cols()) +
-                                " columns, expected " + std::to_string(input_dim_));
+                                std::to_string(muscle_torques.cols() + desired_torques.cols()) + " columns, expected " +
+                                std::to_string(input_dim_));
   const auto batch = muscle_torques.rows();
   RowMatrixXf x(batch, input_dim_);
   x << muscle_torques, desired_torques;

@@ -172,12 +172,13 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
   s.valid = true;
 }
 
-void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skel,
-                       const MuscleState& s, const Eigen::VectorXd& activations) {
+void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skel, const MuscleState& s,
+                       const Eigen::VectorXd& activations) {
   std::size_t first = 0;
   for (std::size_t j = 0; j < muscles.size(); ++j) {
     const auto& m = muscles[j];
-    const double tension = activations[Eigen::Index(j)] * s.activeForce[Eigen::Index(j)] + s.passiveForce[Eigen::Index(j)];
+    const double tension =
+        activations[Eigen::Index(j)] * s.activeForce[Eigen::Index(j)] + s.passiveForce[Eigen::Index(j)];
     for (std::size_t i = 0; i < m.anchors.size(); ++i) {
       skel.getBodyNode(m.anchors[i].body[0])
           ->addExtForce(tension * s.directions[first + i], s.offsets[first + i], /*isForceLocal=*/false,

@@ -22,26 +22,26 @@ struct CompiledMuscle {
   double optimalFiberLength = 0.0;  // m
   double tendonSlackLength = 0.0;   // m
   double cosPennation = 1.0;
-  double restLength = 0.0;          // path length at the zero pose, m
-  double mass = 0.0;                // f0 * (rest - tendon) / 100: the reference's mass proxy (MA, MA2)
-  std::vector<int> relatedDofs;     // actuated DoFs it moves (0 = first DoF after the root), ascending
+  double restLength = 0.0;       // path length at the zero pose, m
+  double mass = 0.0;             // f0 * (rest - tendon) / 100: the reference's mass proxy (MA, MA2)
+  std::vector<int> relatedDofs;  // actuated DoFs it moves (0 = first DoF after the root), ascending
 };
 
 // Muscle quantities at one state of a simulation. Forces are in N, generalized forces in N or N m.
 struct MuscleState {
-  Eigen::VectorXd length;        // muscle-tendon path length
-  Eigen::VectorXd fiberLength;   // normalised fibre length l_m / l_opt (rigid tendon)
-  Eigen::VectorXd fiberVelocity; // normalised (0 unless force-velocity is on)
-  Eigen::VectorXd activeForce;   // f_A: force at full activation, without the passive part
-  Eigen::VectorXd passiveForce;  // f_P
-  Eigen::MatrixXd JtA;           // (dofs - 6) x muscles: generalized force per unit activation
-  Eigen::VectorXd JtP;           // (dofs - 6): generalized passive force of all muscles
-  Eigen::VectorXd JtAReduced;    // each muscle's JtA column on its related DoFs, muscles in order
+  Eigen::VectorXd length;         // muscle-tendon path length
+  Eigen::VectorXd fiberLength;    // normalised fibre length l_m / l_opt (rigid tendon)
+  Eigen::VectorXd fiberVelocity;  // normalised (0 unless force-velocity is on)
+  Eigen::VectorXd activeForce;    // f_A: force at full activation, without the passive part
+  Eigen::VectorXd passiveForce;   // f_P
+  Eigen::MatrixXd JtA;            // (dofs - 6) x muscles: generalized force per unit activation
+  Eigen::VectorXd JtP;            // (dofs - 6): generalized passive force of all muscles
+  Eigen::VectorXd JtAReduced;     // each muscle's JtA column on its related DoFs, muscles in order
   // Per anchor, all muscles flattened: world point and unit direction of the force per unit tension.
   std::vector<Eigen::Vector3d> points, directions;
   std::vector<Eigen::Vector3d> offsets;  // the point in the frame of the anchor's first body
   Eigen::VectorXd scratch;               // one generalized-force column, reused between evaluations
-  bool valid = false;            // evaluated at the current state
+  bool valid = false;                    // evaluated at the current state
 };
 
 }  // namespace bidir

@@ -4,12 +4,36 @@
 
 namespace bidir {
 
-const std::array<const char*, kInfoSize> kInfoNames = {
-    "r_head_acc", "r_head_rot", "r_avg_vel", "r_step", "r_drag_x", "r_energy", "r_metabolic", "r_torque",
-    "r_knee", "r_knee_max", "r_pose", "r_vel", "r_com", "r_end_effector",
-    "energy_metabolic", "energy_torque", "head_velocity_change", "head_angle", "avg_vel_x", "avg_vel_z",
-    "target_speed", "step_error", "knee_load", "knee_load_max", "phase", "mirrored", "stride_ratio",
-    "cadence_ratio", "fall", "sim_error"};
+const std::array<const char*, kInfoSize> kInfoNames = {"r_head_acc",
+                                                       "r_head_rot",
+                                                       "r_avg_vel",
+                                                       "r_step",
+                                                       "r_drag_x",
+                                                       "r_energy",
+                                                       "r_metabolic",
+                                                       "r_torque",
+                                                       "r_knee",
+                                                       "r_knee_max",
+                                                       "r_pose",
+                                                       "r_vel",
+                                                       "r_com",
+                                                       "r_end_effector",
+                                                       "energy_metabolic",
+                                                       "energy_torque",
+                                                       "head_velocity_change",
+                                                       "head_angle",
+                                                       "avg_vel_x",
+                                                       "avg_vel_z",
+                                                       "target_speed",
+                                                       "step_error",
+                                                       "knee_load",
+                                                       "knee_load_max",
+                                                       "phase",
+                                                       "mirrored",
+                                                       "stride_ratio",
+                                                       "cadence_ratio",
+                                                       "fall",
+                                                       "sim_error"};
 
 namespace {
 
@@ -74,11 +98,10 @@ double computeReward(const RewardSpec& s, RewardType type, const RewardInputs& i
   if (!s.avgVelConsiderX) d.x() = 0.0;
   info[kRAvgVel] = deadZone(s.avgVelWeight, d.norm(), s.avgVelClip);
   info[kRStep] = deadZone(s.stepWeight, in.stepError, s.stepClip);
-  info[kRDragX] = (s.dragX && in.dragActive)
-                      ? std::exp(-s.dragXWeight * std::max(0.0, in.lateralDrift - s.dragXThreshold))
-                      : 1.0;
-  double r = info[kRHeadAcc] * info[kRHeadRot] * info[kRAvgVel] * info[kRStep] * info[kRDragX] *
-             info[kRKnee] * info[kRKneeMax];
+  info[kRDragX] =
+      (s.dragX && in.dragActive) ? std::exp(-s.dragXWeight * std::max(0.0, in.lateralDrift - s.dragXThreshold)) : 1.0;
+  double r = info[kRHeadAcc] * info[kRHeadRot] * info[kRAvgVel] * info[kRStep] * info[kRDragX] * info[kRKnee] *
+             info[kRKneeMax];
   return s.multiplicative ? r * info[kREnergy] : r + s.metabolicScale * info[kREnergy];
 }
 

@@ -11,25 +11,51 @@ namespace bidir {
 
 // Entries of Env::info(): every reward term, the quantities behind them, and the episode flags.
 enum Info : int {
-  kRHeadAcc, kRHeadRot, kRAvgVel, kRStep, kRDragX, kREnergy, kRMetabolic, kRTorque, kRKnee, kRKneeMax,
-  kRPose, kRVel, kRCom, kREndEffector,
-  kEnergyMetabolic, kEnergyTorque, kHeadVelocityChange, kHeadAngle, kAvgVelX, kAvgVelZ, kTargetSpeed,
-  kStepError, kKneeLoad, kKneeLoadMax, kPhase, kMirrored, kStrideRatio, kCadenceRatio, kFall, kSimError,
+  kRHeadAcc,
+  kRHeadRot,
+  kRAvgVel,
+  kRStep,
+  kRDragX,
+  kREnergy,
+  kRMetabolic,
+  kRTorque,
+  kRKnee,
+  kRKneeMax,
+  kRPose,
+  kRVel,
+  kRCom,
+  kREndEffector,
+  kEnergyMetabolic,
+  kEnergyTorque,
+  kHeadVelocityChange,
+  kHeadAngle,
+  kAvgVelX,
+  kAvgVelZ,
+  kTargetSpeed,
+  kStepError,
+  kKneeLoad,
+  kKneeLoadMax,
+  kPhase,
+  kMirrored,
+  kStrideRatio,
+  kCadenceRatio,
+  kFall,
+  kSimError,
   kInfoSize
 };
 extern const std::array<const char*, kInfoSize> kInfoNames;
 
 // What the task measured over one control step.
 struct RewardInputs {
-  double headVelocityChange = 0.0;  // |head COM velocity now - one control step ago|, m/s
-  double headAngle = 0.0;           // rotation of the head from its zero-pose orientation, rad
+  double headVelocityChange = 0.0;                        // |head COM velocity now - one control step ago|, m/s
+  double headAngle = 0.0;                                 // rotation of the head from its zero-pose orientation, rad
   Eigen::Vector3d avgVelocity = Eigen::Vector3d::Zero();  // COM velocity over the averaging window
-  double targetSpeed = 0.0;         // forward speed of the reference at this stride and cadence, m/s
-  double stepError = 0.0;           // |stance foot z - its step target z|, m
-  double lateralDrift = 0.0;        // |COM x - COM x at reset|, m
-  bool dragActive = false;          // the velocity window has elapsed
-  double metabolicEnergy = 0.0;     // mean over substeps of the per-substep activation energy
-  double torqueEnergy = 0.0;        // coeff x mean over substeps of sum |upper-body SPD torque|
+  double targetSpeed = 0.0;                  // forward speed of the reference at this stride and cadence, m/s
+  double stepError = 0.0;                    // |stance foot z - its step target z|, m
+  double lateralDrift = 0.0;                 // |COM x - COM x at reset|, m
+  bool dragActive = false;                   // the velocity window has elapsed
+  double metabolicEnergy = 0.0;              // mean over substeps of the per-substep activation energy
+  double torqueEnergy = 0.0;                 // coeff x mean over substeps of sum |upper-body SPD torque|
   double kneeLoad = 0.0, kneeLoadMax = 0.0;  // mean and max over the step, kN
   // deepmimic: squared errors against the reference
   double poseError2 = 0.0, velocityError2 = 0.0, comError2 = 0.0, endEffectorError2 = 0.0;

@@ -19,8 +19,7 @@ Simulation::Simulation(std::shared_ptr<const Model> model, double timestep)
   impl_->world->setGravity(Eigen::Vector3d(0.0, -9.8, 0.0));
   impl_->world->setTimeStep(timestep);
   // Bullet: 3.4x faster than FCL on box contacts here, and FCL warns on primitives.
-  impl_->world->getConstraintSolver()->setCollisionDetector(
-      dart::collision::BulletCollisionDetector::create());
+  impl_->world->getConstraintSolver()->setCollisionDetector(dart::collision::BulletCollisionDetector::create());
   {
     std::lock_guard<std::mutex> lock(model_->impl().mutex);
     impl_->skeleton = model_->impl().skeleton->cloneSkeleton();
@@ -41,8 +40,8 @@ Eigen::VectorXd Simulation::velocities() const { return impl_->skeleton->getVelo
 namespace {
 void checkSize(const Eigen::VectorXd& v, std::size_t n, const char* what) {
   if (static_cast<std::size_t>(v.size()) != n)
-    throw std::invalid_argument(std::string(what) + " has " + std::to_string(v.size()) +
-                                " values, the model has " + std::to_string(n) + " DoFs");
+    throw std::invalid_argument(std::string(what) + " has " + std::to_string(v.size()) + " values, the model has " +
+                                std::to_string(n) + " DoFs");
   if (!v.allFinite()) throw std::invalid_argument(std::string(what) + " contains NaN or inf");
 }
 }  // namespace
@@ -132,7 +131,8 @@ Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen
   checkSize(target, n, "SPD target");
   checkSize(targetVelocity, n, "SPD target velocity");
   checkSize(ext, n, "SPD external forces");
-  if (articulated) return stablePDArticulated(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), ext);
+  if (articulated)
+    return stablePDArticulated(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), ext);
   return stablePD(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), timestep(), ext);
 }
 

@@ -22,7 +22,8 @@ void checkSpec(const Model& model, const TaskSpec& s) {
   require(s.horizon > 0, "horizon must be positive");
   require(s.reference.samples.cols() == n, "reference motion has " + std::to_string(s.reference.samples.cols()) +
                                                " DoFs, the model " + std::to_string(n));
-  require(static_cast<int>(s.dofMirror.size()) == n && s.dofMirrorSign.size() == n, "dofMirror needs one entry per DoF");
+  require(static_cast<int>(s.dofMirror.size()) == n && s.dofMirrorSign.size() == n,
+          "dofMirror needs one entry per DoF");
   require(static_cast<int>(s.bodyMirror.size()) == nb, "bodyMirror needs one entry per body");
   require(static_cast<int>(s.muscleMirror.size()) == nm, "muscleMirror needs one entry per muscle");
   for (int k : s.dofMirror) require(k >= 0 && k < n, "dofMirror entry out of range");
@@ -66,9 +67,7 @@ Actuator parseActuator(const std::string& t) {
 }  // namespace
 
 CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
-    : model_(checked(model, spec)),
-      spec_(std::move(spec)),
-      reference_(spec_.reference) {
+    : model_(checked(model, spec)), spec_(std::move(spec)), reference_(spec_.reference) {
   rewardType_ = parseRewardType(spec_.reward.type);
   metabolicType_ = parseMetabolicType(spec_.reward.metabolicType);
   actuator_ = parseActuator(spec_.actuator);
@@ -92,10 +91,13 @@ CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
 // and checks each block's size as it goes.
 void CompiledTask::buildLayout() {
   const int nb = nbodies_, nact = numActuatedDofs();
-  std::vector<std::pair<std::string, int>> blocks = {
-      {"com_height", 3},           {"body_positions", 3 * nb}, {"body_rotations", 6 * nb},
-      {"body_velocities", 3 * nb}, {"com_velocity", 3},        {"body_angular_velocities", 3 * nb},
-      {"phase", 2}};
+  std::vector<std::pair<std::string, int>> blocks = {{"com_height", 3},
+                                                     {"body_positions", 3 * nb},
+                                                     {"body_rotations", 6 * nb},
+                                                     {"body_velocities", 3 * nb},
+                                                     {"com_velocity", 3},
+                                                     {"body_angular_velocities", 3 * nb},
+                                                     {"phase", 2}};
   if (rewardType_ == RewardType::GaitNet) blocks.emplace_back("next_step_z", 1);
   if (spec_.jointStateInObservation) {
     blocks.emplace_back("muscle_torque_min", nact);
@@ -121,11 +123,10 @@ const ObservationBlock& CompiledTask::block(const std::string& name) const {
 void CompiledTask::checkNetwork(const MuscleNet& net) const {
   require(net.inputDim() == networkInputDim(), "muscle network input is " + std::to_string(net.inputDim()) +
                                                    ", the task needs " + std::to_string(networkInputDim()));
-  require(net.numMuscles() == nmus_, "muscle network has " + std::to_string(net.numMuscles()) +
-                                         " outputs, the model " + std::to_string(nmus_) + " muscles");
-  require(net.inputScale() == kNetworkInputScale, "muscle network input scale is " +
-                                                      std::to_string(net.inputScale()) + ", the task's " +
-                                                      std::to_string(kNetworkInputScale));
+  require(net.numMuscles() == nmus_, "muscle network has " + std::to_string(net.numMuscles()) + " outputs, the model " +
+                                         std::to_string(nmus_) + " muscles");
+  require(net.inputScale() == kNetworkInputScale, "muscle network input scale is " + std::to_string(net.inputScale()) +
+                                                      ", the task's " + std::to_string(kNetworkInputScale));
 }
 
 Eigen::VectorXd CompiledTask::referencePose(double phase, double strideRatio) const {

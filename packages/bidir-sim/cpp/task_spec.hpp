@@ -16,16 +16,16 @@ enum class Actuator { Mass, MassLower };
 
 // One gait cycle of joint positions, sampled at equal phase steps.
 struct ReferenceSpec {
-  Eigen::MatrixXd samples;         // (frames x dofs); root translation relative to the cycle start
-  double stride = 1.0;             // forward (root z) advance per cycle at stride ratio 1, m
-  double duration = 1.0;           // s per cycle at cadence ratio 1
-  std::vector<int> rotationDofs;   // first DoF of each ball/free rotation (interpolated as rotations)
-  double rightHeelStrike = 0.0;    // phase of the right heel strike; the right stance half starts here
+  Eigen::MatrixXd samples;        // (frames x dofs); root translation relative to the cycle start
+  double stride = 1.0;            // forward (root z) advance per cycle at stride ratio 1, m
+  double duration = 1.0;          // s per cycle at cadence ratio 1
+  std::vector<int> rotationDofs;  // first DoF of each ball/free rotation (interpolated as rotations)
+  double rightHeelStrike = 0.0;   // phase of the right heel strike; the right stance half starts here
 };
 
 struct RewardSpec {
-  std::string type = "gaitnet";    // gaitnet | deepmimic | scadiver
-  std::string metabolicType = "A"; // A | A2 | MA | MA2
+  std::string type = "gaitnet";     // gaitnet | deepmimic | scadiver
+  std::string metabolicType = "A";  // A | A2 | MA | MA2
   double metabolicWeight = 0.05, metabolicScale = 1.0;
   bool multiplicative = false;
   double torqueCoeff = 0.0;
@@ -45,29 +45,29 @@ struct RewardSpec {
 // A gait parameter (ratio of the reference's stride or cadence), sampled at reset.
 struct ParameterSpec {
   double min = 1.0, max = 1.0, defaultValue = 1.0;
-  bool uniform = true;             // locations {0, 1/4, 1/2, 3/4, 1} of the range, else {0, 1}
+  bool uniform = true;  // locations {0, 1/4, 1/2, 3/4, 1} of the range, else {0, 1}
 };
 
 struct TaskSpec {
   int simHz = 480, controlHz = 30, horizon = 600;
-  bool truncateByTime = false;     // eoe_type time: truncate after 10 s instead of horizon steps
+  bool truncateByTime = false;  // eoe_type time: truncate after 10 s instead of horizon steps
   double actionScale = 0.04;
-  double timeWarping = 0.0;        // > 0: the last action dimension warps the phase by this factor
+  double timeWarping = 0.0;             // > 0: the last action dimension warps the phase by this factor
   std::string actuator = "mass_lower";  // mass | mass_lower (SPD torques drive upperDofs directly)
   bool enforceSymmetry = false, hardPhaseClipping = false, includeJtpInSpd = false;
   bool forceVelocity = false, jointStateInObservation = true, normalizedParameters = false;
 
   // Structure of the model (from Python, chosen by body names and joint types, not indices).
-  std::vector<int> upperDofs;      // DoFs (full indexing) that mass_lower drives with SPD torques
-  std::vector<int> dofMirror;      // per DoF: the DoF it becomes in the mirror image
-  Eigen::VectorXd dofMirrorSign;   // per DoF: sign of that mapping
-  std::vector<int> bodyMirror;     // per body: its left/right partner (itself on the midline)
-  std::vector<int> muscleMirror;   // per muscle: its partner
+  std::vector<int> upperDofs;     // DoFs (full indexing) that mass_lower drives with SPD torques
+  std::vector<int> dofMirror;     // per DoF: the DoF it becomes in the mirror image
+  Eigen::VectorXd dofMirrorSign;  // per DoF: sign of that mapping
+  std::vector<int> bodyMirror;    // per body: its left/right partner (itself on the midline)
+  std::vector<int> muscleMirror;  // per muscle: its partner
   int headBody = 0;
-  int footBody[2] = {0, 0};        // right, left: the bodies whose COM is "the foot" (talus)
-  int kneeBody[2] = {-1, -1};      // right, left tibia (-1: none; knee load is then 0)
-  std::vector<int> endEffectors;   // deepmimic end effectors
-  double fallHeight = 0.6;         // terminate when the COM is below this, m
+  int footBody[2] = {0, 0};       // right, left: the bodies whose COM is "the foot" (talus)
+  int kneeBody[2] = {-1, -1};     // right, left tibia (-1: none; knee load is then 0)
+  std::vector<int> endEffectors;  // deepmimic end effectors
+  double fallHeight = 0.6;        // terminate when the COM is below this, m
 
   RewardSpec reward;
   ParameterSpec stride, cadence;

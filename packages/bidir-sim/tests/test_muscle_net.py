@@ -1,39 +1,11 @@
-"""The C++ (libtorch) muscle network equals a PyTorch MLP with the same weights."""
+"""The C++ (libtorch) muscle network's parameters and initialisation. Its outputs are compared with the
+trainer's PyTorch MuscleNet, the real class, in packages/bidir-ppo/tests/test_contract.py."""
 
 import numpy as np
 import pytest
-import torch
 from bidir_sim import _core
 
 SCALE = _core.CompiledTask.network_input_scale
-
-
-def torch_mlp(inp, out):
-    fc = torch.nn.Sequential(torch.nn.Linear(inp, 256), torch.nn.LeakyReLU(0.2), torch.nn.Linear(256, 256),
-                             torch.nn.LeakyReLU(0.2), torch.nn.Linear(256, 256), torch.nn.LeakyReLU(0.2),
-                             torch.nn.Linear(256, out))
-    return torch.nn.ModuleDict({"fc": fc})
-
-
-@pytest.mark.parametrize("batch", [1, 7, 64])
-def test_matches_pytorch(batch):
-    torch.manual_seed(0)
-    muscle_dofs, actuated, muscles = 540, 50, 164
-    ref = torch_mlp(muscle_dofs + actuated, muscles)
-    net = _core.MuscleNet(muscle_dofs + actuated, muscles, [256, 256, 256], SCALE)
-    assert net.parameter_names() == list(ref.state_dict().keys())
-    for name, value in ref.state_dict().items():
-        net.set_parameter(name, value.numpy())
-    rng = np.random.default_rng(batch)
-    jta = rng.normal(0, 80, (batch, muscle_dofs)).astype(np.float32)
-    tau = rng.normal(0, 80, (batch, actuated)).astype(np.float32)
-    with torch.no_grad():
-        x = torch.cat([torch.from_numpy(jta), torch.from_numpy(tau)], 1) * SCALE
-        expected = torch.relu(torch.tanh(ref["fc"](x))).numpy()
-    got = net.activations(jta, tau)
-    assert got.shape == (batch, muscles)
-    assert np.abs(got - expected).max() < 1e-5
-    assert got.min() >= 0 and got.max() <= 1
 
 
 def test_bad_parameters_raise():

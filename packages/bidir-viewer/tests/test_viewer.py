@@ -102,12 +102,51 @@ def test_reference_playback_walks_one_stride_per_cycle():
     from bidir_viewer.playback import Playback
 
     pb = Playback("A2_sep", mode="reference")
-    spec = pb.env.task.spec.reference
+    task = pb.env.task
     z0 = pb.frame.positions[5]
-    steps = round(spec.duration / pb.control_dt)
+    steps = round(task.reference_duration / pb.control_dt)
     for _ in range(steps):
         pb.step()
-    assert abs(pb.frame.positions[5] - z0 - spec.stride) < 0.05 * spec.stride
+    assert abs(pb.frame.positions[5] - z0 - task.compiled.reference_stride) < 0.05 * task.compiled.reference_stride
+
+
+def test_reference_playback_shows_the_pose_the_env_uses():
+    """The ghost is the task's own interpolation (ball joints as rotations), not a blend of its own."""
+    from bidir_viewer.playback import Playback
+
+    pb = Playback("A2_sep", mode="reference")
+    task, env = pb.env.task, pb.env.core
+    samples = np.asarray(task.spec.reference.samples)
+    worst_linear = 0.0
+    for _ in range(20):
+        frame = pb.step()
+        phase = frame.time / task.reference_duration
+        assert np.allclose(frame.positions, task.reference_pose(phase), atol=1e-12)
+        env.reset(phase=phase % 1.0, stride=1.0, cadence=1.0)  # what the env itself builds on at that phase
+        q = env.reference_pose
+        assert np.allclose(np.delete(q, 5), np.delete(frame.positions, 5), atol=1e-12)
+        x = (phase % 1.0) * len(samples)
+        i, w = int(x), x - int(x)
+        linear = (1 - w) * samples[i] + w * samples[(i + 1) % len(samples)]
+        worst_linear = max(worst_linear, np.abs(np.delete(linear - q, [3, 4, 5])).max())
+    assert worst_linear > 1e-6  # a linear blend of rotation vectors (the old viewer's) is not the env's pose
+
+
+def test_history_holds_one_episode_and_the_tasks_reward_terms():
+    from bidir_viewer.playback import Playback
+    from bidir_viewer.runner import History
+
+    pb = Playback("A2_sep", mode="zero")
+    history = History(pb.reward_terms)
+    assert "r_pose" not in history.terms and "r_avg_vel" in history.terms  # gaitnet's terms only
+    history.add(pb.frame)
+    episodes = pb.episodes
+    while pb.episodes == episodes:  # zero actions fall within a few seconds
+        frame = pb.step()
+        history.add(frame)
+    t, values, acts = history.arrays()
+    assert t[0] == frame.time == pytest.approx(pb.control_dt) and len(t) == 1  # the new episode's first step
+    assert len(values["return"]) == len(acts) == 1
 
 
 def test_segment_matrices_map_the_unit_cylinder_onto_segments():

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
+
 class MuscleNet(nn.Module):
     """Linear(in, 256) → LeakyReLU(0.2) → 256 → 256 → M; keys fc.0/2/4/6 like the C++ network's, and the
     same input scale (the task's). Build one for a task with ``MuscleNet.for_task(task)``."""

@@ -13,8 +13,8 @@ import numpy as np
 from . import _core
 from .envs.task import build_task
 from .models import MusclePaths, load_model
-from .muscle_net import make_muscle_net
 from .motion.walk import walking_reference
+from .muscle_net import make_muscle_net
 
 
 def main() -> None:

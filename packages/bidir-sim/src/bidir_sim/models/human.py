@@ -19,6 +19,7 @@ from ..errors import ModelError
 from .anthropometry import DE_LEVA, HEIGHT, NOMINAL_HEIGHT, NOMINAL_MASS, TRUNK_LENGTHS_MM, WIDTH
 from .human_muscles import build_muscles, fit_operating_range
 from .spec import Body, Joint, Model, Shape, translation, validate
+
 deg = math.radians
 
 # Physiological ranges of motion (AAOS, "Joint Motion: Method of Measuring and Recording", 1965; the

@@ -28,7 +28,6 @@ from scipy.spatial.transform import Rotation
 from ..errors import ModelError
 from .foot import (
     LegGeometry,
-    foot_points,
     foot_pose,
     leg_geometry,
     leg_reach,

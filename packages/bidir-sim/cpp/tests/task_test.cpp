@@ -1,0 +1,88 @@
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+#include "muscle_net.hpp"
+#include "reward.hpp"
+
+using namespace bidir;
+
+TEST_CASE("the observation layout covers the observation in order, without gaps") {
+  auto model = test::walker();
+  const CompiledTask task(model, test::standingTask(*model));
+  int next = 0;
+  for (const auto& b : task.observationLayout()) {
+    CHECK(b.start == next);
+    CHECK(b.size > 0);
+    next = b.start + b.size;
+  }
+  CHECK(next == task.observationDim());
+  const int nb = model->numBodies(), nact = model->numDofs() - 6;
+  CHECK(task.observationDim() == 3 + 3 * nb + 6 * nb + 3 * nb + 3 + 3 * nb + 2 + 1 + 3 * nact);
+  CHECK(task.block("next_step_z").size == 1);  // gaitnet only
+  CHECK_THROWS_AS(task.block("nothing"), std::out_of_range);
+
+  TaskSpec imitation = test::standingTask(*model);
+  imitation.reward.type = "deepmimic";
+  imitation.jointStateInObservation = false;
+  imitation.stride = {0.8, 1.2, 1.0, true};
+  const CompiledTask other(model, imitation);
+  CHECK_THROWS_AS(other.block("next_step_z"), std::out_of_range);
+  CHECK(other.block("gait_parameters").size == 1);
+  CHECK(other.observationDim() == 3 + 15 * nb + 3 + 2 + 1);
+}
+
+TEST_CASE("sizes, the time-warp action and the reward terms come from the spec") {
+  auto model = test::walker();
+  TaskSpec spec = test::standingTask(*model);
+  CHECK(CompiledTask(model, spec).actionDim() == model->numDofs() - 6);
+  spec.timeWarping = 0.3;
+  const CompiledTask warped(model, spec);
+  CHECK(warped.hasTimeWarp());
+  CHECK(warped.actionDim() == model->numDofs() - 6 + 1);
+  CHECK(warped.networkInputDim() == model->muscleDofs() + model->numDofs() - 6);
+  const std::vector<int> gaitnet = {kRHeadAcc, kRHeadRot, kRAvgVel, kRStep, kREnergy};
+  CHECK(warped.rewardTerms() == gaitnet);
+}
+
+TEST_CASE("a spec the model cannot run is refused, naming the problem") {
+  auto model = test::walker();
+  TaskSpec bad = test::standingTask(*model);
+  bad.reward.type = "gaitnett";
+  CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("unknown reward type 'gaitnett'"),
+                       std::invalid_argument);
+  bad = test::standingTask(*model);
+  bad.actuator = "pdd";
+  CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("unknown actuator 'pdd'"), std::invalid_argument);
+  bad = test::standingTask(*model);
+  bad.bodyMirror.pop_back();
+  CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("bodyMirror"), std::invalid_argument);
+}
+
+TEST_CASE("the network must have the task's sizes and input scale") {
+  auto model = test::walker();
+  const CompiledTask task(model, test::standingTask(*model));
+  MuscleNet right(task.networkInputDim(), task.numMuscles(), {8}, CompiledTask::kNetworkInputScale);
+  CHECK_NOTHROW(task.checkNetwork(right));
+  MuscleNet wrongScale(task.networkInputDim(), task.numMuscles(), {8}, 0.01f);
+  CHECK_THROWS_WITH_AS(task.checkNetwork(wrongScale), doctest::Contains("input scale"), std::invalid_argument);
+  MuscleNet wrongSize(task.networkInputDim() + 1, task.numMuscles(), {8}, CompiledTask::kNetworkInputScale);
+  CHECK_THROWS_WITH_AS(task.checkNetwork(wrongSize), doctest::Contains("input is"), std::invalid_argument);
+}
+
+TEST_CASE("the reference interpolates ball joints as rotations and the root forward by strides") {
+  auto model = test::walker();
+  TaskSpec spec = test::standingTask(*model);
+  spec.reference.samples.resize(2, model->numDofs());
+  spec.reference.samples.setZero();
+  spec.reference.samples(1, 7) = 3.0;  // right hip: 0 -> 3 rad about y ...
+  spec.reference.samples(0, 8) = 0.5;  // ... and 0.5 -> 0 rad about z: not one axis
+  spec.reference.stride = 1.0;
+  const CompiledTask task(model, spec);
+  const Eigen::Vector3d mid = task.referencePose(0.25).segment<3>(6);
+  const Eigen::Vector3d linear(0.0, 1.5, 0.25);
+  const Eigen::Matrix3d R0 = expMap(Eigen::Vector3d(0, 0, 0.5)), R1 = expMap(Eigen::Vector3d(0, 3, 0));
+  const Eigen::Matrix3d slerp = R0 * expMap(0.5 * logMap(R0.transpose() * R1));
+  CHECK((expMap(mid) - slerp).norm() < 1e-12);
+  CHECK((mid - linear).norm() > 0.05);  // a linear blend of rotation vectors is a different pose
+  CHECK(task.referencePose(2.0)[5] == doctest::Approx(2.0));
+}
