@@ -92,7 +92,7 @@ def plots(runner: SimRunner, muscle_names: list[str], muscle_filter: str) -> Non
                             outside if legend_outside else 0)
         return True
 
-    if begin("reward terms", 0.34, True):
+    if begin("reward terms", 0.32, True):
         for k in runner.history.terms:
             if np.isfinite(values[k]).any():
                 implot.plot_line(k[2:], t, values[k])
@@ -103,11 +103,11 @@ def plots(runner: SimRunner, muscle_names: list[str], muscle_filter: str) -> Non
         implot.plot_line("sideways", t, values["com_vx"])
         implot.end_plot()
     imgui.same_line()
-    if begin("episode return", 0.16, False):
+    if begin("episode return", 0.2, False):
         implot.plot_line("return", t, values["return"])
         implot.end_plot()
     imgui.same_line()
-    if begin("activations", 0.3, True, y_range=(0.0, 1.0)):
+    if begin("activations", 0.28, False, y_range=(0.0, 1.0)):  # legend inside: the x ticks need the width
         f = muscle_filter.strip().lower()
         if f:
             chosen = [i for i, n in enumerate(muscle_names) if f in n.lower()]
