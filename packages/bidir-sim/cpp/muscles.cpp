@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <unordered_map>
@@ -33,13 +34,14 @@ void directions(const std::vector<Eigen::Vector3d>& p, std::size_t first, std::s
   }
 }
 
-// Generalized force (all DoFs) of a force f applied at ``offset`` (body frame) on the anchor's first body.
-void addGeneralizedForce(const Anchor& a, const dart::dynamics::Skeleton& skel, const Eigen::Vector3d& offset,
-                         const Eigen::Vector3d& f, Eigen::Ref<Eigen::VectorXd> out) {
-  const auto* bn = skel.getBodyNode(a.body[0]);
-  const auto J = bn->getLinearJacobian(offset);  // 3 x dependent DoFs, world frame
-  const auto& deps = bn->getDependentGenCoordIndices();
-  for (std::size_t k = 0; k < deps.size(); ++k) out[deps[k]] += J.col(k).dot(f);
+// Adds J^T w to out (all DoFs) for a wrench w = [moment about the origin; force] in world coordinates on
+// body bn: DART's world Jacobian of the origin is cached per pose, so every muscle on a body shares it
+// (J_p = J_v - [p - o]x J_w for a point p, hence J_p^T f = J_v^T f + J_w^T ((p - o) x f)).
+void addGeneralizedForce(const dart::dynamics::BodyNode& bn, const Eigen::Matrix<double, 6, 1>& w,
+                         Eigen::Ref<Eigen::VectorXd> out) {
+  const auto& J = bn.getWorldJacobian();  // 6 x dependent DoFs: angular rows, then linear
+  const auto& deps = bn.getDependentGenCoordIndices();
+  for (std::size_t k = 0; k < deps.size(); ++k) out[deps[k]] += J.col(static_cast<Eigen::Index>(k)).dot(w);
 }
 
 // The actuated DoFs a muscle can move: those some of its anchors depend on but not all of them. A DoF
@@ -101,6 +103,11 @@ std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics
     m.mass = m.f0 * (m.restLength - m.tendonSlackLength) / 100.0;
     m.relatedDofs = spannedDofs(m.anchors, skel);
     if (m.relatedDofs.empty()) throw std::invalid_argument(where + ": spans no joint");
+    for (const Anchor& a : m.anchors) {
+      auto slot = std::find(m.forceBodies.begin(), m.forceBodies.end(), a.body[0]);
+      if (slot == m.forceBodies.end()) slot = m.forceBodies.insert(slot, a.body[0]);
+      m.anchorSlot.push_back(static_cast<int>(slot - m.forceBodies.begin()));
+    }
     out.push_back(std::move(m));
   }
   skel.setPositions(saved);
@@ -111,8 +118,11 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
                      bool forceVelocity, bool jacobians, MuscleState& s) {
   const int M = int(muscles.size());
   const int n = int(skel.getNumDofs()) - kRootDofs;
-  std::size_t anchors = 0;
-  for (const auto& m : muscles) anchors += m.anchors.size();
+  std::size_t anchors = 0, wrenches = 0;
+  for (const auto& m : muscles) {
+    anchors += m.anchors.size();
+    wrenches += m.forceBodies.size();
+  }
   s.length.resize(M);
   s.fiberLength.resize(M);
   s.fiberVelocity.setZero(M);
@@ -120,16 +130,13 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
   s.passiveForce.resize(M);
   s.points.resize(anchors);
   s.directions.resize(anchors);
-  s.offsets.resize(anchors);
-  std::size_t first = 0;
+  s.unitWrenches.resize(wrenches);
+  std::size_t first = 0, firstWrench = 0;
   for (int j = 0; j < M; ++j) {
     const auto& m = muscles[j];
     const std::size_t k = m.anchors.size();
     double length = 0.0, rate = 0.0;
-    for (std::size_t i = 0; i < k; ++i) {
-      s.points[first + i] = anchorPoint(m.anchors[i], skel);
-      s.offsets[first + i] = skel.getBodyNode(m.anchors[i].body[0])->getTransform().inverse() * s.points[first + i];
-    }
+    for (std::size_t i = 0; i < k; ++i) s.points[first + i] = anchorPoint(m.anchors[i], skel);
     for (std::size_t i = 0; i + 1 < k; ++i) {
       const Eigen::Vector3d seg = s.points[first + i + 1] - s.points[first + i];
       length += seg.norm();
@@ -137,6 +144,15 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
         rate += seg.normalized().dot(anchorVelocity(m.anchors[i + 1], skel) - anchorVelocity(m.anchors[i], skel));
     }
     directions(s.points, first, k, s.directions);
+    for (std::size_t b = 0; b < m.forceBodies.size(); ++b) s.unitWrenches[firstWrench + b].setZero();
+    for (std::size_t i = 0; i < k; ++i) {
+      const Eigen::Vector3d& d = s.directions[first + i];
+      const Eigen::Vector3d r =
+          s.points[first + i] - skel.getBodyNode(m.anchors[i].body[0])->getWorldTransform().translation();
+      auto& w = s.unitWrenches[firstWrench + m.anchorSlot[i]];
+      w.head<3>() += r.cross(d);
+      w.tail<3>() += d;
+    }
     const double l = (length - m.tendonSlackLength) / m.optimalFiberLength;  // rigid tendon
     // maximum shortening velocity: 10 optimal fibre lengths per second
     const double v = 0.1 * rate / m.optimalFiberLength;
@@ -147,6 +163,7 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
     s.activeForce[j] = m.f0 * hill::activeForceLength(l) * fv * m.cosPennation;
     s.passiveForce[j] = m.f0 * hill::passiveForceLength(l) * m.cosPennation;
     first += k;
+    firstWrench += m.forceBodies.size();
   }
   if (jacobians) {
     s.JtA.setZero(n, M);
@@ -156,35 +173,42 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
     s.JtAReduced.resize(Eigen::Index(reduced));
     Eigen::VectorXd& unit = s.scratch;
     unit.resize(skel.getNumDofs());
-    first = 0;
+    firstWrench = 0;
     std::size_t r = 0;
     for (int j = 0; j < M; ++j) {
       const auto& m = muscles[j];
       unit.setZero();
-      for (std::size_t i = 0; i < m.anchors.size(); ++i)
-        addGeneralizedForce(m.anchors[i], skel, s.offsets[first + i], s.directions[first + i], unit);
+      for (std::size_t b = 0; b < m.forceBodies.size(); ++b)
+        addGeneralizedForce(*skel.getBodyNode(m.forceBodies[b]), s.unitWrenches[firstWrench + b], unit);
       s.JtA.col(j) = unit.tail(n) * s.activeForce[j];
       s.JtP += unit.tail(n) * s.passiveForce[j];
       for (int d : m.relatedDofs) s.JtAReduced[Eigen::Index(r++)] = s.JtA(d, j);
-      first += m.anchors.size();
+      firstWrench += m.forceBodies.size();
     }
   }
   s.valid = true;
 }
 
-void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skel, const MuscleState& s,
+void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skel, MuscleState& s,
                        const Eigen::VectorXd& activations) {
-  std::size_t first = 0;
+  // One wrench per body (the sum over its muscles), applied at its origin: far fewer DART calls than one
+  // force per anchor, and the same total force and moment.
+  s.bodyWrenches.assign(skel.getNumBodyNodes(), Eigen::Matrix<double, 6, 1>::Zero());
+  std::size_t firstWrench = 0;
   for (std::size_t j = 0; j < muscles.size(); ++j) {
     const auto& m = muscles[j];
     const double tension =
         activations[Eigen::Index(j)] * s.activeForce[Eigen::Index(j)] + s.passiveForce[Eigen::Index(j)];
-    for (std::size_t i = 0; i < m.anchors.size(); ++i) {
-      skel.getBodyNode(m.anchors[i].body[0])
-          ->addExtForce(tension * s.directions[first + i], s.offsets[first + i], /*isForceLocal=*/false,
-                        /*isOffsetLocal=*/true);
-    }
-    first += m.anchors.size();
+    for (std::size_t b = 0; b < m.forceBodies.size(); ++b)
+      s.bodyWrenches[m.forceBodies[b]] += tension * s.unitWrenches[firstWrench + b];
+    firstWrench += m.forceBodies.size();
+  }
+  for (std::size_t b = 0; b < s.bodyWrenches.size(); ++b) {
+    const auto& w = s.bodyWrenches[b];
+    if (w.isZero(0.0)) continue;
+    auto* bn = skel.getBodyNode(b);
+    bn->addExtForce(w.tail<3>(), Eigen::Vector3d::Zero(), /*isForceLocal=*/false, /*isOffsetLocal=*/true);
+    bn->addExtTorque(w.head<3>(), /*isLocal=*/false);
   }
 }
 

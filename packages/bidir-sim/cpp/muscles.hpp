@@ -25,6 +25,10 @@ struct CompiledMuscle {
   double restLength = 0.0;       // path length at the zero pose, m
   double mass = 0.0;             // f0 * (rest - tendon) / 100: the reference's mass proxy (MA, MA2)
   std::vector<int> relatedDofs;  // actuated DoFs it moves (0 = first DoF after the root), ascending
+  // The bodies its forces act on (each anchor's first body), distinct, and per anchor its index there:
+  // forces and Jacobians are handled per body, not per anchor.
+  std::vector<int> forceBodies;
+  std::vector<int> anchorSlot;
 };
 
 // Muscle quantities at one state of a simulation. Forces are in N, generalized forces in N or N m.
@@ -39,7 +43,10 @@ struct MuscleState {
   Eigen::VectorXd JtAReduced;     // each muscle's JtA column on its related DoFs, muscles in order
   // Per anchor, all muscles flattened: world point and unit direction of the force per unit tension.
   std::vector<Eigen::Vector3d> points, directions;
-  std::vector<Eigen::Vector3d> offsets;  // the point in the frame of the anchor's first body
+  // Per muscle and force body (flattened, muscle by muscle in forceBodies order): the wrench of a 1 N
+  // tension on that body, [moment about the body origin; force], world coordinates.
+  std::vector<Eigen::Matrix<double, 6, 1>> unitWrenches;
+  std::vector<Eigen::Matrix<double, 6, 1>> bodyWrenches;  // per body: scratch of applyMuscleForces
   Eigen::VectorXd scratch;               // one generalized-force column, reused between evaluations
   bool valid = false;                    // evaluated at the current state
 };

@@ -15,7 +15,8 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
                      bool forceVelocity, bool jacobians, MuscleState& out);
 
 // Adds each muscle's force (a * f_A + f_P) to the bodies as external forces along its path.
+// (state's bodyWrenches is its scratch.)
 void applyMuscleForces(const std::vector<CompiledMuscle>& muscles, dart::dynamics::Skeleton& skeleton,
-                       const MuscleState& state, const Eigen::VectorXd& activations);
+                       MuscleState& state, const Eigen::VectorXd& activations);
 
 }  // namespace bidir
