@@ -174,14 +174,18 @@ void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
           resetEnv(current);
       }
       double seconds = 0.0;
+      long calls = 0;
       for (int k = 0; k < substeps; ++k) {
         // A diverged env's row keeps its last input: harmless, its output is ignored.
         for (current = first; current < last; ++current)
           if (stepping_[current]) envs_[current]->prepareSubstep(k, netInput_.row(current).data());
         current = -1;
-        const auto start = std::chrono::steady_clock::now();
-        net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
-        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (task_->runsNetworkAt(k)) {
+          const auto start = std::chrono::steady_clock::now();
+          net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
+          seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          calls += 1;
+        }
         for (current = first; current < last; ++current)
           if (stepping_[current]) envs_[current]->finishSubstep(k, netOutput_.row(current).data());
       }
@@ -189,7 +193,7 @@ void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
         if (stepping_[current]) finishEnvStep(current, envs_[current]->endStep());
       std::lock_guard<std::mutex> lock(networkTimeMutex_);
       networkSeconds_ += seconds;
-      networkCalls_ += substeps;
+      networkCalls_ += calls;
     } catch (...) {
       for (int i = first; i < last; ++i) needsReset_[i] = true;
       const std::string label =

@@ -112,7 +112,9 @@ void Env::beginStep(const Eigen::Ref<const Eigen::VectorXf>& action) {
   s.dq0 = s.skel.getVelocities();
   s.setTarget(action);
   s.steps += 1;
-  s.tupleIndex = std::uniform_int_distribution<int>(0, s.substeps - 1)(s.rng);
+  // The tuple comes from a substep where the network runs (any substep when it runs at every one).
+  const int inference = s.spec.inferencePerSim;
+  s.tupleIndex = inference * std::uniform_int_distribution<int>(0, s.substeps / inference - 1)(s.rng);
   s.metabolic = s.torque = s.knee = s.kneeMax = 0.0;
   s.stepOk = true;
   s.inStep = true;
@@ -130,11 +132,11 @@ bool Env::prepareSubstep(int index, float* networkInput) {
   return s.stepOk;
 }
 
-void Env::finishSubstep(int /*index*/, const float* activations) {
+void Env::finishSubstep(int index, const float* activations) {
   Impl& s = *impl_;
   if (!s.inStep) throw std::logic_error("finishSubstep() outside beginStep() .. endStep()");
   if (!s.stepOk) return;
-  s.stepOk = s.finishSubstep(activations);
+  s.stepOk = s.finishSubstep(s.task.runsNetworkAt(index) ? activations : nullptr);
 }
 
 StepResult Env::endStep() {
@@ -170,9 +172,11 @@ StepResult Env::step(const Eigen::Ref<const Eigen::VectorXf>& action) {
   try {
     for (int i = 0; i < s.substeps; ++i) {
       if (!prepareSubstep(i, s.netInput.data())) break;
-      auto clock = Clock::now();
-      s.net->forward(s.netInput.data(), 1, s.netOutput.data());
-      lap(clock, s.timings.network);
+      if (s.task.runsNetworkAt(i)) {
+        auto clock = Clock::now();
+        s.net->forward(s.netInput.data(), 1, s.netOutput.data());
+        lap(clock, s.timings.network);
+      }
       finishSubstep(i, s.netOutput.data());
     }
   } catch (...) {

@@ -61,8 +61,9 @@ class Env {
   StepResult step(const Eigen::Ref<const Eigen::VectorXf>& action);
 
   // The same control step in phases, so that a batch can run one muscle-network forward for many envs
-  // per substep. step() is: beginStep; for each substep: prepareSubstep, the network, finishSubstep;
-  // endStep. The network input row is the muscle input (JtA_reduced) then tau_des, unscaled, mirrored
+  // per substep. step() is: beginStep; for each substep: prepareSubstep, the network (at the substeps
+  // where task().runsNetworkAt(index); finishSubstep holds the last activations at the others),
+  // finishSubstep; endStep. The network input row is the muscle input (JtA_reduced) then tau_des, unscaled, mirrored
   // like the step; the activations row is in the network's (possibly mirrored) muscle order.
   void beginStep(const Eigen::Ref<const Eigen::VectorXf>& action);  // validates like step()
   int substeps() const;

@@ -52,14 +52,19 @@ Eigen::Vector3d Env::Impl::footPosition(int side) const { return skel.getBodyNod
 // (JtA_reduced, tau_des; mirrored in the mirrored half of the cycle).
 void Env::Impl::prepareSubstep(int index, float* networkInput) {
   auto clock = Clock::now();
-  const MuscleState& ms = sim.updateMuscles(true, spec.forceVelocity);
+  const bool network = task.runsNetworkAt(index);
+  // Between network substeps the muscles need their geometry and forces only (no JtA), and SPD only
+  // where its torques drive the upper body.
+  const MuscleState& ms = sim.updateMuscles(network || spec.includeJtpInSpd, spec.forceVelocity);
   lap(clock, timings.muscles);
+  if (!network && task.actuator() != Actuator::MassLower) return;
   ext.setZero();
   if (spec.includeJtpInSpd) ext.tail(nact) = ms.JtP;
   spd = stablePDArticulated(skel, target, targetVelocity, task.kp(), task.kv(), ext);
   lap(clock, timings.spd);
   // Finite state gives finite torques: anything else is the physics diverging.
   if (!spd.allFinite()) throw PhysicsDiverged("non-finite SPD torque");
+  if (!network) return;
   tauDes = spd.tail(nact);
   if (!spec.includeJtpInSpd) tauDes -= ms.JtP;
   if (!tauDes.allFinite()) throw PhysicsDiverged("non-finite desired torque");
@@ -92,10 +97,11 @@ void Env::Impl::prepareSubstep(int index, float* networkInput) {
 
 // The second half: muscle forces from the network's activations, SPD torques on the upper body, the
 // DART step, then phase and stance. Returns false if the physics diverged. Activations outside [0, 1]
-// (a broken network, not the physics) throw std::invalid_argument.
+// (a broken network, not the physics) throw std::invalid_argument; null: hold the last ones.
 bool Env::Impl::finishSubstep(const float* networkActivations) {
   auto clock = Clock::now();
-  for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
+  if (networkActivations)  // else the activations of the last network substep hold
+    for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
   metabolic += muscleEnergy(activations);
 
   sim.applyMuscleForces(activations);

@@ -20,6 +20,8 @@ void checkSpec(const Model& model, const TaskSpec& s) {
   const int n = model.numDofs(), nb = model.numBodies(), nm = model.numMuscles();
   require(s.simHz > 0 && s.controlHz > 0 && s.simHz % s.controlHz == 0, "sim_hz must be a multiple of control_hz");
   require(s.horizon > 0, "horizon must be positive");
+  require(s.inferencePerSim >= 1 && (s.simHz / s.controlHz) % s.inferencePerSim == 0,
+          "inference_per_sim must divide the substeps of a control step");
   require(s.reference.samples.cols() == n, "reference motion has " + std::to_string(s.reference.samples.cols()) +
                                                " DoFs, the model " + std::to_string(n));
   require(static_cast<int>(s.dofMirror.size()) == n && s.dofMirrorSign.size() == n,

@@ -40,6 +40,8 @@ class CompiledTask {
   int numMuscles() const { return nmus_; }
   int numBodies() const { return nbodies_; }
   int substeps() const { return spec_.simHz / spec_.controlHz; }
+  // Whether the muscle network (and JtA, tau_des) runs at this substep: every inferencePerSim-th one.
+  bool runsNetworkAt(int substep) const { return substep % spec_.inferencePerSim == 0; }
   double simDt() const { return 1.0 / spec_.simHz; }
   double controlDt() const { return 1.0 / spec_.controlHz; }
   int observationDim() const { return obsDim_; }

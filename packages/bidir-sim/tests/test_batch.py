@@ -172,5 +172,8 @@ def test_bench_writes_its_json(tmp_path):
                       for m in ("per_env", "batched")}
     assert set(report["network_us_per_env_forward"]) == {"isolated_batch_1", "isolated_batch_32", "in_batch_env_32"}
     assert all(r["sps"] > 0 and r["ms_per_env_step"] > 0 for r in report["results"])
+    for r in report["results"] + report["inference_per_sim_2"]:
+        assert r["realtime_per_core"] == pytest.approx(r["sps_per_thread"] / report["control_hz"], abs=0.01)
+    assert [(r["num_envs"], r["threads"]) for r in report["inference_per_sim_2"]] == [(32, 1), (32, 2)]
     parts = report["breakdown_ms_per_env_step"]
     assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"), abs=0.01)

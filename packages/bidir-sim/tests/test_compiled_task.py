@@ -134,3 +134,37 @@ def test_real_divergence_still_ends_only_that_episode(nn_mode):
     _, _, terminated, _, infos = env.step(np.zeros((8, 51), np.float32))
     assert infos["sim_error"].tolist() == [i == 5 for i in range(8)]
     assert terminated[5] and not terminated[[0, 1, 2, 3, 4, 6, 7]].any()
+
+
+def _config(inference: int) -> str:
+    return ("environment:\n  skeleton: {file: default}\n"
+            f"  simulation: {{sim_hz: 480, control_hz: 30, inference_per_sim: {inference}}}\n")
+
+
+def test_inference_per_sim_runs_the_network_every_k_substeps():
+    rng = np.random.default_rng(3)
+    actions = rng.uniform(-1, 1, (6, 4, 50)).astype(np.float32)  # no time warp in this config
+    results = {}
+    for mode in ("batched", "per_env"):
+        env = BatchEnv(_config(2), num_envs=4, num_threads=2, nn_mode=mode, nn_batch=2)
+        assert env.task.compiled.inference_per_sim == 2
+        env.reset(seed=1)
+        env.core.take_network_time()
+        out = [env.step(a)[:2] for a in actions]
+        if mode == "batched":
+            _, calls = env.core.take_network_time()
+            assert calls == 6 * 2 * (16 // 2)  # steps x groups x network substeps
+        results[mode] = out
+    for (o1, r1), (o2, r2) in zip(results["batched"], results["per_env"]):  # float32 rounding of the forwards
+        assert np.abs(o1 - o2).max() < 1e-2 and np.allclose(r1, r2, rtol=1e-3, atol=1e-4)
+    every = BatchEnv(_config(1), num_envs=4, num_threads=2, nn_batch=2)
+    every.reset(seed=1)
+    o_every = [every.step(a)[0] for a in actions]
+    assert not np.array_equal(o_every[-1], results["batched"][-1][0])  # holding activations changes the motion
+
+
+def test_inference_per_sim_must_divide_the_substeps():
+    from bidir_sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="inference_per_sim: must divide the 16 substeps"):
+        build_task(_parse(_config(3)))

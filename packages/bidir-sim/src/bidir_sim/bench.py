@@ -3,7 +3,8 @@
 Random actions in [-1, 1], a muscle network with loaded (random, Xavier) weights run every substep, episodes
 autoreset as in training. For num_envs in {1, 2, 8, 32}, threads in {1, 2} and both network modes (per-env
 batch 1; batched in lockstep groups of 4 envs): control steps per second (all envs together), per thread,
-and milliseconds per env-step. Then the network's forward time per env, the wall time of one env-step
+milliseconds per env-step and the real-time factor per core; then 32 envs with the network every second
+substep (``simulation.inference_per_sim = 2``). Then the network's forward time per env, the wall time of one env-step
 split into its parts (one env, one thread), and the env construction time. With ``../shared/fixtures/mass``
 (or --mass DIR) the MASS model (284 muscles) runs at the same rates.
 """
@@ -11,6 +12,7 @@ split into its parts (one env, one thread), and the env construction time. With 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -48,6 +50,7 @@ def xavier_state_dict(net, seed: int = 0) -> dict:
 
 
 def _measure(config, num_envs: int, threads: int, nn_mode: str, seconds: float) -> dict:
+    control_hz = config.simulation.control_hz
     with warnings.catch_warnings():  # the idle-thread warning of few groups: measured on purpose
         warnings.simplefilter("ignore")
         env = BatchEnv(config, num_envs=num_envs, num_threads=threads, seed=0, nn_mode=nn_mode)
@@ -65,7 +68,14 @@ def _measure(config, num_envs: int, threads: int, nn_mode: str, seconds: float) 
     sps = steps * num_envs / elapsed
     return {"num_envs": num_envs, "threads": threads, "nn_mode": nn_mode, "nn_batch": env.core.nn_batch,
             "sps": round(sps, 1), "sps_per_thread": round(sps / threads, 1),
-            "ms_per_env_step": round(1e3 * threads / sps, 3)}
+            "ms_per_env_step": round(1e3 * threads / sps, 3),
+            # simulated seconds per wall-clock second and core: compares tasks with other control rates
+            "realtime_per_core": round(sps / threads / control_hz, 2)}
+
+
+def _print_row(r: dict) -> None:
+    print(f"  {r['num_envs']:>5} {r['threads']:>7} {r['nn_mode']:>8} {r['sps']:>9.1f} {r['sps_per_thread']:>10.1f} "
+          f"{r['ms_per_env_step']:>11.3f} {r['realtime_per_core']:>15.2f}", flush=True)
 
 
 def _network(config, rows: int = 32, seconds: float = 0.5) -> dict:
@@ -128,7 +138,8 @@ def run(config, name: str, seconds: float) -> dict:
               "ms_per_env_construction": _construction(cfg), "results": []}
     print(f"{name}: {report['num_muscles']} muscles, {report['sim_hz']} Hz physics, {report['control_hz']} Hz "
           f"control, network every substep ({os.cpu_count()} cores)")
-    print(f"  {'envs':>5} {'threads':>7} {'nn_mode':>8} {'steps/s':>9} {'per thread':>10} {'ms/env-step':>11}")
+    print(f"  {'envs':>5} {'threads':>7} {'nn_mode':>8} {'steps/s':>9} {'per thread':>10} {'ms/env-step':>11} "
+          f"{'x realtime/core':>15}")
     for n in NUM_ENVS:
         for t in THREADS:
             if t > n:
@@ -136,8 +147,14 @@ def run(config, name: str, seconds: float) -> dict:
             for mode in NN_MODES:
                 r = _measure(cfg, n, t, mode, seconds)
                 report["results"].append(r)
-                print(f"  {n:>5} {t:>7} {mode:>8} {r['sps']:>9.1f} {r['sps_per_thread']:>10.1f} "
-                      f"{r['ms_per_env_step']:>11.3f}", flush=True)
+                _print_row(r)
+    # The network and JtA every second substep only (simulation.inference_per_sim = 2), activations held.
+    held = copy.deepcopy(cfg)
+    held.simulation.inference_per_sim = 2
+    print("  with simulation.inference_per_sim = 2:")
+    report["inference_per_sim_2"] = [_measure(held, 32, t, "batched", seconds) for t in THREADS]
+    for r in report["inference_per_sim_2"]:
+        _print_row(r)
     report["network_us_per_env_forward"] = _network(cfg)
     net = ", ".join(f"{k} {v:.1f}" for k, v in report["network_us_per_env_forward"].items())
     print(f"  muscle network (µs per env and forward): {net}")

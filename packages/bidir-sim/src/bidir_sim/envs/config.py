@@ -54,6 +54,7 @@ class MuscleConfig:
 class SimulationConfig:
     sim_hz: int = _f(600, min=30, max=10000)
     control_hz: int = _f(30, min=1, max=1000)
+    inference_per_sim: int = _f(1, min=1, max=100)  # run the muscle network (and JtA) every k physics substeps
 
 
 @dataclass
@@ -200,7 +201,7 @@ class EnvConfig:
 IGNORED = {
     "environment.skeleton.kp", "environment.skeleton.kv", "environment.skeleton.damping",
     "environment.motion.cyclic", "environment.motion.height_calibration",
-    "environment.muscle.pose_optimization", "environment.simulation.inference_per_sim",
+    "environment.muscle.pose_optimization",
     "environment.advanced.stance_learning", "environment.ground",
 }
 # Old spellings the reference still read: old key -> new key (relative to the same parent).
@@ -309,6 +310,10 @@ def _check_consistency(cfg: EnvConfig) -> None:
     if sim.sim_hz % sim.control_hz:
         raise ConfigError(src, "environment.simulation.sim_hz",
                           f"must be a multiple of control_hz ({sim.control_hz}), got {sim.sim_hz}")
+    if (sim.sim_hz // sim.control_hz) % sim.inference_per_sim:
+        raise ConfigError(src, "environment.simulation.inference_per_sim",
+                          f"must divide the {sim.sim_hz // sim.control_hz} substeps of a control step, "
+                          f"got {sim.inference_per_sim}")
     if cfg.advanced.torque_clipping:
         raise ConfigError(src, "environment.advanced.torque_clipping", "is deprecated and must be false")
     if cfg.muscle.mesh_lbs_weight:

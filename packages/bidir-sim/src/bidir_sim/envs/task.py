@@ -213,6 +213,7 @@ def build_task(config: EnvConfig | str) -> Task:
 
     spec = _core.TaskSpec()
     spec.sim_hz, spec.control_hz, spec.horizon = cfg.simulation.sim_hz, cfg.simulation.control_hz, cfg.horizon
+    spec.inference_per_sim = cfg.simulation.inference_per_sim
     spec.truncate_by_time = cfg.reward.eoe_type == "time"
     spec.action_scale = cfg.action.scale
     spec.time_warping = max(cfg.action.time_warping, 0.0)
