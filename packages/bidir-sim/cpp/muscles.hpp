@@ -47,8 +47,8 @@ struct MuscleState {
   // tension on that body, [moment about the body origin; force], world coordinates.
   std::vector<Eigen::Matrix<double, 6, 1>> unitWrenches;
   std::vector<Eigen::Matrix<double, 6, 1>> bodyWrenches;  // per body: scratch of applyMuscleForces
-  Eigen::VectorXd scratch;               // one generalized-force column, reused between evaluations
-  bool valid = false;                    // evaluated at the current state
+  Eigen::VectorXd scratch;                                // one generalized-force column, reused between evaluations
+  bool valid = false;                                     // evaluated at the current state
 };
 
 }  // namespace bidir

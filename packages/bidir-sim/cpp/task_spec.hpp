@@ -50,7 +50,7 @@ struct ParameterSpec {
 
 struct TaskSpec {
   int simHz = 480, controlHz = 30, horizon = 600;
-  int inferencePerSim = 1;  // the muscle network and JtA run every this many substeps; activations held between
+  int inferencePerSim = 1;      // the muscle network and JtA run every this many substeps; activations held between
   bool truncateByTime = false;  // eoe_type time: truncate after 10 s instead of horizon steps
   double actionScale = 0.04;
   double timeWarping = 0.0;             // > 0: the last action dimension warps the phase by this factor

@@ -84,7 +84,7 @@ class _Builder:
         self.frames: dict[str, np.ndarray] = {}  # zero-pose world frame per body
 
     def add(self, name, parent, joint_type, origin, *, kind=None, side="", axis=(1.0, 0.0, 0.0),
-            mass_pct, com, inertia, box, box_center, dims, color=SKIN, contact=False, spheres=()):
+            mass_pct, com, inertia, box, box_center, dims, color=SKIN, contact=False, spheres=(), box_collides=None):
         origin = np.asarray(origin, dtype=float)
         lo = hi = kp = kv = damping = None
         if kind is not None:
@@ -98,7 +98,7 @@ class _Builder:
                       lower=lo, upper=hi, kp=kp, kv=kv, damping=damping)
         # With contact spheres, the box is only drawn and the spheres (inside it, touching its sole) collide.
         shapes = [Shape(type="box", size=np.asarray(box, dtype=float), offset=translation(box_center), color=color,
-                        collision=not spheres)]
+                        collision=not spheres if box_collides is None else box_collides)]
         shapes += [Shape(type="sphere", size=np.array([r]), offset=translation(p), color=color, visual=False)
                    for p, r in spheres]  # (centre in the body frame, radius)
         self.bodies.append(Body(name=name, parent=parent, mass=self.M * mass_pct / 100.0,
@@ -205,11 +205,14 @@ def _leg(b: _Builder, side, sx, H, M, hip_x, y_hip, y_knee, y_ankle):
     heel, mtp, tip = -0.038 * H, 0.072 * H, 0.114 * H
     m_toe = 0.1  # % of body mass per toe segment, taken from the foot
     m_talus = m_foot - 2 * m_toe
-    # Contacts: collision spheres (5 points per foot; the boxes' corners gave up to 12, and each contact point
+    # Contacts: collision spheres (4 points per foot; the boxes' corners gave up to 12, and each contact point
     # costs the physics one impulse propagation per constraint row, docs/performance.md). At the heel and
-    # each toe tip a small sphere inside the box; at each metatarsal head a sphere centred on the toe joint's
-    # axis and touching the sole, so that as the heel rises the foot rolls over the metatarsal heads with
-    # the contact under the toe joints, as the human forefoot does, instead of tipping onto the toes.
+    # the big toe's tip a small sphere inside the box; at the first and fifth metatarsal heads a sphere
+    # centred on the toe joint's axis and touching the sole, so that as the heel rises the foot rolls over
+    # the metatarsal heads with the contact under the toe joints, as the human forefoot does, instead of
+    # tipping onto the toes. The lateral toe segment has no contact point of its own (a fifth one cost 10 %
+    # of the simulation speed and changed no capacity figure, docs/performance.md); it stays a foot
+    # body (contact: true), so the muscles and the walking reference treat it as before.
     toe_h, toe_len, toe_w = 0.012 * H, tip - mtp, foot_w / 2
     r_small = toe_h / 2
     b.add(f"Talus{side}", f"Tibia{side}", "ball", (x, y_ankle, 0), kind="ankle", side=side, mass_pct=m_talus,
@@ -226,8 +229,8 @@ def _leg(b: _Builder, side, sx, H, M, hip_x, y_hip, y_knee, y_ankle):
               mass_pct=m_toe, com=(0, -toe_h / 2, toe_len / 2),
               inertia=_box_inertia_from_gyration(M * m_toe / 100, toe_len, (30, 30, 30), 2),
               box=(toe_w, toe_h, toe_len), box_center=(0, -toe_h / 2, toe_len / 2),
-              dims=(toe_w, toe_h, toe_len), contact=True,
-              spheres=[((0, -toe_h + r_small, toe_len - r_small), r_small)])
+              dims=(toe_w, toe_h, toe_len), contact=True, box_collides=False,
+              spheres=[((0, -toe_h + r_small, toe_len - r_small), r_small)] if name == "FootThumb" else [])
 
 
 def _arm(b: _Builder, side, sx, H, M, gh_x, y_shoulder):
