@@ -38,7 +38,7 @@ setup: $(VENV)/.apt-done $(VENV)/.deps-done
 	$(PY) -m pip install -q --no-build-isolation -e packages/bidir-sim --config-settings=cmake.define.BIDIR_BUILD_TESTS=ON
 	$(PY) -m pip install -q --no-build-isolation -e packages/bidir-ppo -e packages/bidir-viewer
 
-# A short real training run of the default A2_sep task (about 6 minutes on 2 cores), its learning curves,
+# A short real training run of the default A2_sep task (about 5 minutes on 2 cores), its learning curves,
 # a 5-second video of the policy rendered headless, and the command to watch it.
 DEMO_DIR ?= runs/demo
 demo: setup
