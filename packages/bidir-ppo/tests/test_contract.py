@@ -2,6 +2,7 @@
 one, PPO's minibatches over the valid transitions, and the light import path the viewer uses."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,42 @@ def test_trainer_and_viewer_use_only_bidir_sims_public_names():
                  for p in (REPO / "packages" / pkg / "src").rglob("*.py")
                  if any(n == "bidir_sim._core" for n in _imports(p))]
     assert offenders == []
+
+
+@pytest.mark.parametrize("override, message", [
+    ("muscle.grad_clamp=-1", "'muscle.grad_clamp': must be > 0 and finite, got -1"),
+    ("ppo.vf_coef=-5", "'ppo.vf_coef': must be >= 0, at most 1e+06 and finite, got -5"),
+    ("ppo.target_kl=-1", "'ppo.target_kl': must be > 0"),
+    ("ppo.clip_coef=inf", "'ppo.clip_coef': must be > 0, at most 10 and finite, got inf"),
+    ("muscle.torque_scale=0", "'muscle.torque_scale': must be > 0 and finite, got 0"),
+    ("ppo.learning_rate=nan", "'ppo.learning_rate'"),
+    ("model.log_std_legs=100", "'model.log_std_legs': must be >= -20, at most 5"),
+])
+def test_every_numeric_hyper_parameter_is_checked_at_start(override, message):
+    with initialize(version_base=None):
+        cfg = compose(config_name="train", overrides=[override])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate(cfg)
+
+
+def test_the_defaults_pass_the_checks():
+    with initialize(version_base=None):
+        validate(compose(config_name="train"))
+
+
+def test_keep_checkpoints_bounds_what_stays_on_disk(tmp_path):
+    from bidir_ppo import checkpoint
+
+    files = {"agent.pt": {"w": torch.zeros(2)}, "muscle.pt": {}, "optimizers.pt": {}, "state.pt": {}}
+    meta = {"config": {}, "env_config": "A2_sep", "obs_dim": 1, "action_dim": 1, "iteration": 0, "global_step": 0}
+    for it in range(1, 8):
+        checkpoint.save(tmp_path, it, True, files, meta | {"iteration": it}, keep_last=3)
+    assert sorted(p.name for p in tmp_path.glob("ckpt_*")) == ["ckpt_5", "ckpt_6", "ckpt_7"]
+    assert (tmp_path / ".kept").read_text().split() == ["ckpt_5", "ckpt_6", "ckpt_7"]
+    assert (tmp_path / "ckpt").resolve().name == "ckpt_7" and checkpoint.load(tmp_path).metadata["iteration"] == 7
+    checkpoint.save(tmp_path, 8, True, files, meta | {"iteration": 8}, keep_last=None)  # null keeps all
+    assert len(list(tmp_path.glob("ckpt_*"))) == 4
+    with initialize(version_base=None):
+        bad = compose(config_name="train", overrides=["keep_checkpoints=0"])
+    with pytest.raises(ValueError, match="keep_checkpoints"):
+        validate(bad)

@@ -1,5 +1,6 @@
 """Bad model, muscle and motion files raise ModelError naming the file, the element and the reason."""
 
+import numpy as np
 import pytest
 from bidir_sim.errors import ModelError
 from bidir_sim.models import (
@@ -166,3 +167,48 @@ def test_bvh_good_file_parses(tmp_path):
 def test_generator_arguments(kwargs, key):
     with pytest.raises(ModelError, match=key):
         human(**kwargs)
+
+
+# --- arguments of the envs (the hostile-input issue's cases; each failed before with a raw or no error)
+
+def test_numpy_integers_are_counts_and_bad_seeds_are_named():
+    from bidir_sim import BatchEnv
+
+    env = BatchEnv("A2_sep", num_envs=np.int64(2), num_threads=np.int32(1))
+    assert env.num_envs == 2 and isinstance(env.num_envs, int)
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*64 - num_envs\], got -1"):
+        BatchEnv("A2_sep", num_envs=2, seed=-1)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        env.reset(seed=2**70)
+    with pytest.raises(ValueError, match="num_envs must be a positive integer, got True"):
+        BatchEnv("A2_sep", num_envs=True)
+
+
+def test_reset_options_must_be_finite_numbers():
+    from bidir_sim import WalkEnv
+
+    env = WalkEnv("A2_sep")
+    for bad in (float("nan"), float("inf"), "0.3", None):
+        with pytest.raises(ValueError, match=f"reset option 'phase' must be a finite number, got {bad!r}"):
+            env.reset(seed=0, options={"phase": bad})
+
+
+def test_actions_must_be_real_and_fit_float32():
+    from bidir_sim import BatchEnv, WalkEnv
+
+    env = WalkEnv("A2_sep")
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="action must be real numbers, got dtype complex128"):
+        env.step(np.zeros(51) + 1j)
+    big = np.zeros(51)
+    big[7] = 1e300
+    with pytest.raises(ValueError, match=r"action\[7\] = .*1e\+300.* overflows float32"):
+        env.step(big)
+    batch = BatchEnv("A2_sep", num_envs=2, num_threads=1)
+    batch.reset(seed=0)
+    big = np.zeros((2, 51))
+    big[1, 3] = -1e39
+    with pytest.raises(ValueError, match=r"actions\[1, 3\] = .* overflows float32"):
+        batch.step(big)
+    with pytest.raises(ValueError, match="actions must be real numbers"):
+        batch.step(np.zeros((2, 51), complex))

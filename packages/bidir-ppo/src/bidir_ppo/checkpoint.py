@@ -34,9 +34,12 @@ class Checkpoint:
     metadata: dict
 
 
-def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], metadata: dict) -> Path:
+def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], metadata: dict,
+         keep_last: int | None = None) -> Path:
     """Writes ckpt_<iteration>/ and points ``ckpt`` at it. With ``keep`` it is listed in RUN_DIR/.kept; the
-    checkpoint ``ckpt`` pointed at before is removed afterwards unless it is listed there."""
+    checkpoint ``ckpt`` pointed at before is removed afterwards unless it is listed there. With ``keep_last``
+    only the newest that many kept checkpoints stay (the one ``ckpt`` points to always does); the list is
+    rewritten atomically before anything is deleted."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     final = run_dir / f"ckpt_{iteration}"
@@ -61,13 +64,28 @@ def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], me
     link_tmp.symlink_to(final.name)
     os.replace(link_tmp, run_dir / LATEST)
     kept = run_dir / ".kept"
-    if keep:
-        with open(kept, "a") as f:
-            f.write(final.name + "\n")
-    kept_names = set(kept.read_text().split()) if kept.exists() else set()
-    if previous is not None and previous != final.resolve() and previous.name not in kept_names:
+    names = kept.read_text().split() if kept.exists() else []
+    if keep and final.name not in names:
+        names.append(final.name)
+    dropped = []
+    if keep_last is not None and len(names) > keep_last:
+        dropped = [n for n in names[: len(names) - keep_last] if n != final.name]
+        names = [n for n in names if n not in dropped]
+    _write_atomically(kept, "".join(n + "\n" for n in names))
+    for name in dropped:
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+    if previous is not None and previous != final.resolve() and previous.name not in names:
         shutil.rmtree(previous, ignore_errors=True)
     return final
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def state_dict_problem(error: Exception) -> str:

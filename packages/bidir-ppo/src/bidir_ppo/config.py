@@ -4,6 +4,7 @@ key fails at start. Groups: ``env`` (one option per config bidir-sim ships; the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,7 @@ class TrainConfig:
     run_dir: str | None = None        # default: Hydra's output directory
     resume: str | None = None         # a checkpoint directory to continue from
     checkpoint_every: int = 50        # iterations between kept checkpoints (ckpt_<iteration>/)
+    keep_checkpoints: int | None = 10  # newest kept checkpoints that stay on disk (null: all; 23 MB each for A2_sep)
 
 
 WANDB_MODES = ("offline", "online", "disabled")
@@ -96,6 +98,8 @@ def validate(cfg) -> None:
         fail("max_minutes", f"must be positive, got {cfg.max_minutes}")
     if cfg.checkpoint_every < 1:
         fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
+    if cfg.keep_checkpoints is not None and cfg.keep_checkpoints < 1:
+        fail("keep_checkpoints", f"must be at least 1 (or null: keep all), got {cfg.keep_checkpoints}")
     if cfg.seed < 0:
         fail("seed", f"must be non-negative, got {cfg.seed}")
     if cfg.wandb.mode not in WANDB_MODES:
@@ -111,15 +115,31 @@ def validate(cfg) -> None:
     if p.num_minibatches > cfg.envs * p.num_steps // 2:
         fail("ppo.num_minibatches", f"must be at most envs * ppo.num_steps / 2 = {cfg.envs * p.num_steps // 2}, "
              f"got {p.num_minibatches}")
-    for key in ("gamma", "gae_lambda"):
-        if not 0.0 <= getattr(p, key) <= 1.0:
-            fail(f"ppo.{key}", f"must be in [0, 1], got {getattr(p, key)}")
-    for key in ("learning_rate", "clip_coef"):
-        if not getattr(p, key) > 0.0:
-            fail(f"ppo.{key}", f"must be positive, got {getattr(p, key)}")
+    # Every numeric hyper-parameter in its meaningful range (a negative vf_coef or grad_clamp, an infinite
+    # clip_coef or a zero torque_scale would train, with a broken meaning): (key, value, low, high, open low).
+    inf = float("inf")
     m = cfg.muscle
-    if m.epochs < 0 or m.minibatch_size < 1 or not m.learning_rate > 0:
-        fail("muscle", "needs epochs >= 0, minibatch_size >= 1 and a positive learning_rate")
+    ranges = [("ppo.gamma", p.gamma, 0.0, 1.0, False), ("ppo.gae_lambda", p.gae_lambda, 0.0, 1.0, False),
+              ("ppo.learning_rate", p.learning_rate, 0.0, 1.0, True), ("ppo.adam_eps", p.adam_eps, 0.0, 1.0, True),
+              ("ppo.clip_coef", p.clip_coef, 0.0, 10.0, True), ("ppo.vf_coef", p.vf_coef, 0.0, 1e6, False),
+              ("ppo.ent_coef", p.ent_coef, 0.0, 1e6, False),
+              ("muscle.learning_rate", m.learning_rate, 0.0, 1.0, True),
+              ("muscle.grad_clamp", m.grad_clamp, 0.0, inf, True),
+              ("muscle.torque_scale", m.torque_scale, 0.0, inf, True),
+              ("muscle.activation_weight", m.activation_weight, 0.0, 1e6, False),
+              ("muscle.raw_weight", m.raw_weight, 0.0, 1e6, False),
+              ("model.log_std_legs", cfg.model.log_std_legs, -20.0, 5.0, False),
+              ("model.log_std_rest", cfg.model.log_std_rest, -20.0, 5.0, False),
+              ("model.log_std_time_warp", cfg.model.log_std_time_warp, -20.0, 5.0, False)]
+    if p.target_kl is not None:
+        ranges.append(("ppo.target_kl", p.target_kl, 0.0, 1e3, True))
+    for key, value, low, high, open_low in ranges:
+        above = value > low if open_low else value >= low
+        if not (above and value <= high and math.isfinite(value)):
+            upper = "" if high == inf else f", at most {high:g}"
+            fail(key, f"must be {'>' if open_low else '>='} {low:g}{upper} and finite, got {value}")
+    if m.epochs < 0 or m.minibatch_size < 1:
+        fail("muscle", f"needs epochs >= 0 and minibatch_size >= 1, got {m.epochs} and {m.minibatch_size}")
     if not cfg.model.hidden or any(h < 1 for h in cfg.model.hidden):
         fail("model.hidden", f"must be a non-empty list of positive sizes, got {list(cfg.model.hidden)}")
 

@@ -173,7 +173,7 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
                     "env_config_text": _config_text(task.config), "model": task.model.source,
                     "obs_dim": source.observation_dim, "action_dim": source.action_dim,
                     "iteration": iteration, "global_step": global_step, "seed": cfg.seed, "versions": _versions()}
-        return checkpoint.save(run_dir, iteration, keep, files, metadata)
+        return checkpoint.save(run_dir, iteration, keep, files, metadata, keep_last=cfg.keep_checkpoints)
 
     def policy(obs):
         action, logprob, _, value = agent.get_action_and_value(obs)

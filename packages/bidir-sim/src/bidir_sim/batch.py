@@ -19,6 +19,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import _core
+from .arguments import as_float32_actions, env_seed, positive_int
 from .envs.config import EnvConfig, parse_env_config, shipped_configs
 from .envs.task import Task, build_task, shipped_task
 from .muscle_net import load_muscle_weights, make_muscle_net
@@ -66,18 +67,16 @@ class BatchEnv(VectorEnv):
                  muscle_weights=None, nn_mode: str = "auto", nn_batch: int | None = None, render_mode=None):
         if render_mode is not None:
             raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        num_envs = positive_int("num_envs", num_envs)
         if num_threads is None:
             num_threads = min(num_envs, os.cpu_count() or 1)
-        if not isinstance(num_threads, int) or num_threads < 1:
-            raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
+        num_threads = positive_int("num_threads", num_threads)
         if nn_mode not in NN_MODES:
             raise ValueError(f"nn_mode must be one of {NN_MODES}, got {nn_mode!r}")
         if nn_batch is None:
             nn_batch = _core.DEFAULT_NN_BATCH
-        if not isinstance(nn_batch, int) or nn_batch < 1:
-            raise ValueError(f"nn_batch must be a positive integer, got {nn_batch!r}")
+        nn_batch = positive_int("nn_batch", nn_batch)
+        seed = env_seed(seed, num_envs)
         if nn_mode == "auto":
             nn_mode = "batched" if num_envs >= AUTO_BATCHED_MIN_ENVS else "per_env"
         groups = -(-num_envs // nn_batch)
@@ -114,9 +113,7 @@ class BatchEnv(VectorEnv):
         if options:
             raise ValueError(f"reset options are not supported by BatchEnv, got {sorted(options)}")
         if seed is not None:
-            if not isinstance(seed, (int, np.integer)) or seed < 0:
-                raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-            self.core.seed(int(seed))
+            self.core.seed(env_seed(seed, self.num_envs))
         obs = self.core.reset()
         return obs, self._infos(np.zeros(self.num_envs, bool))
 
@@ -124,9 +121,7 @@ class BatchEnv(VectorEnv):
         actions = np.asarray(actions)
         if actions.shape != self.action_space.shape:
             raise ValueError(f"actions have shape {actions.shape}, expected {self.action_space.shape}")
-        if not np.issubdtype(actions.dtype, np.floating) and not np.issubdtype(actions.dtype, np.integer):
-            raise ValueError(f"actions must be numbers, got dtype {actions.dtype}")
-        actions = np.ascontiguousarray(actions, dtype=np.float32)
+        actions = as_float32_actions(actions, "actions")
         obs, rewards, terminated, truncated = self.core.step(actions)
         return obs, rewards, terminated, truncated, self._infos(terminated | truncated)
 

@@ -14,6 +14,7 @@ import gymnasium as gym
 import numpy as np
 
 from .. import _core
+from ..arguments import as_float32_actions
 from ..muscle_net import load_muscle_weights, make_muscle_net
 from .config import EnvConfig, shipped_configs
 from .task import Task, build_task, shipped_task
@@ -62,13 +63,20 @@ class WalkEnv(gym.Env):
         unknown = sorted(set(options) - set(RESET_OPTIONS))
         if unknown:
             raise ValueError(f"reset options: unknown {unknown}; valid: {', '.join(RESET_OPTIONS)}")
-        obs = self.core.reset(**{k: float(v) for k, v in options.items()})
+        values = {}
+        for key, value in options.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(value):
+                raise ValueError(f"reset option '{key}' must be a finite number, got {value!r}")
+            values[key] = float(value)
+        obs = self.core.reset(**values)
         return obs, self._info()
 
     def step(self, action):
-        action = np.asarray(action, dtype=np.float32)
+        action = np.asarray(action)
         if action.shape != self.action_space.shape:
             raise ValueError(f"action has shape {action.shape}, expected {self.action_space.shape}")
+        action = as_float32_actions(action, "action")
         obs, reward, terminated, truncated = self.core.step(action)
         return obs, float(reward), bool(terminated), bool(truncated), self._info()
 

@@ -1,0 +1,32 @@
+"""Checks of the arguments users pass to the envs (counts, seeds, action arrays): a ValueError naming the
+argument and the reason, never a raw pybind11 TypeError or a numpy warning."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def positive_int(name: str, value) -> int:
+    """A positive Python or numpy integer as an int; ValueError naming the argument otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def env_seed(seed, num_envs: int) -> int:
+    """A seed for envs seeded seed + i (i < num_envs): an integer whose seeds fit the generators' 64 bits."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= 2**64 - num_envs:
+        raise ValueError(f"seed must be an integer in [0, 2**64 - num_envs], got {seed!r}")
+    return int(seed)
+
+
+def as_float32_actions(actions: np.ndarray, name: str) -> np.ndarray:
+    """Real actions as contiguous float32; ValueError for complex or non-numeric ones and for values that
+    do not fit float32 (NaN/inf are refused by the C++ core, naming the index)."""
+    if not (np.issubdtype(actions.dtype, np.floating) or np.issubdtype(actions.dtype, np.integer)):
+        raise ValueError(f"{name} must be real numbers, got dtype {actions.dtype}")
+    too_large = np.isfinite(actions) & (np.abs(actions) > np.finfo(np.float32).max)
+    if too_large.any():
+        index = tuple(int(i) for i in np.argwhere(too_large)[0])
+        raise ValueError(f"{name}[{', '.join(map(str, index))}] = {actions[index]!r} overflows float32")
+    return np.ascontiguousarray(actions, dtype=np.float32)
