@@ -105,7 +105,7 @@ def test_bad_actions_raise_before_any_env_steps():
     assert env.core.env(0).steps == 0
     with pytest.raises(ValueError, match=r"shape \(2, 50\), expected \(2, 51\)"):
         env.step(np.zeros((2, 50)))
-    with pytest.raises(ValueError, match="must be numbers"):
+    with pytest.raises(ValueError, match="must be real numbers"):
         env.step(np.full((2, 51), "x"))
     with pytest.raises(ValueError, match="reset options are not supported"):
         env.reset(options={"phase": 0.1})
