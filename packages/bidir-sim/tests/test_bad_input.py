@@ -212,3 +212,29 @@ def test_actions_must_be_real_and_fit_float32():
         batch.step(big)
     with pytest.raises(ValueError, match="actions must be real numbers"):
         batch.step(np.zeros((2, 51), complex))
+
+
+LAUGHS = "".join(f"l{i + 1}: &l{i + 1} [*l{i}, *l{i}, *l{i}, *l{i}, *l{i}, *l{i}, *l{i}, *l{i}, *l{i}]\n"
+                 for i in range(9))  # nine levels of nine: 9**9 strings once expanded
+
+
+def test_yaml_aliases_are_refused_before_anything_expands(tmp_path):
+    """'Billion laughs': a config or model whose value is a nested alias is refused at its first alias,
+    naming the file and the line, instead of expanding it (8 GB and 75 s before)."""
+    from bidir_sim.envs.config import parse_env_config
+    from bidir_sim.errors import ConfigError
+    from bidir_sim.models import parse_model_yaml
+
+    bomb = "l0: &l0 lol\n" + LAUGHS
+    with pytest.raises(ConfigError, match=r"bomb.yaml: yaml: .*YAML aliases \(\*l0\) are not allowed"):
+        parse_env_config(bomb + "environment:\n  skeleton: {file: *l9}\n", source="bomb.yaml")
+    with pytest.raises(ModelError, match=r"model.yaml: line 2: invalid YAML \(YAML aliases \(\*l0\) are not allowed"):
+        parse_model_yaml(bomb + "format: bidir-model/1\nbodies: *l9\n", "model.yaml")
+
+
+def test_what_bidir_writes_has_no_aliases():
+    from bidir_sim.io_util import dump_yaml, load_yaml
+
+    shared = [1.0, 2.0]
+    text = dump_yaml({"a": shared, "b": shared})
+    assert "&" not in text and load_yaml(text) == {"a": [1.0, 2.0], "b": [1.0, 2.0]}

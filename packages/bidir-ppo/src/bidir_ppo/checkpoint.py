@@ -1,7 +1,7 @@
 """Checkpoints: ``RUN_DIR/ckpt_<iteration>/`` directories, each written whole under a temporary name and
 renamed into place, and ``RUN_DIR/ckpt``, a symlink to the latest, swapped atomically. A kill at any
 moment leaves the previous checkpoint intact. Every file loads with ``torch.load(weights_only=True)``
-(no pickled code runs) or ``yaml.safe_load``.
+(no pickled code runs) or ``bidir_sim.io_util.load_yaml`` (safe, without aliases).
 
 Layout of one checkpoint: ``agent.pt`` (actor_mean.*, critic.*, actor_logstd), ``muscle.pt`` (fc.0/2/4/6.*),
 ``optimizers.pt`` (both Adam states), ``state.pt`` (RNG states), ``metadata.yaml`` (the resolved training
@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 import yaml
 from bidir_sim.errors import CheckpointError
+from bidir_sim.io_util import dump_yaml, load_yaml
 
 FILES = ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml")
 LATEST = "ckpt"
@@ -47,7 +48,7 @@ def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], me
     try:
         for name, obj in files.items():
             torch.save(obj, tmp / name)
-        (tmp / "metadata.yaml").write_text(yaml.safe_dump(metadata, sort_keys=False))
+        (tmp / "metadata.yaml").write_text(dump_yaml(metadata, sort_keys=False))
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -122,7 +123,7 @@ def load(path: str | os.PathLike) -> Checkpoint:
     if not meta_path.is_file():
         raise CheckpointError(str(meta_path), "file", "does not exist")
     try:
-        metadata = yaml.safe_load(meta_path.read_text())
+        metadata = load_yaml(meta_path.read_text())
     except yaml.YAMLError as e:
         raise CheckpointError(str(meta_path), "file", f"not valid YAML ({e})") from None
     for key in ("config", "env_config", "obs_dim", "action_dim", "iteration", "global_step"):

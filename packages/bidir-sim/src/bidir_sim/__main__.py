@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from .errors import InputError
+from .io_util import load_yaml
 
 
 def _is_env_config(name: str) -> bool:
@@ -21,7 +22,7 @@ def _is_env_config(name: str) -> bool:
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
     try:
-        return "environment" in (yaml.safe_load(path.read_text()) or {})
+        return "environment" in (load_yaml(path.read_text()) or {})
     except yaml.YAMLError:
         return False  # the model loader reports it
 

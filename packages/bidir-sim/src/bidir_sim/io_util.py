@@ -1,10 +1,42 @@
-"""Small file helpers shared by every writer."""
+"""Small file helpers shared by every reader and writer."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+import yaml
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses aliases (``*name``): bidir's files never need them, and nested aliases
+    expand exponentially (a few hundred bytes can stand for gigabytes: "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"YAML aliases (*{event.anchor}) are not allowed in "
+                                              "bidir's files; write the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """yaml.SafeDumper that writes a value seen twice out again instead of as an alias, so that what bidir
+    writes loads with load_yaml."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def load_yaml(text: str):
+    """yaml.safe_load without aliases (raises yaml.YAMLError on one, with its line)."""
+    return yaml.load(text, Loader=_NoAliasLoader)
+
+
+def dump_yaml(data, **kwargs) -> str:
+    """yaml.safe_dump without aliases."""
+    return yaml.dump(data, Dumper=_NoAliasDumper, **kwargs)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError, ConfigWarning
+from ..io_util import load_yaml
 
 
 def _f(default, **meta):
@@ -286,7 +287,7 @@ def _build(cls, data, key: str, source: str):
 def parse_env_config(text: str, source: str = "<string>", name: str = "custom") -> EnvConfig:
     """Parses the YAML text of an env config; raises ConfigError naming the key and the reason."""
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(source, "yaml", str(e).replace("\n", " ")) from None
     if not isinstance(doc, dict) or "environment" not in doc:

@@ -12,7 +12,7 @@ import numpy as np
 import yaml
 
 from ..errors import ModelError
-from ..io_util import atomic_write_text
+from ..io_util import atomic_write_text, load_yaml
 from .spec import JOINT_DOFS, Body, Joint, Model, Muscle, Shape, Waypoint, validate
 
 FORMAT = "bidir-model"
@@ -85,7 +85,7 @@ def load_model_yaml(path: str | Path) -> Model:
 def parse_model_yaml(text: str, source: str = "<string>") -> Model:
     r = _Reader(source)
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f"line {mark.line + 1}" if mark is not None else "document"
@@ -245,7 +245,10 @@ def model_to_dict(model: Model) -> dict:
 
 
 class _FlowListDumper(yaml.SafeDumper):
-    """Lists of scalars inline ([x, y, z]); mappings in block style."""
+    """Lists of scalars inline ([x, y, z]); mappings in block style; no aliases (load_yaml refuses them)."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def _represent_list(dumper, data):
