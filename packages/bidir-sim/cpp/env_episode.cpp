@@ -14,7 +14,7 @@ constexpr double kStartOffset = 0.07;  // reset just after heel strike, as the r
 constexpr double kStartJitter = 0.05;  // +- uniform jitter of the start phase (cycles)
 
 double sampleParameter(const ParameterSpec& p, std::mt19937_64& rng) {
-  if (p.max - p.min <= 1e-3) return p.defaultValue;
+  if (!CompiledTask::isSampled(p)) return p.defaultValue;
   static constexpr double kUniform[] = {0.0, 0.25, 0.5, 0.75, 1.0};
   static constexpr double kExtremes[] = {0.0, 1.0};
   const int count = p.uniform ? 5 : 2;

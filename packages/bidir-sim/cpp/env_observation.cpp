@@ -132,7 +132,7 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
   if (task.observesStride() || task.observesCadence()) {
     w.begin("gait_parameters");
     for (auto [p, value] : {std::pair{&spec.stride, strideRatio}, std::pair{&spec.cadence, cadenceRatio}}) {
-      if (p->max - p->min <= 1e-3) continue;
+      if (!CompiledTask::isSampled(*p)) continue;
       w.put(static_cast<float>(spec.normalizedParameters ? (value - p->min) / (p->max - p->min) : value));
     }
     w.end();

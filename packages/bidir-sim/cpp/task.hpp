@@ -48,8 +48,10 @@ class CompiledTask {
   int actionDim() const { return numActuatedDofs() + (hasTimeWarp() ? 1 : 0); }
   bool hasTimeWarp() const { return spec_.timeWarping > 0.0; }
   // The gait parameters (stride, cadence) whose range is wide enough to be sampled and observed.
-  bool observesStride() const { return observed(spec_.stride); }
-  bool observesCadence() const { return observed(spec_.cadence); }
+  bool observesStride() const { return isSampled(spec_.stride); }
+  bool observesCadence() const { return isSampled(spec_.cadence); }
+  // A gait parameter is sampled at reset (and observed) when its range is wider than 1e-3; else it is fixed.
+  static bool isSampled(const ParameterSpec& p) { return p.max - p.min > 1e-3; }
 
   // --- the observation: blocks in order, covering [0, observationDim())
   const std::vector<ObservationBlock>& observationLayout() const { return layout_; }
@@ -85,7 +87,6 @@ class CompiledTask {
   const Eigen::Matrix3d& restRotation(int body) const { return restRotation_[body]; }
 
  private:
-  static bool observed(const ParameterSpec& p) { return p.max - p.min > 1e-3; }
   void buildLayout();
 
   std::shared_ptr<const Model> model_;

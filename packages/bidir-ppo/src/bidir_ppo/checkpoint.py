@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 import yaml
 from bidir_sim.errors import CheckpointError
-from bidir_sim.io_util import dump_yaml, load_yaml
+from bidir_sim.io_util import atomic_write_text, dump_yaml, load_yaml
 
 FILES = ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml")
 LATEST = "ckpt"
@@ -72,21 +72,13 @@ def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], me
     if keep_last is not None and len(names) > keep_last:
         dropped = [n for n in names[: len(names) - keep_last] if n != final.name]
         names = [n for n in names if n not in dropped]
-    _write_atomically(kept, "".join(n + "\n" for n in names))
+    atomic_write_text(kept, "".join(n + "\n" for n in names))
     for name in dropped:
         shutil.rmtree(run_dir / name, ignore_errors=True)
     if previous is not None and previous != final.resolve() and previous.name not in names:
         shutil.rmtree(previous, ignore_errors=True)
     return final
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def state_dict_problem(error: Exception) -> str:

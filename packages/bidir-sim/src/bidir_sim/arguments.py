@@ -25,6 +25,8 @@ def as_float32_actions(actions: np.ndarray, name: str) -> np.ndarray:
     do not fit float32 (NaN/inf are refused by the C++ core, naming the index)."""
     if not (np.issubdtype(actions.dtype, np.floating) or np.issubdtype(actions.dtype, np.integer)):
         raise ValueError(f"{name} must be real numbers, got dtype {actions.dtype}")
+    if actions.dtype.itemsize <= 4:  # float32 and narrower, and int32: nothing to overflow
+        return np.ascontiguousarray(actions, dtype=np.float32)
     too_large = np.isfinite(actions) & (np.abs(actions) > np.finfo(np.float32).max)
     if too_large.any():
         index = tuple(int(i) for i in np.argwhere(too_large)[0])

@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from . import _core
-from .envs.task import build_task
+from .envs.task import shipped_task
 from .models import MusclePaths, load_model
 from .motion.walk import walking_reference
 from .muscle_net import make_muscle_net
@@ -32,7 +32,7 @@ def main() -> None:
     rel = lengths / lengths[0]
     print(f"muscle-tendon length over the cycle: {rel.min():.2f}..{rel.max():.2f} of the phase-0 length")
 
-    task = build_task("A2_sep")
+    task = shipped_task("A2_sep")  # the same compiled task gym.make uses below
     net = make_muscle_net(task)
     width = task.network_input_dim - task.num_actuated_dofs
     act = net.activations(np.random.default_rng(0).normal(0, 50, (32, width)).astype(np.float32),

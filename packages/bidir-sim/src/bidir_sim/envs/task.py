@@ -39,8 +39,9 @@ class Task:
     compiled: _core.CompiledTask
     symmetry: Symmetry | None
 
-    @property
+    @functools.cached_property
     def spec(self):
+        """The TaskSpec the task was compiled from (a copy, made once: it holds the reference samples)."""
         return self.compiled.spec
 
     @property
@@ -87,7 +88,7 @@ class Task:
     @property
     def upper_dofs(self) -> list[int]:
         """DoFs (full indexing) of the bodies with no foot below them: SPD drives them under mass_lower."""
-        return list(self.compiled.spec.upper_dofs)
+        return list(self.spec.upper_dofs)
 
     @property
     def reference_duration(self) -> float:
