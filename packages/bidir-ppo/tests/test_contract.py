@@ -138,7 +138,8 @@ def test_the_defaults_pass_the_checks():
 def test_keep_checkpoints_bounds_what_stays_on_disk(tmp_path):
     from bidir_ppo import checkpoint
 
-    files = {"agent.pt": {"w": torch.zeros(2)}, "muscle.pt": {}, "optimizers.pt": {}, "state.pt": {}}
+    files = {"agent.pt": {"w": torch.zeros(2)}, "muscle.pt": {}, "optimizers.pt": {"agent": {}, "muscle": {}},
+             "state.pt": {"torch_rng": torch.get_rng_state(), "generator": torch.get_rng_state()}}
     meta = {"config": {}, "env_config": "A2_sep", "obs_dim": 1, "action_dim": 1, "iteration": 0, "global_step": 0}
     for it in range(1, 8):
         checkpoint.save(tmp_path, it, True, files, meta | {"iteration": it}, keep_last=3)

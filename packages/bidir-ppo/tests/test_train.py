@@ -74,7 +74,7 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     with pytest.raises(CheckpointError, match="state_dict: .*size mismatch"):
         train(config("total_steps=32", "model.hidden=[16]", f"resume={good}"), tmp_path / "other")
     # a checkpoint of another task: deepmimic observations are 503 long, A2_sep's 506
-    with pytest.raises(CheckpointError, match="obs/action dims 506/51, this env has 503/51"):
+    with pytest.raises(CheckpointError, match="obs/action dims 506/51, the env .deepmimic. has 503/51"):
         train(config("total_steps=32", "env=deepmimic", f"resume={good}"), tmp_path / "third")
     assert not (tmp_path / "third" / "metrics.jsonl").exists()
 
@@ -85,6 +85,9 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     ("no_such_key=1", "no_such_key"),
     ("env=Nope", "Nope"),
     ("wandb.mode=sometimes", "wandb.mode"),
+    (f"seed={10**20}", "config key 'seed': must be in [0, 2**63)"),         # was: Overflow when unpacking long long
+    ("ppo.num_steps=10000000", "config key 'ppo.num_steps': must be in [1, 100000]"),
+    ("envs=1000000", "num_envs=1000000 needs about"),                        # was: 3 GB in 4 s, then more
 ])
 def test_bad_overrides_fail_at_start(override, message, tmp_path):
     r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", override, f"run_dir={tmp_path}"],
@@ -99,7 +102,8 @@ from bidir_ppo import checkpoint
 run = sys.argv[1]
 for it in range(1, 10000):
     payload = {"w": torch.full((500_000,), float(it))}
-    files = {n: payload for n in ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt")}
+    files = {"agent.pt": payload, "muscle.pt": payload, "optimizers.pt": {"agent": payload, "muscle": {}},
+             "state.pt": {"torch_rng": payload["w"], "generator": payload["w"]}}
     meta = {"config": {}, "env_config": "x", "obs_dim": 1, "action_dim": 1, "iteration": it, "global_step": it}
     checkpoint.save(run, it, it % 5 == 0, files, meta)
     print(it, flush=True)

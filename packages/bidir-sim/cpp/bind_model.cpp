@@ -154,6 +154,7 @@ void bindModel(py::module_& m) {
            "World transforms (frames, bodies, 4, 4) for positions of shape (frames, dofs).")
       .def("center_of_mass", &Model::centerOfMass, py::arg("positions"), py::call_guard<py::gil_scoped_release>());
 
+  py::register_exception<PhysicsDiverged>(m, "PhysicsDiverged", PyExc_RuntimeError);
   py::class_<Simulation>(m, "Simulation")
       .def(py::init<std::shared_ptr<const Model>, double>(), py::arg("model"), py::arg("timestep"))
       .def_property_readonly("timestep", &Simulation::timestep)

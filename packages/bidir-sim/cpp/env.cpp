@@ -136,7 +136,11 @@ void Env::finishSubstep(int index, const float* activations) {
   Impl& s = *impl_;
   if (!s.inStep) throw std::logic_error("finishSubstep() outside beginStep() .. endStep()");
   if (!s.stepOk) return;
-  s.stepOk = s.finishSubstep(s.task.runsNetworkAt(index) ? activations : nullptr);
+  try {
+    s.finishSubstep(s.task.runsNetworkAt(index) ? activations : nullptr);
+  } catch (const PhysicsDiverged&) {
+    s.stepOk = false;
+  }
 }
 
 StepResult Env::endStep() {

@@ -17,12 +17,6 @@
 
 namespace bidir {
 
-// Thrown inside a substep when the physics has diverged (non-finite state or torques); the one error
-// that ends an episode with info()[kSimError] instead of surfacing.
-struct PhysicsDiverged : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 using Clock = std::chrono::steady_clock;
 // Adds the seconds since `since` to `total` and restarts the stopwatch.
 inline void lap(Clock::time_point& since, double& total) {
@@ -86,7 +80,7 @@ struct Env::Impl {
   // env_substep.cpp
   void setTarget(const Eigen::VectorXf& action);
   void prepareSubstep(int index, float* networkInput);  // throws PhysicsDiverged
-  bool finishSubstep(const float* networkActivations);  // false if the physics diverged
+  void finishSubstep(const float* networkActivations);  // throws PhysicsDiverged
   double muscleEnergy(const Eigen::VectorXd& a) const;
   Eigen::Vector3d footPosition(int side) const;
   // env_outcome.cpp

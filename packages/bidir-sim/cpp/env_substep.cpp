@@ -8,9 +8,7 @@
 
 namespace bidir {
 
-namespace {
-constexpr double kDivergedVelocity = 1e3;  // |dq| above this (rad/s or m/s) counts as diverged physics
-}
+namespace {}
 
 // PD target = reference pose one control step ahead, composed with the scaled residual action
 // (ball joints: R_ref exp(a); revolute: add; the root is not actuated).
@@ -96,9 +94,10 @@ void Env::Impl::prepareSubstep(int index, float* networkInput) {
 }
 
 // The second half: muscle forces from the network's activations, SPD torques on the upper body, the
-// DART step, then phase and stance. Returns false if the physics diverged. Activations outside [0, 1]
-// (a broken network, not the physics) throw std::invalid_argument; null: hold the last ones.
-bool Env::Impl::finishSubstep(const float* networkActivations) {
+// DART step, then phase and stance. Throws PhysicsDiverged if the torques or the new state leave the
+// simulation's bounds. Activations outside [0, 1] (a broken network, not the physics) throw
+// std::invalid_argument; null: hold the last ones.
+void Env::Impl::finishSubstep(const float* networkActivations) {
   auto clock = Clock::now();
   if (networkActivations)  // else the activations of the last network substep hold
     for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
@@ -112,13 +111,14 @@ bool Env::Impl::finishSubstep(const float* networkActivations) {
       torque += std::abs(spd[d]);
     }
   }
+  checkBounded(forces, kMaxGeneralizedForce, "SPD torque");
   sim.setForces(forces);
   lap(clock, timings.forces);
   sim.step(1);
   lap(clock, timings.dart);
-
-  const Eigen::VectorXd& dq = skel.getVelocities();
-  if (!skel.getPositions().allFinite() || !dq.allFinite() || dq.cwiseAbs().maxCoeff() > kDivergedVelocity) return false;
+  // The next step would refuse this state; the observation and reward must not be computed from it either.
+  checkBounded(skel.getPositions(), kMaxPosition, "positions");
+  checkBounded(skel.getVelocities(), kMaxSpeed, "velocities");
   for (int b : spec.kneeBody) {
     if (b < 0) continue;
     const double load = skel.getBodyNode(b)->getBodyForce().tail<3>().norm() / 1000.0;
@@ -128,7 +128,6 @@ bool Env::Impl::finishSubstep(const float* networkActivations) {
   phase.advance(dt, spec.hardPhaseClipping);
   phase.updateStance(footPosition(0), footPosition(1));
   comLog[comCount++ % comLog.size()] = skel.getCOM();
-  return true;
 }
 
 }  // namespace bidir

@@ -1,6 +1,8 @@
 #include "simulation.hpp"
 
+#include <cmath>
 #include <dart/collision/bullet/BulletCollisionDetector.hpp>
+#include <sstream>
 #include <stdexcept>
 
 #include "control.hpp"
@@ -37,6 +39,16 @@ double Simulation::time() const { return impl_->world->getTime(); }
 Eigen::VectorXd Simulation::positions() const { return impl_->skeleton->getPositions(); }
 Eigen::VectorXd Simulation::velocities() const { return impl_->skeleton->getVelocities(); }
 
+void checkBounded(const Eigen::VectorXd& v, double bound, const char* what) {
+  for (Eigen::Index i = 0; i < v.size(); ++i)
+    if (!(std::abs(v[i]) <= bound)) {  // also NaN
+      std::ostringstream msg;
+      msg << what << "[" << i << "] = " << v[i];
+      if (std::isfinite(v[i])) msg << " is beyond the bound of " << bound;
+      throw PhysicsDiverged(msg.str());
+    }
+}
+
 namespace {
 void checkSize(const Eigen::VectorXd& v, std::size_t n, const char* what) {
   if (static_cast<std::size_t>(v.size()) != n)
@@ -44,22 +56,31 @@ void checkSize(const Eigen::VectorXd& v, std::size_t n, const char* what) {
                                 std::to_string(n) + " DoFs");
   if (!v.allFinite()) throw std::invalid_argument(std::string(what) + " contains NaN or inf");
 }
+
+void checkInput(const Eigen::VectorXd& v, std::size_t n, double bound, const char* what) {
+  checkSize(v, n, what);
+  try {
+    checkBounded(v, bound, what);
+  } catch (const PhysicsDiverged& e) {  // from the caller, not the physics: bad input
+    throw std::invalid_argument(e.what());
+  }
+}
 }  // namespace
 
 void Simulation::setPositions(const Eigen::VectorXd& q) {
-  checkSize(q, impl_->skeleton->getNumDofs(), "positions");
+  checkInput(q, impl_->skeleton->getNumDofs(), kMaxPosition, "positions");
   muscles_.valid = false;
   impl_->skeleton->setPositions(q);
 }
 
 void Simulation::setVelocities(const Eigen::VectorXd& dq) {
-  checkSize(dq, impl_->skeleton->getNumDofs(), "velocities");
+  checkInput(dq, impl_->skeleton->getNumDofs(), kMaxSpeed, "velocities");
   muscles_.valid = false;
   impl_->skeleton->setVelocities(dq);
 }
 
 void Simulation::setForces(const Eigen::VectorXd& tau) {
-  checkSize(tau, impl_->skeleton->getNumDofs(), "forces");
+  checkInput(tau, impl_->skeleton->getNumDofs(), kMaxGeneralizedForce, "forces");
   impl_->skeleton->setForces(tau);
 }
 
@@ -68,8 +89,11 @@ void Simulation::step(int n) {
   muscles_.valid = false;
   // World::step clears forces after each step (resetCommand); keep them applied.
   const Eigen::VectorXd tau = impl_->skeleton->getForces();
+  auto& skel = *impl_->skeleton;
   for (int i = 0; i < n; ++i) {
-    impl_->skeleton->setForces(tau);
+    checkBounded(skel.getPositions(), kMaxPosition, "positions");
+    checkBounded(skel.getVelocities(), kMaxSpeed, "velocities");
+    skel.setForces(tau);
     impl_->world->step();
   }
 }

@@ -3,11 +3,28 @@
 #pragma once
 #include <Eigen/Core>
 #include <memory>
+#include <stdexcept>
 
 #include "model.hpp"
 #include "muscles.hpp"
 
 namespace bidir {
+
+// Bounds on the state and forces that reach DART's World::step. Debian's DART keeps its asserts, and
+// far-out values (a rotation coordinate of 1e300, a velocity of 1e12, a force of 1e30) trip them and abort
+// the process; human motion stays orders of magnitude inside these (docs/reliability.md).
+constexpr double kMaxPosition = 1e6;          // |q|, rad or m
+constexpr double kMaxSpeed = 1e3;             // |dq|, rad/s or m/s
+constexpr double kMaxGeneralizedForce = 1e6;  // |tau|, N m or N
+
+// The physics has diverged: the state (or the torques computed from it) left the bounds above or is not
+// finite. Env turns it into info()[kSimError]; from Simulation::step it reaches Python as PhysicsDiverged.
+struct PhysicsDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws PhysicsDiverged naming `what`, the first index and the value if v is not finite or |v| > bound.
+void checkBounded(const Eigen::VectorXd& v, double bound, const char* what);
 
 class Simulation {
  public:
@@ -22,11 +39,13 @@ class Simulation {
 
   Eigen::VectorXd positions() const;
   Eigen::VectorXd velocities() const;
+  // The setters throw std::invalid_argument for a wrong size, NaN/inf or a value beyond the bounds above.
   void setPositions(const Eigen::VectorXd& q);
   void setVelocities(const Eigen::VectorXd& dq);
   void setForces(const Eigen::VectorXd& tau);  // generalized forces for the next steps
 
-  // Advances the world by n steps; the forces set before stay applied.
+  // Advances the world by n steps; the forces set before stay applied. Before each step the state is
+  // checked against the bounds (PhysicsDiverged), so no state that can trip DART's asserts reaches it.
   void step(int n);
 
   Eigen::Vector3d centerOfMass() const;

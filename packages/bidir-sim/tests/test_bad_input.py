@@ -65,7 +65,7 @@ def test_muscle_with_one_waypoint(tmp_path):
     doc = human()
     doc.muscles[0].waypoints = doc.muscles[0].waypoints[:1]
     path = write(tmp_path, "m.yaml", dump_model_yaml(doc))
-    with pytest.raises(ModelError, match="L_Gluteus_Maximus1.*at least 2 waypoints"):
+    with pytest.raises(ModelError, match="L_Gluteus_Maximus1.*needs 2 to 64 waypoints, has 1"):
         load_model_yaml(path)
 
 

@@ -10,7 +10,6 @@ config, the env config and model file it used, dims, iteration, global step, see
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import torch
 import yaml
 from bidir_sim.errors import CheckpointError
-from bidir_sim.io_util import atomic_write_text, dump_yaml, load_yaml
+from bidir_sim.io_util import atomic_write_text, dump_yaml, load_yaml, read_input_text
 
 FILES = ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml")
 LATEST = "ckpt"
@@ -93,8 +92,53 @@ def _load_torch(path: Path):
         raise CheckpointError(str(path), "file", "does not exist")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError, ValueError) as e:
-        raise CheckpointError(str(path), "file", f"not a bidir checkpoint file ({e})") from None
+    except Exception as e:  # noqa: BLE001 - damaged bytes raise whatever the unpickler trips on (IndexError, ...)
+        raise CheckpointError(str(path), "file", f"not a bidir checkpoint file ({type(e).__name__}: "
+                              f"{str(e)[:200]})") from None
+
+
+MAX_METADATA_BYTES = 4 * 2**20  # the resolved config and the env config's text: a few kB
+
+
+def _check_tensors(path: Path, state: dict) -> None:
+    """Weights (agent.pt, muscle.pt) must be real, finite tensors: a NaN would only surface later as a torch
+    Normal or shape error that names neither the file nor the tensor."""
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            raise CheckpointError(str(path), str(key), f"is a {type(value).__name__}, expected a tensor")
+        if not value.is_floating_point():
+            raise CheckpointError(str(path), str(key), f"has dtype {value.dtype}, expected real floating point")
+        if not torch.isfinite(value).all():
+            bad = int((~torch.isfinite(value)).sum())
+            raise CheckpointError(str(path), str(key), f"has {bad} NaN or infinite value(s) of {value.numel()}")
+
+
+# What train.py and restore.py read from each file: its keys and their types.
+_STRUCTURE = {"optimizers.pt": {"agent": dict, "muscle": dict},
+              "state.pt": {"torch_rng": torch.Tensor, "generator": torch.Tensor}}
+# key: (least, largest) value; a dim beyond 2**20 would only build a runaway network
+_METADATA_INTS = {"obs_dim": (1, 2**20), "action_dim": (1, 2**20), "iteration": (0, 2**62), "global_step": (0, 2**62)}
+
+
+def _check_structure(path: Path, name: str, value: dict) -> None:
+    for key, kind in _STRUCTURE.get(name, {}).items():
+        if not isinstance(value.get(key), kind):
+            found = "missing" if key not in value else f"a {type(value[key]).__name__}"
+            raise CheckpointError(str(path / name), key, f"{found}, expected a {kind.__name__}")
+
+
+def _check_metadata(meta_path: Path, metadata) -> None:
+    if not isinstance(metadata, dict):
+        raise CheckpointError(str(meta_path), "document", f"must be a mapping, got {type(metadata).__name__}")
+    for key in ("config", "env_config", *_METADATA_INTS):
+        if key not in metadata:
+            raise CheckpointError(str(meta_path), key, "missing")
+    for key, (least, largest) in _METADATA_INTS.items():
+        value = metadata[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= largest:
+            raise CheckpointError(str(meta_path), key, f"must be an integer in [{least}, {largest}], got {value!r}")
+    if not isinstance(metadata["config"], dict):
+        raise CheckpointError(str(meta_path), "config", f"must be a mapping, got {type(metadata['config']).__name__}")
 
 
 def load(path: str | os.PathLike) -> Checkpoint:
@@ -110,16 +154,15 @@ def load(path: str | os.PathLike) -> Checkpoint:
         value = _load_torch(path / name)
         if not isinstance(value, dict):
             raise CheckpointError(str(path / name), "file", f"holds a {type(value).__name__}, expected a dict")
+        if name in ("agent.pt", "muscle.pt"):
+            _check_tensors(path / name, value)
+        _check_structure(path, name, value)
         parts[name] = value
     meta_path = path / "metadata.yaml"
-    if not meta_path.is_file():
-        raise CheckpointError(str(meta_path), "file", "does not exist")
     try:
-        metadata = load_yaml(meta_path.read_text())
+        metadata = load_yaml(read_input_text(meta_path, CheckpointError, MAX_METADATA_BYTES, "metadata"))
     except yaml.YAMLError as e:
         raise CheckpointError(str(meta_path), "file", f"not valid YAML ({e})") from None
-    for key in ("config", "env_config", "obs_dim", "action_dim", "iteration", "global_step"):
-        if not isinstance(metadata, dict) or key not in metadata:
-            raise CheckpointError(str(meta_path), key, "missing")
+    _check_metadata(meta_path, metadata)
     return Checkpoint(path, parts["agent.pt"], parts["muscle.pt"], parts["optimizers.pt"], parts["state.pt"],
                       metadata)

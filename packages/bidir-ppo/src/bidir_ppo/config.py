@@ -100,16 +100,18 @@ def validate(cfg) -> None:
         fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
     if cfg.keep_checkpoints is not None and cfg.keep_checkpoints < 1:
         fail("keep_checkpoints", f"must be at least 1 (or null: keep all), got {cfg.keep_checkpoints}")
-    if cfg.seed < 0:
-        fail("seed", f"must be non-negative, got {cfg.seed}")
+    if not 0 <= cfg.seed < 2**63:  # torch and the envs' generators take 64-bit seeds (env i: seed + i)
+        fail("seed", f"must be in [0, 2**63), got {cfg.seed}")
     if cfg.wandb.mode not in WANDB_MODES:
         fail("wandb.mode", f"must be one of {WANDB_MODES}, got '{cfg.wandb.mode}'")
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
     p = cfg.ppo
-    for key in ("num_steps", "update_epochs", "num_minibatches"):
-        if getattr(p, key) < 1:
-            fail(f"ppo.{key}", f"must be at least 1, got {getattr(p, key)}")
+    # Upper bounds: far above any useful value, low enough that a typo fails here and not as a
+    # multi-terabyte allocation.
+    for key, high in (("num_steps", 100_000), ("update_epochs", 10_000), ("num_minibatches", 10**6)):
+        if not 1 <= getattr(p, key) <= high:
+            fail(f"ppo.{key}", f"must be in [1, {high}], got {getattr(p, key)}")
     # The valid transitions (envs * num_steps less the autoreset steps) are split into num_minibatches
     # nearly equal parts: there must be at least one transition per minibatch.
     if p.num_minibatches > cfg.envs * p.num_steps // 2:
@@ -140,8 +142,8 @@ def validate(cfg) -> None:
             fail(key, f"must be {'>' if open_low else '>='} {low:g}{upper} and finite, got {value}")
     if m.epochs < 0 or m.minibatch_size < 1:
         fail("muscle", f"needs epochs >= 0 and minibatch_size >= 1, got {m.epochs} and {m.minibatch_size}")
-    if not cfg.model.hidden or any(h < 1 for h in cfg.model.hidden):
-        fail("model.hidden", f"must be a non-empty list of positive sizes, got {list(cfg.model.hidden)}")
+    if not cfg.model.hidden or any(not 1 <= h <= 65536 for h in cfg.model.hidden) or len(cfg.model.hidden) > 64:
+        fail("model.hidden", f"must be 1 to 64 layer sizes in [1, 65536], got {list(cfg.model.hidden)}")
 
 
 def register() -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 from bidir_sim import BatchEnv
+from bidir_sim.arguments import output_file
 from bidir_sim.io_util import atomic_write_text
 
 from . import checkpoint, restore
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--steps", type=int, default=128, help="control steps per env per iteration")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", type=Path, help="also write the result here")
+    p.add_argument("--json", type=output_file, help="also write the result here")
     args = p.parse_args(argv)
     if (args.checkpoint is None) == (args.env is None):
         p.error("give a checkpoint or --env, not both")
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         agent, muscle, config = None, None, args.env
         if args.checkpoint:
             ckpt = checkpoint.load(args.checkpoint)
-            config, muscle = restore.env_config(ckpt), ckpt.muscle
+            config, muscle = restore.env_task(ckpt), ckpt.muscle
             agent = restore.build_agent(ckpt)
         env = BatchEnv(config, num_envs=args.envs, num_threads=args.threads, seed=args.seed)
         if muscle is None:  # an untrained network (Xavier init), like a run's first iteration
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     result["checkpoint"] = str(args.checkpoint) if args.checkpoint else None
-    result["env"] = str(config if isinstance(config, str) else config.name)
+    result["env"] = env.task.config.name
     print(f"{result['policy']} policy: mean episode length {result['mean_length']:.1f} control steps, "
           f"mean return {result['mean_return']:.2f} ({result['episodes']} episodes, {args.iterations} x "
           f"{result['steps_per_iteration']} env-steps)")

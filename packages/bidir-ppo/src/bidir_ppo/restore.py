@@ -6,35 +6,66 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from bidir_sim.envs import Task, build_task
 from bidir_sim.envs.config import EnvConfig, parse_env_config, shipped_configs
 
 from .agent import Agent
 from .checkpoint import Checkpoint, CheckpointError, state_dict_problem
 
 
+def _meta(ckpt: Checkpoint, dotted: str, kind: type, default=None):
+    """metadata.yaml's value at ``dotted`` (e.g. "config.model.hidden"), checked to be a ``kind``."""
+    value = ckpt.metadata
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    if value is None:
+        value = default
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        found = "missing" if value is None else f"must be a {kind.__name__}, got {value!r}"
+        raise CheckpointError(str(ckpt.path / "metadata.yaml"), dotted, found)
+    return value
+
+
 def env_config(ckpt: Checkpoint) -> str | EnvConfig:
     """The env config the checkpoint was trained on: a shipped name, else the YAML text saved in
     metadata.yaml (parsed as if it still lay at its original path, so relative model paths resolve)."""
-    meta = ckpt.metadata
-    name = meta.get("config", {}).get("env", {}).get("name", meta["env_config"])
+    name = _meta(ckpt, "config.env.name", str, default=_meta(ckpt, "env_config", str))
     if name in shipped_configs():
         return name
-    text = meta.get("env_config_text") or ""
+    text = _meta(ckpt, "env_config_text", str, default="")
     if not text:
         raise CheckpointError(str(ckpt.path / "metadata.yaml"), "env_config_text",
                               f"empty, and '{name}' is not a config bidir-sim ships")
-    source = meta.get("env_config_source", str(ckpt.path / "metadata.yaml"))
+    source = _meta(ckpt, "env_config_source", str, default=str(ckpt.path / "metadata.yaml"))
     return parse_env_config(text, source=source, name=Path(source).stem)
+
+
+def check_dims(ckpt: Checkpoint, task: Task) -> None:
+    """CheckpointError unless the checkpoint was trained with the observation and action sizes of ``task``
+    (a policy for another env would otherwise fail deep inside torch, as a matrix shape error)."""
+    meta = ckpt.metadata
+    if (meta["obs_dim"], meta["action_dim"]) != (task.observation_dim, task.action_dim):
+        raise CheckpointError(str(ckpt.path / "metadata.yaml"), "obs_dim",
+                              f"the checkpoint was trained with obs/action dims {meta['obs_dim']}/{meta['action_dim']}, "
+                              f"the env '{task.config.name}' has {task.observation_dim}/{task.action_dim}")
+
+
+def env_task(ckpt: Checkpoint) -> Task:
+    """The checkpoint's env config compiled, checked against the checkpoint's dims."""
+    task = build_task(env_config(ckpt))
+    check_dims(ckpt, task)
+    return task
 
 
 def build_agent(ckpt: Checkpoint, device: str | torch.device = "cpu") -> Agent:
     """The checkpoint's actor-critic, weights loaded; CheckpointError when agent.pt does not fit the
     dims and hidden sizes in metadata.yaml."""
     meta = ckpt.metadata
-    hidden = list(meta.get("config", {}).get("model", {}).get("hidden", []))
-    if not hidden:
-        raise CheckpointError(str(ckpt.path / "metadata.yaml"), "config.model.hidden", "missing")
-    obs_dim, act_dim = int(meta["obs_dim"]), int(meta["action_dim"])
+    hidden = _meta(ckpt, "config.model.hidden", list)
+    if not hidden or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 65536 for h in hidden):
+        raise CheckpointError(str(ckpt.path / "metadata.yaml"), "config.model.hidden",
+                              f"must be layer sizes in [1, 65536], got {hidden!r}" if hidden else "missing")
+    obs_dim, act_dim = meta["obs_dim"], meta["action_dim"]
     agent = Agent(obs_dim, act_dim, hidden, torch.zeros(act_dim))
     try:
         agent.load_state_dict(ckpt.agent)

@@ -23,7 +23,7 @@ from bidir_sim import BatchEnv
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from . import checkpoint
+from . import checkpoint, restore
 from .agent import Agent, initial_log_std
 from .config import register, validate
 from .metrics import MetricsLogger
@@ -144,11 +144,7 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     iteration, global_step = 0, 0
     if cfg.resume:
         ckpt = checkpoint.load(cfg.resume)
-        if (ckpt.metadata["obs_dim"], ckpt.metadata["action_dim"]) != (source.observation_dim, source.action_dim):
-            raise checkpoint.CheckpointError(str(ckpt.path), "metadata.yaml",
-                                             f"was trained with obs/action dims {ckpt.metadata['obs_dim']}/"
-                                             f"{ckpt.metadata['action_dim']}, this env has "
-                                             f"{source.observation_dim}/{source.action_dim}")
+        restore.check_dims(ckpt, task)
         try:
             agent.load_state_dict(ckpt.agent)
             muscle.net.load_state_dict(ckpt.muscle)

@@ -6,7 +6,7 @@ from importlib.metadata import version as _version
 import torch  # noqa: F401
 
 from . import envs  # registers the gymnasium ids bidir_sim/<config>-v0
-from ._core import INFO_NAMES, MuscleNet, Simulation
+from ._core import INFO_NAMES, MuscleNet, PhysicsDiverged, Simulation
 from .batch import BatchEnv
 from .envs import Task, WalkEnv, build_task
 from .errors import CheckpointError, ConfigError, InputError, ModelError
@@ -16,5 +16,5 @@ __version__ = _version("bidir-sim")  # from pyproject.toml, the one place it is 
 
 # The public names; bidir_sim._core is the extension module behind them, not an API.
 __all__ = ["INFO_NAMES", "BatchEnv", "CheckpointError", "ConfigError", "InputError", "ModelError", "MuscleNet",
-           "Simulation", "Task", "WalkEnv", "__version__", "build_task", "envs", "load_muscle_weights",
-           "make_muscle_net"]
+           "PhysicsDiverged", "Simulation", "Task", "WalkEnv", "__version__", "build_task", "envs",
+           "load_muscle_weights", "make_muscle_net"]

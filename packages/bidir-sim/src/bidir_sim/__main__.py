@@ -9,8 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputError
-from .io_util import load_yaml
+from .arguments import output_file
+from .errors import InputError, ModelError
+from .io_util import load_yaml, read_input_text
+from .models.limits import MAX_MODEL_FILE_BYTES
 
 
 def _is_env_config(name: str) -> bool:
@@ -22,9 +24,10 @@ def _is_env_config(name: str) -> bool:
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
     try:
-        return "environment" in (load_yaml(path.read_text()) or {})
-    except yaml.YAMLError:
+        doc = load_yaml(read_input_text(path, ModelError, MAX_MODEL_FILE_BYTES, "model"))
+    except (yaml.YAMLError, InputError):
         return False  # the model loader reports it
+    return isinstance(doc, dict) and "environment" in doc
 
 
 def _model_info(model) -> dict:
@@ -88,7 +91,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_info)
     p = sub.add_parser("generate", help="write bidir's parametric human to a model .yaml")
-    p.add_argument("output")
+    p.add_argument("output", type=output_file)
     p.add_argument("--height", type=float, default=1.75, help="stature in m (default 1.75)")
     p.add_argument("--mass", type=float, default=72.0, help="body mass in kg (default 72)")
     p.set_defaults(func=_generate)

@@ -1,7 +1,12 @@
 """Checks of the arguments users pass to the envs (counts, seeds, action arrays): a ValueError naming the
-argument and the reason, never a raw pybind11 TypeError or a numpy warning."""
+argument and the reason, never a raw pybind11 TypeError or a numpy warning; and of the command lines' output
+files."""
 
 from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -32,3 +37,17 @@ def as_float32_actions(actions: np.ndarray, name: str) -> np.ndarray:
         index = tuple(int(i) for i in np.argwhere(too_large)[0])
         raise ValueError(f"{name}[{', '.join(map(str, index))}] = {actions[index]!r} overflows float32")
     return np.ascontiguousarray(actions, dtype=np.float32)
+
+
+def output_file(text: str) -> Path:
+    """argparse ``type=`` for a file a command will write: refused at once (with the reason) when it is a
+    directory or its folder cannot be created, rather than failing after the work is done."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot create a file under {parent}")
+    return path

@@ -29,10 +29,43 @@ NN_MODES = ("auto", "batched", "per_env")
 # "auto" runs the network batched from this many envs on, so that two threads get a group each
 # (docs/performance.md has the measurements behind this and the default nn_batch of 4).
 AUTO_BATCHED_MIN_ENVS = 8
+# Refused up front rather than found out by the OOM killer: each env holds a DART world (measured 5.7 MiB
+# with the default model, docs/reliability.md); and a thread per env beyond a few hundred only thrashes.
+ENV_MEMORY_BYTES = 8 * 2**20
+MAX_THREADS = 256
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new allocations (Linux MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_resources(num_envs: int, num_threads: int) -> None:
+    if num_threads > MAX_THREADS:
+        raise ValueError(f"num_threads must be at most {MAX_THREADS}, got {num_threads} "
+                         f"(this machine has {os.cpu_count()} cores)")
+    need, free = num_envs * ENV_MEMORY_BYTES, available_memory()
+    if free is not None and need > free:
+        raise ValueError(f"num_envs={num_envs} needs about {need / 2**30:.1f} GiB ({ENV_MEMORY_BYTES >> 20} MiB "
+                         f"per env), more than the {free / 2**30:.1f} GiB of memory available; "
+                         f"at most {free // ENV_MEMORY_BYTES} envs fit")
 
 
 def _task(config) -> Task:
-    """A Task from a shipped name, a YAML path, YAML text (the reference's ``BatchEnv(yaml_content)``) or an EnvConfig."""
+    """A Task from a shipped name, a YAML path, YAML text (the reference's ``BatchEnv(yaml_content)``), an
+    EnvConfig or a Task (used as it is)."""
+    if isinstance(config, Task):
+        return config
     if isinstance(config, EnvConfig):
         return build_task(config)
     text = str(config)
@@ -77,6 +110,7 @@ class BatchEnv(VectorEnv):
             nn_batch = _core.DEFAULT_NN_BATCH
         nn_batch = positive_int("nn_batch", nn_batch)
         seed = env_seed(seed, num_envs)
+        _check_resources(num_envs, num_threads)
         if nn_mode == "auto":
             nn_mode = "batched" if num_envs >= AUTO_BATCHED_MIN_ENVS else "per_env"
         groups = -(-num_envs // nn_batch)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .arguments import output_file
 from .batch import BatchEnv
 from .capacity import mass_config_text
 from .envs.config import load_env_config, parse_env_config
@@ -168,7 +169,7 @@ def run(config, name: str, seconds: float) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bidir_sim.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="A2_sep", help="env config (default A2_sep)")
-    parser.add_argument("--json", type=Path, help="write the results to this JSON file")
+    parser.add_argument("--json", type=output_file, help="write the results to this JSON file")
     parser.add_argument("--quick", action="store_true", help="0.5 s per measurement instead of 3 s")
     parser.add_argument("--mass", type=Path, default=DEFAULT_MASS, help="MASS data folder (default ../shared)")
     args = parser.parse_args(argv)

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from ._core import Simulation
+from .arguments import output_file
 from .envs.config import load_env_config, parse_env_config
 from .envs.task import build_task
 from .errors import InputError
@@ -192,7 +193,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bidir_sim.capacity", description=__doc__.split("\n")[0])
     parser.add_argument("configs", nargs="*", default=["A2_sep"], help="env configs (default: A2_sep)")
     parser.add_argument("--mass", type=Path, help="also the MASS model with walk.bvh from this folder")
-    parser.add_argument("--json", type=Path, help="write the reports to this JSON file")
+    parser.add_argument("--json", type=output_file, help="write the reports to this JSON file")
     args = parser.parse_args(argv)
     configs = list(args.configs)
     if args.mass:

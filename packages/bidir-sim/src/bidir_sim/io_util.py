@@ -29,6 +29,50 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
+def read_input_text(path: str | os.PathLike, error: type, max_bytes: int, kind: str) -> str:
+    """The UTF-8 text of an input file, or ``error(path, element, reason)`` (an InputError subclass) when it
+    is missing, a directory, larger than ``max_bytes`` (checked before reading), or not UTF-8."""
+    return _decode(read_input_bytes(path, error, max_bytes, kind), str(path), error)
+
+
+def read_input_bytes(path: str | os.PathLike, error: type, max_bytes: int, kind: str) -> bytes:
+    src = str(path)
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                raise error(src, "file", f"is {size / 2**20:.1f} MiB; {kind} files are limited to "
+                            f"{max_bytes / 2**20:g} MiB (docs/reliability.md)")
+            return f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise error(src, "file", "does not exist") from None
+    except IsADirectoryError:
+        raise error(src, "file", "is a directory, not a file") from None
+    except OSError as e:
+        raise error(src, "file", f"cannot be read: {e.strerror or e}") from None
+
+
+def _decode(data: bytes, src: str, error: type) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise error(src, f"line {line}", f"is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                    "save the file as UTF-8") from None
+
+
+def yaml_string_hint(value) -> str:
+    """For a YAML string that reads as a number ('1.0e30', '1e15': YAML 1.1 needs the exponent's sign):
+    the sentence that tells the user how to write it; otherwise ''."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        float(value)
+    except ValueError:
+        return ""
+    return f" ('{value}' is a string in YAML: an exponent needs its sign and a dot, e.g. 1.0e+30)"
+
+
 def load_yaml(text: str):
     """yaml.safe_load without aliases (raises yaml.YAMLError on one, with its line)."""
     return yaml.load(text, Loader=_NoAliasLoader)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+
+from bidir_sim.arguments import output_file
 
 from .camera import PRESETS
 from .scene import COLOR_MODES, Toggles
@@ -55,16 +56,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ghosts", action="store_true", help="draw the PD-target and reference poses as ghosts")
     p.add_argument("--body-opacity", type=float, default=0.45)
     p.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
-    p.add_argument("--screenshot", type=Path, metavar="PNG", help="headless: render one image and exit")
-    p.add_argument("--record", type=Path, metavar="VIDEO", help="headless: write a video (.mp4, .gif, ...)")
+    p.add_argument("--screenshot", type=output_file, metavar="PNG", help="headless: render one image and exit")
+    p.add_argument("--record", type=output_file, metavar="VIDEO", help="headless: write a video (.mp4, .gif, ...)")
     p.add_argument("--seconds", type=_positive, default=10.0, help="length of --record, s of simulated time")
     p.add_argument("--fps", type=int, default=30, help="frames per second of --record")
     p.add_argument("--warmup", type=float, default=1.0, help="simulated seconds before --screenshot")
     p.add_argument("--benchmark", type=int, metavar="FRAMES", help="headless: time drawing FRAMES frames, "
                    "print JSON")
-    p.add_argument("--json", type=Path, help="with --benchmark: also write the result here")
+    p.add_argument("--json", type=output_file, help="with --benchmark: also write the result here")
     p.add_argument("--exit-after-frames", type=int, metavar="N", help="window: close after N frames")
-    p.add_argument("--save-window", type=Path, metavar="PNG", help="window: save the last frame (with panels)")
+    p.add_argument("--save-window", type=output_file, metavar="PNG", help="window: save the last frame (with panels)")
     return p
 
 

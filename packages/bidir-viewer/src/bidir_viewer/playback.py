@@ -133,6 +133,6 @@ def from_checkpoint(path: str | Path, mode: str = "policy", sample: bool = False
     from bidir_ppo import checkpoint, restore
 
     ckpt = checkpoint.load(path)
-    agent = restore.build_agent(ckpt)
-    return Playback(restore.env_config(ckpt), mode=mode, agent=agent, muscle_weights=ckpt.muscle, seed=seed,
+    task = restore.env_task(ckpt)  # checks the dims first
+    return Playback(task, mode=mode, agent=restore.build_agent(ckpt), muscle_weights=ckpt.muscle, seed=seed,
                     sample=sample)

@@ -18,7 +18,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError, ConfigWarning
-from ..io_util import load_yaml
+from ..io_util import load_yaml, read_input_text, yaml_string_hint
+
+MAX_CONFIG_FILE_BYTES = 2**20  # a config is a few kB
+INT_LIMIT = 2**31              # integer keys become C++ ints
 
 
 def _f(default, **meta):
@@ -226,10 +229,12 @@ def _check_value(value, hint, meta, key: str, source: str):
             fail(f"must be true or false, got {value!r}")
     elif hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(f"must be an integer, got {value!r}")
+            fail(f"must be an integer, got {value!r}{yaml_string_hint(value)}")
+        if not -INT_LIMIT < value < INT_LIMIT:
+            fail(f"must be less than 2**31 in magnitude, got {value!r}")
     elif hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            fail(f"must be a finite number, got {value!r}")
+            fail(f"must be a finite number, got {value!r}{yaml_string_hint(value)}")
         value = float(value)
     elif hint is str and not isinstance(value, str):
         fail(f"must be a string, got {value!r}")
@@ -342,9 +347,10 @@ def load_env_config(name_or_path: str | Path) -> EnvConfig:
     text_name = str(name_or_path)
     if text_name in shipped_configs():
         path = CONFIG_DIR / f"{text_name}.yaml"
-        return parse_env_config(path.read_text(), source=str(path), name=text_name)
+        return parse_env_config(path.read_text(encoding="utf-8"), source=str(path), name=text_name)
     path = Path(name_or_path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(text_name, "file", f"no such config file, and not a shipped config "
                           f"({', '.join(shipped_configs())})")
-    return parse_env_config(path.read_text(), source=str(path), name=path.stem)
+    text = read_input_text(path, ConfigError, MAX_CONFIG_FILE_BYTES, "env config")
+    return parse_env_config(text, source=str(path), name=path.stem)

@@ -125,7 +125,9 @@ def _load_model(cfg: EnvConfig) -> Model:
     try:
         return load_model(file if file == "default" else cfg.resolve(file), muscles)
     except ModelError as e:
-        raise ConfigError(cfg.source, "environment.skeleton.file", str(e)) from None
+        from_muscles = e.element == "muscles" or (muscles is not None and e.source == str(muscles))
+        key = "environment.muscle.file" if from_muscles else "environment.skeleton.file"
+        raise ConfigError(cfg.source, key, str(e)) from None
 
 
 def _body(model: Model, name: str, cfg: EnvConfig, why: str) -> int:

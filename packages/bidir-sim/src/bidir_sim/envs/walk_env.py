@@ -31,16 +31,19 @@ class WalkEnv(gym.Env):
     ``info`` holds every reward term and the quantities behind them (``bidir_sim.INFO_NAMES``); ``task``
     is the compiled task (sizes, observation layout, reward terms, reference motion).
 
-    config: a shipped config name, a YAML path or an EnvConfig. muscle_weights: a ``muscle.pt`` file or
-    state_dict for the muscle network (default: Xavier-initialised from seed 0).
+    config: a shipped config name, a YAML path, an EnvConfig or a compiled Task. muscle_weights: a
+    ``muscle.pt`` file or state_dict for the muscle network (default: Xavier-initialised from seed 0).
     """
 
     metadata: ClassVar[dict] = {"render_modes": []}
 
-    def __init__(self, config: str | Path | EnvConfig = "A2_sep", muscle_weights=None, render_mode=None):
+    def __init__(self, config: str | Path | EnvConfig | Task = "A2_sep", muscle_weights=None, render_mode=None):
         if render_mode is not None:
             raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
-        self.task: Task = shipped_task(config) if config in shipped_configs() else build_task(config)
+        if isinstance(config, Task):
+            self.task = config
+        else:
+            self.task = shipped_task(config) if config in shipped_configs() else build_task(config)
         self.muscle_net = make_muscle_net(self.task)
         if muscle_weights is not None:
             load_muscle_weights(self.muscle_net, muscle_weights)

@@ -29,6 +29,9 @@ def load_model(name_or_path: str | Path, muscles: str | Path | None = None) -> M
     """Loads ``"default"`` (the shipped human), a bidir model YAML, or a MASS skeleton XML
     (optionally with a MASS muscle XML)."""
     if str(name_or_path) == "default":
+        if muscles is not None:  # never ignore a file the user named
+            raise ModelError("default", "muscles", f"the default model carries its own muscles; {muscles} "
+                             "attaches only to a MASS skeleton .xml")
         return load_model_yaml(default_model_path())
     path = Path(name_or_path)
     if not path.exists():

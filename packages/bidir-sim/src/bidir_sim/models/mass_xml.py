@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..io_util import read_input_bytes
+from . import limits
 from .spec import JOINT_DOFS, Body, Joint, Model, Muscle, Shape, Waypoint, validate
 
 LBS_RADIUS = 0.08
@@ -24,10 +26,9 @@ LBS_RADIUS = 0.08
 
 def _parse(path: str | Path) -> tuple[ET.Element, str]:
     src = str(path)
+    data = read_input_bytes(path, ModelError, limits.MAX_MODEL_FILE_BYTES, "model")
     try:
-        return ET.parse(src).getroot(), src
-    except FileNotFoundError:
-        raise ModelError(src, "file", "does not exist") from None
+        return ET.fromstring(data), src
     except ET.ParseError as e:
         line, col = e.position
         raise ModelError(src, f"line {line}, column {col}", f"malformed XML ({e.msg if hasattr(e, 'msg') else e})") from None
@@ -67,8 +68,12 @@ def load_mass_skeleton(path: str | Path) -> Model:
     root, src = _parse(path)
     if root.tag != "Skeleton":
         raise ModelError(src, f"<{root.tag}>", "root element must be <Skeleton>")
+    nodes = root.findall("Node")
+    if len(nodes) > limits.MAX_BODIES:
+        raise ModelError(src, "<Skeleton>", f"has {len(nodes)} <Node>, more than the limit of {limits.MAX_BODIES} "
+                         "(docs/reliability.md)")
     bodies = []
-    for node in root.findall("Node"):
+    for node in nodes:
         name = node.get("name")
         if not name:
             raise ModelError(src, "<Node>", "missing attribute 'name'")
@@ -117,7 +122,7 @@ def load_mass_skeleton(path: str | Path) -> Model:
             frame=_transform(src, where, be),
             joint=Joint(type=jtype, frame=_transform(src, f"{where} joint", je),
                         axis=_floats(src, where, je, "axis", 3, default=[1, 0, 0]), lower=lower, upper=upper,
-                        kp=kp, kv=kv, damping=np.full(n, float(je.get("damping", 0.4))), bvh=je.get("bvh")),
+                        kp=kp, kv=kv, damping=np.full(n, float(_floats(src, where, je, "damping", 1, default=[0.4])[0])), bvh=je.get("bvh")),
             shapes=[Shape(type=btype, size=size, color=tuple(np.clip(color, 0, 1)))],
             contact=be.get("contact", "Off").lower() == "on"))
     if not bodies:
@@ -134,8 +139,12 @@ def load_mass_muscles(path: str | Path, skeleton: Model) -> Model:
         raise ModelError(src, f"<{root.tag}>", "root element must be <Muscle>")
     bodies = {b.name: b for b in skeleton.bodies}
     joint_origin = {b.name: b.joint.frame[:3, 3] for b in skeleton.bodies}
+    units = root.findall("Unit")
+    if len(units) > limits.MAX_MUSCLES:
+        raise ModelError(src, "<Muscle>", f"has {len(units)} <Unit>, more than the limit of {limits.MAX_MUSCLES} "
+                         "(docs/reliability.md)")
     muscles = []
-    for unit in root.findall("Unit"):
+    for unit in units:
         name = unit.get("name") or "?"
         where = f"Unit '{name}'"
         values = {}
@@ -143,8 +152,8 @@ def load_mass_muscles(path: str | Path, skeleton: Model) -> Model:
             values[key] = float(_floats(src, where, unit, key, 1)[0])
         pen = float(_floats(src, where, unit, "pen_angle", 1, default=[0.0])[0])
         points = unit.findall("Waypoint")
-        if len(points) < 2:
-            raise ModelError(src, where, f"needs at least 2 <Waypoint>, has {len(points)}")
+        if not 2 <= len(points) <= limits.MAX_WAYPOINTS:
+            raise ModelError(src, where, f"needs 2 to {limits.MAX_WAYPOINTS} <Waypoint>, has {len(points)}")
         waypoints = []
         for k, wp in enumerate(points):
             body = wp.get("body")

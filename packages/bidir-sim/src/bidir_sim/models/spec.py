@@ -14,6 +14,8 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import ModelError
+from . import limits
+from .limits import out_of
 from .native import to_native
 
 JOINT_DOFS = {"free": 6, "ball": 3, "revolute": 1, "weld": 0}
@@ -154,13 +156,21 @@ def validate(model: Model) -> Model:
         names[b.name] = b
         if not (isinstance(b.mass, (int, float)) and math.isfinite(b.mass) and b.mass > 0):
             raise ModelError(src, where, f"mass must be a positive finite number, got {b.mass!r}")
+        if out_of(b.mass, limits.BODY_MASS_KG):
+            raise ModelError(src, where, f"mass {b.mass:g} kg is outside the plausible range "
+                             f"{_range(limits.BODY_MASS_KG)} kg (docs/reliability.md)")
         if not _finite(b.com) or np.shape(b.com) != (3,):
             raise ModelError(src, where, f"com must be 3 finite numbers, got {b.com!r}")
+        _check_position(src, where, "com", b.com)
         inertia = np.asarray(b.inertia, dtype=float)
         if inertia.shape != (3, 3) or not _finite(inertia):
             raise ModelError(src, where, "inertia must be a finite 3x3 matrix")
         if not np.allclose(inertia, inertia.T, atol=1e-9) or np.linalg.eigvalsh(inertia).min() <= 0:
             raise ModelError(src, where, "inertia must be symmetric positive definite")
+        moments = np.linalg.eigvalsh(inertia)
+        if out_of(moments.min(), limits.PRINCIPAL_INERTIA_KG_M2) or out_of(moments.max(), limits.PRINCIPAL_INERTIA_KG_M2):
+            raise ModelError(src, where, f"principal moments of inertia {moments.min():g}..{moments.max():g} kg m^2 "
+                             f"are outside the plausible range {_range(limits.PRINCIPAL_INERTIA_KG_M2)} kg m^2")
         for what, frame in (("frame", b.frame), ("joint frame", b.joint.frame)):
             frame = np.asarray(frame, dtype=float)
             if frame.shape != (4, 4) or not _finite(frame):
@@ -168,13 +178,23 @@ def validate(model: Model) -> Model:
             rot = frame[:3, :3]
             if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-6) or np.linalg.det(rot) < 0:
                 raise ModelError(src, where, f"{what} rotation is not a proper rotation matrix")
+            _check_position(src, where, f"{what} position", frame[:3, 3])
         _validate_joint(src, where, b)
         for s in b.shapes:
             if s.type not in SHAPE_TYPES:
                 raise ModelError(src, where, f"shape type '{s.type}' is not one of {', '.join(SHAPE_TYPES)}")
-            if not _finite(s.size) or np.any(np.asarray(s.size) <= 0):
-                raise ModelError(src, where, f"shape size must be positive, got {list(np.asarray(s.size))}")
+            size = np.asarray(s.size, dtype=float).ravel()
+            if not _finite(size) or size.size == 0 or np.any(size <= 0):
+                raise ModelError(src, where, f"shape size must be positive, got {list(size)}")
+            if out_of(size.min(), limits.SHAPE_SIZE_M) or out_of(size.max(), limits.SHAPE_SIZE_M):
+                raise ModelError(src, where, f"shape size {list(size)} m is outside the plausible range "
+                                 f"{_range(limits.SHAPE_SIZE_M)} m")
+            _check_position(src, where, "shape position", np.asarray(s.offset, dtype=float)[:3, 3])
 
+    for what, items, limit in (("bodies", model.bodies, limits.MAX_BODIES),
+                               ("muscles", model.muscles, limits.MAX_MUSCLES)):
+        if len(items) > limit:
+            raise ModelError(src, what, f"{len(items)} {what}, more than the limit of {limit} (docs/reliability.md)")
     roots = [b for b in model.bodies if b.parent is None]
     if len(roots) != 1:
         raise ModelError(src, "bodies", f"exactly one root body (no parent) is required, found "
@@ -207,10 +227,13 @@ def validate(model: Model) -> Model:
             v = getattr(m, key)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise ModelError(src, where, f"{key} must be a positive finite number, got {v!r}")
+            bounds, unit = (limits.MUSCLE_F0_N, "N") if key == "f0" else (limits.MUSCLE_LENGTH_M, "m")
+            if out_of(v, bounds):
+                raise ModelError(src, where, f"{key} {v:g} {unit} is outside the plausible range {_range(bounds)} {unit}")
         if not (math.isfinite(m.pennation) and 0 <= m.pennation < math.pi / 2):
             raise ModelError(src, where, f"pennation must be in [0, pi/2) rad, got {m.pennation!r}")
-        if len(m.waypoints) < 2:
-            raise ModelError(src, where, f"needs at least 2 waypoints, has {len(m.waypoints)}")
+        if not 2 <= len(m.waypoints) <= limits.MAX_WAYPOINTS:
+            raise ModelError(src, where, f"needs 2 to {limits.MAX_WAYPOINTS} waypoints, has {len(m.waypoints)}")
         for i, w in enumerate(m.waypoints):
             wwhere = f"{where} waypoint {i}"
             for body in w.bodies:
@@ -222,7 +245,18 @@ def validate(model: Model) -> Model:
                 raise ModelError(src, wwhere, f"weights must be >= 0 and sum to 1, got {w.weights}")
             if not _finite(w.position) or np.shape(w.position) != (3,):
                 raise ModelError(src, wwhere, "position must be 3 finite numbers")
+            _check_position(src, wwhere, "position", w.position)
     return model
+
+
+def _range(bounds: tuple[float, float]) -> str:
+    return f"[{bounds[0]:g}, {bounds[1]:g}]"
+
+
+def _check_position(src: str, where: str, what: str, p) -> None:
+    if np.max(np.abs(np.asarray(p, dtype=float))) > limits.MAX_POSITION_M:
+        raise ModelError(src, where, f"{what} {list(np.asarray(p, dtype=float))} is more than "
+                         f"{limits.MAX_POSITION_M:g} m from the origin (docs/reliability.md)")
 
 
 def _validate_joint(src: str, where: str, b: Body) -> None:
@@ -241,8 +275,8 @@ def _validate_joint(src: str, where: str, b: Body) -> None:
             raise ModelError(src, where, f"joint {key} has {v.size} values, a {j.type} joint has {n} DoFs")
         if np.any(np.isnan(v)):
             raise ModelError(src, where, f"joint {key} contains NaN")
-        if key in ("kp", "kv", "damping") and np.any(v < 0):
-            raise ModelError(src, where, f"joint {key} must be >= 0")
+        if key in ("kp", "kv", "damping") and not np.all((v >= 0) & (v <= limits.MAX_GAIN)):
+            raise ModelError(src, where, f"joint {key} must be in [0, {limits.MAX_GAIN:g}], got {list(v)}")
     if j.lower is not None and j.upper is not None and np.any(np.asarray(j.lower) > np.asarray(j.upper)):
         raise ModelError(src, where, "joint lower limit exceeds upper limit")
 

@@ -6,17 +6,28 @@ Writing is deterministic (fixed key order, 6 decimals) so a generated file can b
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from ..errors import ModelError
-from ..io_util import atomic_write_text, load_yaml
+from ..io_util import atomic_write_text, load_yaml, read_input_text, yaml_string_hint
+from . import limits
 from .spec import JOINT_DOFS, Body, Joint, Model, Muscle, Shape, Waypoint, validate
 
 FORMAT = "bidir-model"
 VERSION = 1
+# The keys each mapping may have (docs/model-format.md); any other key is a typo, and an error.
+KEYS = {
+    "document": ("format", "version", "name", "metadata", "bodies", "muscles"),
+    "body": ("name", "parent", "mass", "com", "inertia", "position", "rotation", "contact", "shapes", "joint"),
+    "joint": ("type", "position", "rotation", "axis", "lower", "upper", "kp", "kv", "damping", "bvh"),
+    "shape": ("type", "size", "position", "rotation", "color", "visual", "collision"),
+    "muscle": ("name", "f0", "optimal_fiber_length", "tendon_slack_length", "pennation", "waypoints"),
+    "waypoint": ("body", "bodies", "weights", "p"),
+}
 
 
 # ----------------------------------------------------------------------------- reading
@@ -30,6 +41,20 @@ class _Reader:
     def fail(self, where: str, reason: str) -> ModelError:
         return ModelError(self.source, where, reason)
 
+    def keys(self, d, kind: str, where: str) -> None:
+        """Refuses a key that a ``kind`` mapping does not have, suggesting the nearest valid one."""
+        if not isinstance(d, dict):
+            raise self.fail(where, f"must be a mapping, got {type(d).__name__}")
+        for key in d:
+            if key not in KEYS[kind]:
+                near = difflib.get_close_matches(str(key), KEYS[kind], n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                raise self.fail(where, f"unknown key '{key}'{hint}; valid keys: {', '.join(KEYS[kind])}")
+
+    def count(self, items, where: str, limit: int, what: str) -> None:
+        if len(items) > limit:
+            raise self.fail(where, f"has {len(items)} {what}, more than the limit of {limit} (docs/reliability.md)")
+
     def get(self, d: dict, key: str, where: str, default=...):
         if not isinstance(d, dict):
             raise self.fail(where, f"must be a mapping, got {type(d).__name__}")
@@ -42,7 +67,7 @@ class _Reader:
     def number(self, d, key, where, default=...) -> float:
         v = self.get(d, key, where, default)
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise self.fail(where, f"'{key}' must be a number, got {v!r}")
+            raise self.fail(where, f"'{key}' must be a number, got {v!r}{yaml_string_hint(v)}")
         return float(v)
 
     def flag(self, d, key, where, default=...) -> bool:
@@ -58,7 +83,8 @@ class _Reader:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and n is not None:
             v = [v] * n  # a scalar applies to every DoF
         if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v):
-            raise self.fail(where, f"'{key}' must be a list of numbers, got {v!r}")
+            hint = next((yaml_string_hint(x) for x in (v if isinstance(v, list) else [v]) if yaml_string_hint(x)), "")
+            raise self.fail(where, f"'{key}' must be a list of numbers, got {v!r}{hint}")
         if n is not None and len(v) != n:
             raise self.fail(where, f"'{key}' must have {n} values, has {len(v)}")
         return np.asarray(v, dtype=float)
@@ -73,13 +99,8 @@ class _Reader:
 
 
 def load_model_yaml(path: str | Path) -> Model:
-    path = Path(path)
-    src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ModelError(src, "file", f"cannot be read: {e.strerror or e}") from None
-    return parse_model_yaml(text, src)
+    text = read_input_text(path, ModelError, limits.MAX_MODEL_FILE_BYTES, "model")
+    return parse_model_yaml(text, str(path))
 
 
 def parse_model_yaml(text: str, source: str = "<string>") -> Model:
@@ -92,6 +113,7 @@ def parse_model_yaml(text: str, source: str = "<string>") -> Model:
         raise ModelError(source, at, f"invalid YAML ({getattr(e, 'problem', None) or e})") from None
     if not isinstance(doc, dict):
         raise r.fail("document", "must be a mapping with 'format', 'bodies' and 'muscles'")
+    r.keys(doc, "document", "document")
     if doc.get("format") != FORMAT:
         raise r.fail("format", f"expected '{FORMAT}', got {doc.get('format')!r}")
     if doc.get("version") != VERSION:
@@ -99,14 +121,19 @@ def parse_model_yaml(text: str, source: str = "<string>") -> Model:
     bodies_doc = r.get(doc, "bodies", "document")
     if not isinstance(bodies_doc, list) or not bodies_doc:
         raise r.fail("bodies", "must be a non-empty list")
+    r.count(bodies_doc, "bodies", limits.MAX_BODIES, "bodies")
     bodies = [_read_body(r, b, i) for i, b in enumerate(bodies_doc)]
     frames = {b.name: b.frame for b in bodies}
     muscles_doc = r.get(doc, "muscles", "document", default=[]) or []
     if not isinstance(muscles_doc, list):
         raise r.fail("muscles", "must be a list")
+    r.count(muscles_doc, "muscles", limits.MAX_MUSCLES, "muscles")
     muscles = [_read_muscle(r, m, i, frames) for i, m in enumerate(muscles_doc)]
+    metadata = doc.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise r.fail("metadata", f"must be a mapping, got {type(metadata).__name__}")
     model = Model(name=str(doc.get("name", "model")), bodies=bodies, muscles=muscles, source=source,
-                  metadata=dict(doc.get("metadata") or {}))
+                  metadata=dict(metadata))
     return validate(model)
 
 
@@ -116,8 +143,10 @@ def _read_body(r: _Reader, d, i: int) -> Body:
     if not isinstance(name, str) or not name:
         raise r.fail(where, f"'name' must be a non-empty string, got {name!r}")
     where = f"body '{name}'"
+    r.keys(d, "body", where)
     jd = r.get(d, "joint", where)
     jwhere = f"body '{name}' joint"
+    r.keys(jd, "joint", jwhere)
     jtype = r.get(jd, "type", jwhere)
     if jtype not in JOINT_DOFS:
         raise r.fail(jwhere, f"type '{jtype}' is not one of {', '.join(JOINT_DOFS)}")
@@ -125,19 +154,21 @@ def _read_body(r: _Reader, d, i: int) -> Body:
     joint = Joint(
         type=jtype,
         frame=r.pose(jd, jwhere),
-        axis=r.vector(jd, "axis", jwhere, 3, default=[1.0, 0.0, 0.0]),
+        # A revolute joint's axis has no natural default: a missing one is an error, not the x axis.
+        axis=r.vector(jd, "axis", jwhere, 3) if jtype == "revolute" else np.array([1.0, 0.0, 0.0]),
         lower=r.vector(jd, "lower", jwhere, n, default=None),
         upper=r.vector(jd, "upper", jwhere, n, default=None),
         kp=r.vector(jd, "kp", jwhere, n, default=None),
         kv=r.vector(jd, "kv", jwhere, n, default=None),
         damping=r.vector(jd, "damping", jwhere, n, default=None),
-        bvh=jd.get("bvh"),
+        bvh=_bvh_names(r, jd, jwhere),
     )
     inertia = r.vector(d, "inertia", where, 6)  # ixx iyy izz ixy ixz iyz
     ixx, iyy, izz, ixy, ixz, iyz = inertia
     shapes = []
     for k, sd in enumerate(r.get(d, "shapes", where, default=[]) or []):
         swhere = f"body '{name}' shapes[{k}]"
+        r.keys(sd, "shape", swhere)
         stype = r.get(sd, "type", swhere)
         shapes.append(Shape(type=stype, size=r.vector(sd, "size", swhere, None), offset=r.pose(sd, swhere),
                             color=tuple(r.vector(sd, "color", swhere, 4, default=[0.7, 0.7, 0.7, 1.0])),
@@ -152,18 +183,30 @@ def _read_body(r: _Reader, d, i: int) -> Body:
                 contact=r.flag(d, "contact", where, default=False))
 
 
+def _bvh_names(r: _Reader, jd: dict, where: str) -> str | None:
+    names = jd.get("bvh")
+    if names is not None and (not isinstance(names, str) or not names.split()):
+        raise r.fail(where, f"'bvh' must be BVH joint names separated by spaces, got {names!r}")
+    return names
+
+
 def _read_muscle(r: _Reader, d, i: int, frames: dict[str, np.ndarray]) -> Muscle:
     where = f"muscles[{i}]"
     name = r.get(d, "name", where)
     where = f"muscle '{name}'"
+    r.keys(d, "muscle", where)
     wps = r.get(d, "waypoints", where)
     if not isinstance(wps, list):
         raise r.fail(where, "'waypoints' must be a list")
+    r.count(wps, where, limits.MAX_WAYPOINTS, "waypoints")
     waypoints = []
     for k, wd in enumerate(wps):
         wwhere = f"muscle '{name}' waypoint {k}"
-        if "bodies" in (wd or {}):
+        r.keys(wd, "waypoint", wwhere)
+        if "bodies" in wd:
             bodies = r.get(wd, "bodies", wwhere)
+            if not isinstance(bodies, list) or not bodies:
+                raise r.fail(wwhere, f"'bodies' must be a non-empty list of body names, got {bodies!r}")
             weights = list(r.vector(wd, "weights", wwhere, len(bodies)))
         else:
             bodies, weights = [r.get(wd, "body", wwhere)], [1.0]

@@ -14,7 +14,10 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..errors import ModelError
+from ..io_util import read_input_text
 
+MAX_BVH_FILE_BYTES = 64 * 2**20   # about 40 min of 60-joint capture at 120 Hz
+MAX_BVH_JOINTS = 1024
 _CHANNELS = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"}
 
 
@@ -64,6 +67,15 @@ class BVH:
         """Joint positions (frames, model DoFs) for every frame."""
         from scipy.spatial.transform import Rotation as R
 
+        mapped = [b.name for b in model.bodies if b.joint.bvh]
+        # Without a mapping every frame would be the zero pose: an error, never a silent standing motion.
+        if not mapped:
+            raise ModelError(model.source, "bvh", f"no joint of the model names a BVH joint (a joint's 'bvh' "
+                             f"key), so {self.source} cannot drive it; use a model whose joints carry BVH names "
+                             "(MASS human.xml does)")
+        if not model.bodies[0].joint.bvh:
+            raise ModelError(model.source, f"body '{model.bodies[0].name}'", "the root joint names no BVH joint, "
+                             "so the motion would stand still at the origin")
         Q = np.zeros((self.num_frames, model.num_dofs))
         offsets = model.dof_offsets()
         for body in model.bodies:
@@ -93,10 +105,7 @@ class BVH:
 
 def load_bvh(path: str | Path) -> BVH:
     src = str(path)
-    try:
-        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as e:
-        raise ModelError(src, "file", f"cannot be read: {e.strerror or e}") from None
+    lines = read_input_text(path, ModelError, MAX_BVH_FILE_BYTES, "BVH").splitlines()
     joints, channels, offsets, stack = [], {}, {}, []
     i, current = 0, None
     while i < len(lines):
@@ -115,6 +124,8 @@ def load_bvh(path: str | Path) -> BVH:
                 raise ModelError(src, f"line {i}", f"joint '{current}' is defined twice")
             joints.append(current)
             channels[current] = []
+            if len(joints) > MAX_BVH_JOINTS:
+                raise ModelError(src, f"line {i}", f"more than {MAX_BVH_JOINTS} joints (docs/reliability.md)")
         elif key == "End":
             current = None  # an End Site has an offset but no channels
         elif key == "{":
