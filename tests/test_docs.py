@@ -86,3 +86,37 @@ def test_file_paths_in_the_docs_exist():
                 if not any(list((f / path).parent.glob(Path(path).name)) for f in folders):
                     missing.append(f"{page.name}: {path}")
     assert not missing
+
+
+def test_reliability_page_states_the_limits_the_code_has():
+    """Every limit's value in docs/reliability.md's table is the one in the code (one fact, checked here)."""
+    import re
+
+    from bidir_sim import batch
+    from bidir_sim.envs import config
+    from bidir_sim.models import limits
+    from bidir_sim.motion import bvh
+
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| ([^|]+) \|",
+                                                       (DOCS / "reliability.md").read_text(), re.MULTILINE)}
+
+    def number(text):
+        return float(text.replace(",", ""))
+
+    def stated(name):
+        return [number(x) for x in re.findall(r"\d[\d,.]*(?:e-?\d+)?", rows[name])]
+
+    for name in ("BODY_MASS_KG", "PRINCIPAL_INERTIA_KG_M2", "SHAPE_SIZE_M", "MUSCLE_F0_N", "MUSCLE_LENGTH_M"):
+        assert stated(name) == list(getattr(limits, name)), name
+    assert stated("MAX_POSITION_M") == [limits.MAX_POSITION_M]
+    assert stated("MAX_GAIN")[-1] == limits.MAX_GAIN
+    for name, value in (("MAX_BODIES", limits.MAX_BODIES), ("MAX_MUSCLES", limits.MAX_MUSCLES),
+                        ("MAX_WAYPOINTS", limits.MAX_WAYPOINTS), ("MAX_BVH_JOINTS", bvh.MAX_BVH_JOINTS),
+                        ("MAX_THREADS", batch.MAX_THREADS)):
+        assert stated(name)[0] == value, name
+    for name, value in (("MAX_MODEL_FILE_BYTES", limits.MAX_MODEL_FILE_BYTES),
+                        ("MAX_BVH_FILE_BYTES", bvh.MAX_BVH_FILE_BYTES),
+                        ("MAX_CONFIG_FILE_BYTES", config.MAX_CONFIG_FILE_BYTES),
+                        ("ENV_MEMORY_BYTES", batch.ENV_MEMORY_BYTES)):
+        assert stated(name)[0] * 2**20 == value, name
+    assert "2³¹" in rows["INT_LIMIT"] and config.INT_LIMIT == 2**31

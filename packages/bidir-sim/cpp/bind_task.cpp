@@ -21,7 +21,8 @@ void bindTask(py::module_& m) {
       .def_readwrite("stride", &ReferenceSpec::stride)
       .def_readwrite("duration", &ReferenceSpec::duration)
       .def_readwrite("rotation_dofs", &ReferenceSpec::rotationDofs)
-      .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike);
+      .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike)
+      .def_readwrite("cyclic", &ReferenceSpec::cyclic);
 
   py::class_<RewardSpec>(m, "RewardSpec")
       .def(py::init<>())

@@ -33,6 +33,7 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
   const ReferenceMotion& reference = task.reference();
   cycle = reference.duration() / cadenceRatio;
   double start = o.phase;
+  if (std::isnan(start) && !reference.cyclic()) start = 0.0;  // a clip that does not loop: its start
   if (std::isnan(start)) {
     std::uniform_real_distribution<double> jitter(-kStartJitter, kStartJitter);
     if (task.rewardType() == RewardType::GaitNet) {
@@ -45,6 +46,7 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
   }
   if (!std::isfinite(start)) throw std::invalid_argument("reset: phase must be finite");
   start -= std::floor(start);
+  startPhase = start;
   episodeTime = 0.0;
   steps = 0;
 

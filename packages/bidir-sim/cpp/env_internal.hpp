@@ -45,6 +45,7 @@ struct Env::Impl {
   std::mt19937_64 rng;
   bool started = false;
   double strideRatio = 1.0, cadenceRatio = 1.0, cycle = 1.0, episodeTime = 0.0;
+  double startPhase = 0.0;  // the reference's phase at reset (a non-cyclic motion ends at phase 1)
   int steps = 0;
   bool mirrored = false;  // the current control step is mirrored
   GaitPhase phase;

@@ -77,7 +77,9 @@ void Env::Impl::finishStep(StepResult& out) {
   const bool fall = com.y() < spec.fallHeight;
   const bool kneeFail = spec.reward.kneeTermination && steps > kKneeSteps && kneeLoadEpisodeMax > kKneeLoadLimit;
   out.terminated = fall || kneeFail;
-  out.truncated = !out.terminated && (spec.truncateByTime ? episodeTime >= kTimeLimit : steps >= spec.horizon);
+  const bool clipEnded = !task.reference().cyclic() && startPhase + episodeTime / cycle >= 1.0 - 1e-9;
+  out.truncated =
+      !out.terminated && (clipEnded || (spec.truncateByTime ? episodeTime >= kTimeLimit : steps >= spec.horizon));
 
   info[kEnergyMetabolic] = in.metabolicEnergy;
   info[kEnergyTorque] = in.torqueEnergy;

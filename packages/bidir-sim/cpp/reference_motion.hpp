@@ -15,6 +15,7 @@ class ReferenceMotion {
   double duration() const { return spec_.duration; }  // s per cycle at cadence ratio 1
   double stride() const { return spec_.stride; }      // m per cycle at stride ratio 1
   double rightHeelStrike() const { return spec_.rightHeelStrike; }
+  bool cyclic() const { return spec_.cyclic; }
 
   // Joint positions at `phase` (cycles, any real number); the forward root translation is scaled
   // by strideRatio.

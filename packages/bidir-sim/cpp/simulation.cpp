@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <dart/collision/bullet/BulletCollisionDetector.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "control.hpp"
@@ -38,16 +37,6 @@ double Simulation::timestep() const { return impl_->world->getTimeStep(); }
 double Simulation::time() const { return impl_->world->getTime(); }
 Eigen::VectorXd Simulation::positions() const { return impl_->skeleton->getPositions(); }
 Eigen::VectorXd Simulation::velocities() const { return impl_->skeleton->getVelocities(); }
-
-void checkBounded(const Eigen::VectorXd& v, double bound, const char* what) {
-  for (Eigen::Index i = 0; i < v.size(); ++i)
-    if (!(std::abs(v[i]) <= bound)) {  // also NaN
-      std::ostringstream msg;
-      msg << what << "[" << i << "] = " << v[i];
-      if (std::isfinite(v[i])) msg << " is beyond the bound of " << bound;
-      throw PhysicsDiverged(msg.str());
-    }
-}
 
 namespace {
 void checkSize(const Eigen::VectorXd& v, std::size_t n, const char* what) {
@@ -125,8 +114,8 @@ void Simulation::applyMuscleForces(const Eigen::VectorXd& a) {
 Eigen::VectorXd Simulation::externalGeneralizedForces() const { return impl_->skeleton->getExternalForces(); }
 
 Eigen::VectorXd Simulation::positionDifferences(const Eigen::VectorXd& a, const Eigen::VectorXd& b) const {
-  checkSize(a, impl_->skeleton->getNumDofs(), "a");
-  checkSize(b, impl_->skeleton->getNumDofs(), "b");
+  checkInput(a, impl_->skeleton->getNumDofs(), kMaxPosition, "a");
+  checkInput(b, impl_->skeleton->getNumDofs(), kMaxPosition, "b");
   return impl_->skeleton->getPositionDifferences(a, b);
 }
 
@@ -152,9 +141,9 @@ Eigen::MatrixXd Simulation::linearJacobian(int body, const Eigen::Vector3d& loca
 Eigen::VectorXd Simulation::spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
                                       const Eigen::VectorXd& ext, bool articulated) const {
   const auto n = impl_->skeleton->getNumDofs();
-  checkSize(target, n, "SPD target");
-  checkSize(targetVelocity, n, "SPD target velocity");
-  checkSize(ext, n, "SPD external forces");
+  checkInput(target, n, kMaxPosition, "SPD target");
+  checkInput(targetVelocity, n, kMaxSpeed, "SPD target velocity");
+  checkInput(ext, n, kMaxGeneralizedForce, "SPD external forces");
   if (articulated)
     return stablePDArticulated(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), ext);
   return stablePD(*impl_->skeleton, target, targetVelocity, model_->kp(), model_->kv(), timestep(), ext);

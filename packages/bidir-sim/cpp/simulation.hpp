@@ -3,28 +3,12 @@
 #pragma once
 #include <Eigen/Core>
 #include <memory>
-#include <stdexcept>
 
+#include "bounds.hpp"
 #include "model.hpp"
 #include "muscles.hpp"
 
 namespace bidir {
-
-// Bounds on the state and forces that reach DART's World::step. Debian's DART keeps its asserts, and
-// far-out values (a rotation coordinate of 1e300, a velocity of 1e12, a force of 1e30) trip them and abort
-// the process; human motion stays orders of magnitude inside these (docs/reliability.md).
-constexpr double kMaxPosition = 1e6;          // |q|, rad or m
-constexpr double kMaxSpeed = 1e3;             // |dq|, rad/s or m/s
-constexpr double kMaxGeneralizedForce = 1e6;  // |tau|, N m or N
-
-// The physics has diverged: the state (or the torques computed from it) left the bounds above or is not
-// finite. Env turns it into info()[kSimError]; from Simulation::step it reaches Python as PhysicsDiverged.
-struct PhysicsDiverged : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Throws PhysicsDiverged naming `what`, the first index and the value if v is not finite or |v| > bound.
-void checkBounded(const Eigen::VectorXd& v, double bound, const char* what);
 
 class Simulation {
  public:

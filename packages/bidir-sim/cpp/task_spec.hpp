@@ -21,6 +21,9 @@ struct ReferenceSpec {
   double duration = 1.0;          // s per cycle at cadence ratio 1
   std::vector<int> rotationDofs;  // first DoF of each ball/free rotation (interpolated as rotations)
   double rightHeelStrike = 0.0;   // phase of the right heel strike; the right stance half starts here
+  // A cyclic motion repeats with the root advancing a stride per cycle; a non-cyclic one (a captured clip
+  // that does not loop) starts each episode at its beginning and truncates it at its end.
+  bool cyclic = true;
 };
 
 struct RewardSpec {

@@ -199,7 +199,9 @@ def test_a_bvh_never_becomes_a_silent_zero_pose(tmp_path, default_model):
     config.write_text(A2_SEP.replace("type: procedural", "type: bvh").replace("file: walk ", f"file: {path} "))
     from bidir_sim import WalkEnv
 
-    with pytest.raises(ConfigError, match="environment.motion.file: .*no joint of the model names a BVH joint"):
+    # the env retargets by role: a clip without legs is refused, naming what is missing
+    with pytest.raises(ConfigError, match="environment.motion.file: .*w.bvh: role 'hip_l': no BVH joint drives "
+                                          "the model's 'FemurL' \\(the motion would hold it at the zero pose\\)"):
         WalkEnv(str(config))
 
 
@@ -267,3 +269,16 @@ def test_command_line_output_paths(tmp_path):
     r = subprocess.run([sys.executable, "-m", "bidir_sim", "generate", str(tmp_path)], capture_output=True,
                        text=True, timeout=120, check=False)
     assert r.returncode == 2 and f"{tmp_path} is a directory; give a file name" in r.stderr
+
+
+def test_complex_weights_are_refused_naming_the_tensor():
+    import torch
+    from bidir_sim import build_task, load_muscle_weights, make_muscle_net
+    from bidir_sim.errors import CheckpointError
+
+    net = make_muscle_net(build_task("A2_sep"))
+    state = {n: torch.zeros(s if n.endswith("weight") else (s[0],))
+             for n, s in zip(net.parameter_names(), net.parameter_shapes())}
+    state["fc.4.weight"] = state["fc.4.weight"].to(torch.complex64)  # was: numpy's ComplexWarning, then accepted
+    with pytest.raises(CheckpointError, match="<state_dict>: fc.4.weight: has dtype complex64, expected real"):
+        load_muscle_weights(net, state)

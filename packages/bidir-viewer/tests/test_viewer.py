@@ -230,3 +230,27 @@ def test_window_with_panels_under_xvfb(ckpt, tmp_path):
     assert image.shape == (720, 1280, 3)
     panel, scene = image[:, :300], image[:300, 400:]
     assert panel.mean() < 90 < scene.mean()  # the dark ImGui panel beside the light 3D scene
+
+
+MASS_DIR = __import__("pathlib").Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "mass"
+
+
+@pytest.mark.skipif(not (MASS_DIR / "walk.bvh").exists(), reason=f"MASS fixtures not found at {MASS_DIR}")
+def test_a_bvh_clip_plays_retargeted_onto_the_default_body(gl, tmp_path):
+    """`bidir-viewer --motion CLIP.bvh --model default`: the clip's retargeted reference, rendered."""
+    from bidir_sim.motion import load_bvh, retarget
+
+    p = cli.parser()
+    args = p.parse_args(["--motion", str(MASS_DIR / "walk.bvh"), "--model", "default"])
+    playback, title = cli.build_playback(args, p)
+    assert "walk.bvh on default" in title
+    clip = retarget(load_bvh(MASS_DIR / "walk.bvh"), playback.model).positions
+    frame = playback.reset()
+    assert frame.positions.shape == (clip.shape[1],)
+    view = view_of(playback, gl)
+    with_body = view.capture().astype(int)
+    view.toggles = Toggles(bodies=False, muscles=False, com=False, step_targets=False)
+    empty = view.capture().astype(int)
+    assert (np.abs(with_body - empty).sum(axis=2) > 30).mean() > 0.02  # the body is drawn
+    r = _run_cli("--motion", "walk.txt")
+    assert r.returncode == 2 and "'walk.txt' is not reference, zero or a .bvh clip" in r.stderr

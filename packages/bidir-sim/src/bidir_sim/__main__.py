@@ -80,6 +80,44 @@ def _generate(args) -> int:
     return 0
 
 
+def _motion(args) -> int:
+    from .io_util import atomic_write_bytes
+    from .models import load_model
+    from .motion import load_bvh, load_joint_map, retarget
+    from .motion.quality import report
+
+    model = load_model(args.model)
+    bvh = load_bvh(args.clip)
+    clip = retarget(bvh, model, load_joint_map(args.map) if args.map else None)
+    info = report(bvh, model, clip)
+    if args.out:
+        import io
+
+        import numpy as np
+
+        buffer = io.BytesIO()
+        np.savez(buffer, positions=clip.positions, frame_time=clip.frame_time, dof_names=model.native().dof_names)
+        atomic_write_bytes(args.out, buffer.getvalue())
+        info["out"] = str(args.out)
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    print(f"{info['file']} on {info['model']}: {info['frames']} frames of {info['frame_time']:.5f} s "
+          f"({info['duration_s']:.2f} s), root scaled by {info['scale']:.3f}")
+    print(f"  mapped: {len(info['mapping'])} bodies; without data: {', '.join(info['bodies_without_data']) or 'none'}")
+    print(f"  unused BVH joints: {', '.join(info['unused_bvh_joints']) or 'none'}")
+    print("  segment directions vs the clip, largest error (deg): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in info["direction_error_deg"].items()))
+    print(f"  feet: penetration {info['penetration_cm']:.2f} cm, stance slide {info['stance_slide_cm']:.2f} cm "
+          f"(the clip's own: {info['clip_stance_slide_cm']:.2f} cm)")
+    print(f"  cyclic closure {info['cyclic_closure_deg']:.1f} deg, mean root speed {info['mean_root_speed_m_s']:.2f} m/s")
+    limits = info["limit_violations_frames"]
+    print("  outside joint limits: " + (", ".join(f"{k} ({v} frames)" for k, v in limits.items()) or "none"))
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bidir_sim", description="bidir-sim tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +133,14 @@ def main(argv=None) -> int:
     p.add_argument("--height", type=float, default=1.75, help="stature in m (default 1.75)")
     p.add_argument("--mass", type=float, default=72.0, help="body mass in kg (default 72)")
     p.set_defaults(func=_generate)
+    p = sub.add_parser("motion", help="retarget a BVH clip onto a model and report how well it fits "
+                       "(docs/motion.md)")
+    p.add_argument("clip", help="a .bvh file")
+    p.add_argument("--model", default="default", help="'default', a bidir model .yaml or a MASS skeleton .xml")
+    p.add_argument("--map", help="YAML {model body or role: BVH joint}, for names no convention covers")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", type=output_file, metavar="CLIP.npz", help="also write the joint positions (.npz)")
+    p.set_defaults(func=_motion)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

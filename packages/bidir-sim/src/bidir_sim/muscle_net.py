@@ -6,7 +6,6 @@ with the same layout (``fc.0/2/4/6.{weight,bias}``) and pushes its ``state_dict`
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,8 +40,9 @@ def load_muscle_weights(net: _core.MuscleNet, weights: str | Path | Mapping) -> 
             raise CheckpointError(source, "file", "does not exist")
         try:
             weights = torch.load(source, map_location="cpu", weights_only=True)
-        except (RuntimeError, pickle.UnpicklingError, EOFError, OSError) as e:  # truncated, foreign, pickled code
-            raise CheckpointError(source, "file", f"not a PyTorch state_dict file ({e})") from None
+        except Exception as e:  # noqa: BLE001 - truncated, foreign, pickled code: whatever the unpickler trips on
+            raise CheckpointError(source, "file", f"not a PyTorch state_dict file ({type(e).__name__}: "
+                                  f"{str(e)[:200]})") from None
         if not isinstance(weights, Mapping):
             raise CheckpointError(source, "file", f"holds a {type(weights).__name__}, expected a state_dict")
     expected = net.parameter_names()
@@ -54,6 +54,8 @@ def load_muscle_weights(net: _core.MuscleNet, weights: str | Path | Mapping) -> 
     for (name, shape) in zip(expected, net.parameter_shapes()):
         value = weights[name]
         value = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+        if not (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)):
+            raise CheckpointError(source, name, f"has dtype {value.dtype}, expected real numbers")
         value = value.astype(np.float32)
         want = shape if name.endswith("weight") else (shape[0],)
         if value.shape != tuple(want):

@@ -29,6 +29,12 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _motion(text: str) -> str:
+    if text in ("reference", "zero") or text.lower().endswith(".bvh"):
+        return text
+    raise argparse.ArgumentTypeError(f"'{text}' is not reference, zero or a .bvh clip")
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -43,9 +49,12 @@ def parser() -> argparse.ArgumentParser:
                                        "mouse: left-drag orbit, right-drag pan, wheel zoom")
     p.add_argument("checkpoint", nargs="?", help="a checkpoint directory (RUN_DIR/ckpt) or a run directory")
     p.add_argument("--env", help="with no checkpoint: an env config (shipped name or YAML path)")
-    p.add_argument("--motion", choices=("reference", "zero"), default=None,
+    p.add_argument("--motion", type=_motion, default=None, metavar="reference|zero|CLIP.bvh",
                    help="with --env: the reference motion (default) or a zero-action rollout; with a "
-                        "checkpoint: zero replaces the policy")
+                        "checkpoint: zero replaces the policy; a .bvh clip: play it retargeted onto --model")
+    p.add_argument("--model", default="default", help="with --motion CLIP.bvh: the model ('default', a .yaml "
+                   "or a MASS .xml)")
+    p.add_argument("--muscle-file", help="with --motion CLIP.bvh and a MASS skeleton as --model: its muscle .xml")
     p.add_argument("--sample", action="store_true", help="sample the policy's actions instead of the mean")
     p.add_argument("--speed", type=_positive, default=1.0, help="playback speed (x real time)")
     p.add_argument("--seed", type=int, default=0)
@@ -72,6 +81,14 @@ def parser() -> argparse.ArgumentParser:
 def build_playback(args, p: argparse.ArgumentParser):
     from .playback import Playback, from_checkpoint
 
+    if args.motion and args.motion.lower().endswith(".bvh"):
+        from bidir_sim.envs.config import imitation_config
+
+        if args.checkpoint or args.env:
+            p.error("--motion CLIP.bvh plays the clip on --model; give no checkpoint or --env with it")
+        config = imitation_config(args.motion, args.model, args.muscle_file)
+        return Playback(config, mode="reference", seed=args.seed), \
+            f"{args.motion} on {args.model}"
     if args.checkpoint:
         mode = "zero" if args.motion == "zero" else "policy"
         if args.motion == "reference":
@@ -83,8 +100,9 @@ def build_playback(args, p: argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if (args.checkpoint is None) == (args.env is None):
-        p.error("give a checkpoint directory or --env NAME (not both)")
+    clip = args.motion is not None and args.motion.lower().endswith(".bvh")
+    if not clip and (args.checkpoint is None) == (args.env is None):
+        p.error("give a checkpoint directory, --env NAME or --motion CLIP.bvh")
     headless = [o for o in ("screenshot", "record", "benchmark") if getattr(args, o) is not None]
     if len(headless) > 1:
         p.error(f"choose one of --{', --'.join(headless)}")

@@ -44,6 +44,8 @@ class MotionConfig:
     file: str = _f("walk")      # procedural: "walk"; bvh: a path
     stride: float = _f(0.0, min=0.0)     # procedural only, m per cycle; 0 = 0.8 x stature
     cadence: float = _f(110.0, min=60.0, max=160.0)  # procedural only, steps per minute
+    cyclic: bool = _f(True)     # bvh: the clip loops (root advancing); false: episodes end with the clip
+    map: str = _f("")           # bvh: a YAML {model body or role: BVH joint} map; empty: by role
 
 
 @dataclass
@@ -204,7 +206,7 @@ class EnvConfig:
 # Keys the reference parsed but that had no effect there (reference-system.md §2, §11).
 IGNORED = {
     "environment.skeleton.kp", "environment.skeleton.kv", "environment.skeleton.damping",
-    "environment.motion.cyclic", "environment.motion.height_calibration",
+    "environment.motion.height_calibration",
     "environment.muscle.pose_optimization",
     "environment.advanced.stance_learning", "environment.ground",
 }
@@ -354,3 +356,15 @@ def load_env_config(name_or_path: str | Path) -> EnvConfig:
                           f"({', '.join(shipped_configs())})")
     text = read_input_text(path, ConfigError, MAX_CONFIG_FILE_BYTES, "env config")
     return parse_env_config(text, source=str(path), name=path.stem)
+
+
+def imitation_config(clip: str | Path, model: str | Path = "default", muscles: str | Path | None = None,
+                     base: str = "deepmimic") -> EnvConfig:
+    """The shipped ``base`` config imitating a BVH clip on a model (a MASS skeleton .xml takes its muscle
+    .xml), the clip retargeted onto it (docs/motion.md)."""
+    cfg = load_env_config(base)
+    cfg.motion.type, cfg.motion.file = "bvh", str(Path(clip).expanduser().resolve())
+    cfg.skeleton.file = "default" if str(model) == "default" else str(Path(model).expanduser().resolve())
+    cfg.muscle.file = str(Path(muscles).expanduser().resolve()) if muscles else ""
+    cfg.name = f"{base}:{Path(clip).stem}"
+    return cfg

@@ -143,13 +143,17 @@ def _reference_samples(cfg: EnvConfig, model: Model) -> tuple[np.ndarray, float,
             raise ConfigError(cfg.source, "environment.motion.file", f"procedural motions: 'walk'; got '{cfg.motion.file}'")
         ref = walking_reference(model, stride=cfg.motion.stride or None, cadence=cfg.motion.cadence)
         return ref.positions, ref.stride, ref.duration
-    from ..motion import load_bvh
+    from ..motion import load_bvh, load_joint_map, retarget
 
     path = cfg.resolve(cfg.motion.file)
     try:
+        joint_map = load_joint_map(cfg.resolve(cfg.motion.map)) if cfg.motion.map else None
+    except ModelError as e:
+        raise ConfigError(cfg.source, "environment.motion.map", str(e)) from None
+    try:
         bvh = load_bvh(path)
-        q = bvh.to_positions(model)
-    except (ModelError, OSError) as e:
+        q = retarget(bvh, model, joint_map).positions
+    except ModelError as e:
         raise ConfigError(cfg.source, "environment.motion.file", str(e)) from None
     if len(q) < 2:
         raise ConfigError(cfg.source, "environment.motion.file", f"{path}: needs at least 2 frames")
@@ -251,6 +255,7 @@ def build_task(config: EnvConfig | str) -> Task:
     offsets = model.dof_offsets()
     ref.rotation_dofs = [offsets[b.name] for b in model.bodies if b.joint.type in ("ball", "free")]
     ref.right_heel_strike = right_heel_strike(model, samples)
+    ref.cyclic = cfg.motion.type == "procedural" or cfg.motion.cyclic
     spec.reference = ref
     try:
         compiled = _core.CompiledTask(model.native(), spec)

@@ -74,6 +74,7 @@ class Body:
     joint: Joint
     shapes: list[Shape] = field(default_factory=list)
     contact: bool = False
+    role: str | None = None               # anatomical role (motion/roles.py); None: from a MASS-style name
 
 
 @dataclass

@@ -22,7 +22,7 @@ VERSION = 1
 # The keys each mapping may have (docs/model-format.md); any other key is a typo, and an error.
 KEYS = {
     "document": ("format", "version", "name", "metadata", "bodies", "muscles"),
-    "body": ("name", "parent", "mass", "com", "inertia", "position", "rotation", "contact", "shapes", "joint"),
+    "body": ("name", "parent", "mass", "com", "inertia", "position", "rotation", "contact", "shapes", "joint", "role"),
     "joint": ("type", "position", "rotation", "axis", "lower", "upper", "kp", "kv", "damping", "bvh"),
     "shape": ("type", "size", "position", "rotation", "color", "visual", "collision"),
     "muscle": ("name", "f0", "optimal_fiber_length", "tendon_slack_length", "pennation", "waypoints"),
@@ -180,7 +180,16 @@ def _read_body(r: _Reader, d, i: int) -> Body:
     return Body(name=name, parent=parent, mass=r.number(d, "mass", where), com=r.vector(d, "com", where, 3),
                 inertia=np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]]),
                 frame=r.pose(d, where), joint=joint, shapes=shapes,
-                contact=r.flag(d, "contact", where, default=False))
+                contact=r.flag(d, "contact", where, default=False), role=_role(r, d, where))
+
+
+def _role(r: _Reader, d: dict, where: str) -> str | None:
+    from ..motion.roles import ROLES
+
+    role = d.get("role")
+    if role is not None and role not in ROLES:
+        raise r.fail(where, f"'role' must be one of {', '.join(ROLES)}, got {role!r}")
+    return role
 
 
 def _bvh_names(r: _Reader, jd: dict, where: str) -> str | None:
@@ -266,7 +275,7 @@ def model_to_dict(model: Model) -> dict:
         bodies.append({
             "name": b.name, "parent": b.parent, "mass": _num(b.mass), "com": _list(b.com),
             "inertia": _list([i[0, 0], i[1, 1], i[2, 2], i[0, 1], i[0, 2], i[1, 2]]),
-            **_pose(b.frame), "contact": bool(b.contact),
+            **_pose(b.frame), "contact": bool(b.contact), **({"role": b.role} if b.role else {}),
             "shapes": [_shape(s) for s in b.shapes],
             "joint": jd,
         })

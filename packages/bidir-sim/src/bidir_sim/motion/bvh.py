@@ -26,9 +26,11 @@ class BVH:
     source: str
     joints: list[str]                      # in file order
     channels: dict[str, list[str]]         # joint -> channel names
-    offsets: dict[str, np.ndarray]         # cm
+    offsets: dict[str, np.ndarray]         # cm, from the parent joint (the root's: its rest position)
     frame_time: float                      # s
     frames: np.ndarray                     # (num_frames, num_channels)
+    parents: dict[str, str | None] = None  # joint -> parent joint (None for the root)
+    end_sites: dict[str, np.ndarray] = None  # joint -> its End Site offset, cm (leaves only)
 
     @property
     def num_frames(self) -> int:
@@ -106,8 +108,8 @@ class BVH:
 def load_bvh(path: str | Path) -> BVH:
     src = str(path)
     lines = read_input_text(path, ModelError, MAX_BVH_FILE_BYTES, "BVH").splitlines()
-    joints, channels, offsets, stack = [], {}, {}, []
-    i, current = 0, None
+    joints, channels, offsets, stack, parents, end_sites = [], {}, {}, [], {}, {}
+    i, current, end_of = 0, None, None
     while i < len(lines):
         tok = lines[i].split()
         i += 1
@@ -122,12 +124,14 @@ def load_bvh(path: str | Path) -> BVH:
             current = tok[1]
             if current in channels:
                 raise ModelError(src, f"line {i}", f"joint '{current}' is defined twice")
+            parents[current] = next((j for j in reversed(stack) if j is not None), None)
             joints.append(current)
             channels[current] = []
             if len(joints) > MAX_BVH_JOINTS:
                 raise ModelError(src, f"line {i}", f"more than {MAX_BVH_JOINTS} joints (docs/reliability.md)")
         elif key == "End":
-            current = None  # an End Site has an offset but no channels
+            current, end_of = None, next((j for j in reversed(stack) if j is not None), None)
+            # an End Site has an offset but no channels
         elif key == "{":
             stack.append(current)
         elif key == "}":
@@ -135,11 +139,16 @@ def load_bvh(path: str | Path) -> BVH:
                 raise ModelError(src, f"line {i}", "unbalanced '}'")
             stack.pop()
         elif key == "OFFSET":
+            try:
+                offset = np.array([float(x) for x in tok[1:4]])
+            except ValueError:
+                raise ModelError(src, f"line {i}", "OFFSET needs 3 numbers") from None
+            if offset.size != 3 or not np.all(np.isfinite(offset)):
+                raise ModelError(src, f"line {i}", "OFFSET needs 3 finite numbers")
             if current is not None:
-                try:
-                    offsets[current] = np.array([float(x) for x in tok[1:4]])
-                except ValueError:
-                    raise ModelError(src, f"line {i}", "OFFSET needs 3 numbers") from None
+                offsets[current] = offset
+            elif end_of is not None:
+                end_sites[end_of] = offset
         elif key == "CHANNELS":
             if current is None:
                 raise ModelError(src, f"line {i}", "CHANNELS outside a joint")
@@ -199,4 +208,8 @@ def load_bvh(path: str | Path) -> BVH:
     frames = np.asarray(data)
     if not np.all(np.isfinite(frames)):
         raise ModelError(src, "MOTION", "contains NaN or inf")
-    return BVH(source=src, joints=joints, channels=channels, offsets=offsets, frame_time=frame_time, frames=frames)
+    missing = [j for j in joints if j not in offsets]
+    if missing:
+        raise ModelError(src, f"joint '{missing[0]}'", "has no OFFSET")
+    return BVH(source=src, joints=joints, channels=channels, offsets=offsets, frame_time=frame_time, frames=frames,
+               parents=parents, end_sites=end_sites)

@@ -1,0 +1,27 @@
+// Bounds on the state and forces that reach DART. Debian's DART keeps its asserts, and far-out values (a
+// rotation coordinate of 1e300, a velocity of 1e12, a force of 1e30, NaN) trip them and abort the process;
+// human motion stays orders of magnitude inside these (docs/reliability.md). Eigen only.
+#pragma once
+#include <Eigen/Core>
+#include <stdexcept>
+
+namespace bidir {
+
+constexpr double kMaxPosition = 1e6;          // |q|, rad or m
+constexpr double kMaxSpeed = 1e3;             // |dq|, rad/s or m/s
+constexpr double kMaxGeneralizedForce = 1e6;  // |tau|, N m or N
+
+// The physics has diverged: the state (or the torques computed from it) left the bounds above or is not
+// finite. Env turns it into info()[kSimError]; from Simulation::step it reaches Python as PhysicsDiverged.
+struct PhysicsDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws PhysicsDiverged naming `what`, the first index and the value if v is not finite or |v| > bound.
+void checkBounded(const Eigen::Ref<const Eigen::VectorXd>& v, double bound, const char* what);
+
+// Throws std::invalid_argument (bad input, not physics) naming the row and column of the first position
+// of Q (one pose per row) that is not finite or beyond kMaxPosition.
+void checkPoses(const Eigen::MatrixXd& Q, const char* what);
+
+}  // namespace bidir
