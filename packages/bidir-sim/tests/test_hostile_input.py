@@ -282,3 +282,10 @@ def test_complex_weights_are_refused_naming_the_tensor():
     state["fc.4.weight"] = state["fc.4.weight"].to(torch.complex64)  # was: numpy's ComplexWarning, then accepted
     with pytest.raises(CheckpointError, match="<state_dict>: fc.4.weight: has dtype complex64, expected real"):
         load_muscle_weights(net, state)
+
+
+def test_a_required_value_left_null_is_an_error():
+    # found by the fuzz suite: a file cut after "p:" gave a numpy shape error instead
+    text = BASE[: BASE.rindex("p: [")] + "p:\n"
+    with pytest.raises(ModelError, match=r"m.yaml: muscle '\w+' waypoint \d: 'p' must be a list of numbers, got null"):
+        parse_model_yaml(text, "m.yaml")

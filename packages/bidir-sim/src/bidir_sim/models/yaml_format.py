@@ -79,6 +79,8 @@ class _Reader:
     def vector(self, d, key, where, n: int | None, default=...) -> np.ndarray | None:
         v = self.get(d, key, where, default)
         if v is None:
+            if default is ...:  # required: a null is as missing as no key
+                raise self.fail(where, f"'{key}' must be a list of numbers, got null")
             return None
         if isinstance(v, (int, float)) and not isinstance(v, bool) and n is not None:
             v = [v] * n  # a scalar applies to every DoF
