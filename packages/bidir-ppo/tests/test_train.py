@@ -191,3 +191,13 @@ def test_restore_names_what_a_checkpoint_lacks(tmp_path):
     with pytest.raises(SystemExit) as e:
         evaluate.main(["--env", "A2_sep", "--policy", "mean"])
     assert e.value.code == 2
+
+
+def test_a_tiny_run_on_the_ideal_torque_body(tmp_path):
+    """env=pd: no muscle tuples, so no muscle update and no muscle loss in the metrics; it checkpoints."""
+    import json
+
+    train(config("total_steps=32", "env=pd"), tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and all("muscle/loss" not in r for r in rows)
+    assert checkpoint.load(tmp_path).metadata["action_dim"] == 51

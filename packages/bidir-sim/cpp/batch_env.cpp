@@ -152,7 +152,7 @@ void BatchEnv::finishEnvStep(int i, const StepResult& r) {
   needsReset_[i] = r.terminated || r.truncated;
   episodeReturn_[i] += r.reward;
   episodeLength_[i] += 1;
-  if (!info_(i, kSimError)) recordTuple(i);
+  if (!info_(i, kSimError) && task_->collectsMuscleTuples()) recordTuple(i);
 }
 
 // Lockstep in groups: the envs [g * networkBatch_, (g + 1) * networkBatch_) form group g, one task of the

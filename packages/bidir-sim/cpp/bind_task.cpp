@@ -73,6 +73,7 @@ void bindTask(py::module_& m) {
       .def_readwrite("action_scale", &TaskSpec::actionScale)
       .def_readwrite("time_warping", &TaskSpec::timeWarping)
       .def_readwrite("actuator", &TaskSpec::actuator)
+      .def_readwrite("pd_muscle_tuples", &TaskSpec::pdMuscleTuples)
       .def_readwrite("enforce_symmetry", &TaskSpec::enforceSymmetry)
       .def_readwrite("hard_phase_clipping", &TaskSpec::hardPhaseClipping)
       .def_readwrite("include_jtp_in_spd", &TaskSpec::includeJtpInSpd)

@@ -51,18 +51,22 @@ Eigen::Vector3d Env::Impl::footPosition(int side) const { return skel.getBodyNod
 void Env::Impl::prepareSubstep(int index, float* networkInput) {
   auto clock = Clock::now();
   const bool network = task.runsNetworkAt(index);
+  const bool pd = task.actuator() == Actuator::Pd;
+  const bool tupleOnly = pd && index == tupleIndex && task.collectsMuscleTuples();  // the input row, unused
   // Between network substeps the muscles need their geometry and forces only (no JtA), and SPD only
-  // where its torques drive the upper body.
-  const MuscleState& ms = sim.updateMuscles(network || spec.includeJtpInSpd, spec.forceVelocity);
+  // where its torques drive the body; under pd the muscles only for the tuple.
+  const MuscleState* muscles =
+      pd && !tupleOnly ? nullptr : &sim.updateMuscles(network || tupleOnly || spec.includeJtpInSpd, spec.forceVelocity);
   lap(clock, timings.muscles);
-  if (!network && task.actuator() != Actuator::MassLower) return;
+  if (!network && !pd && task.actuator() != Actuator::MassLower) return;
   ext.setZero();
-  if (spec.includeJtpInSpd) ext.tail(nact) = ms.JtP;
+  if (spec.includeJtpInSpd && !pd) ext.tail(nact) = muscles->JtP;  // under pd no muscle acts
   spd = stablePDArticulated(skel, target, targetVelocity, task.kp(), task.kv(), ext);
   lap(clock, timings.spd);
   // Finite state gives finite torques: anything else is the physics diverging.
   if (!spd.allFinite()) throw PhysicsDiverged("non-finite SPD torque");
-  if (!network) return;
+  if (!network && !tupleOnly) return;
+  const MuscleState& ms = *muscles;
   tauDes = spd.tail(nact);
   if (!spec.includeJtpInSpd) tauDes -= ms.JtP;
   if (!tauDes.allFinite()) throw PhysicsDiverged("non-finite desired torque");
@@ -99,16 +103,20 @@ void Env::Impl::prepareSubstep(int index, float* networkInput) {
 // std::invalid_argument; null: hold the last ones.
 void Env::Impl::finishSubstep(const float* networkActivations) {
   auto clock = Clock::now();
-  if (networkActivations)  // else the activations of the last network substep hold
-    for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
-  metabolic += muscleEnergy(activations);
-
-  sim.applyMuscleForces(activations);
   forces.setZero();
-  if (task.actuator() == Actuator::MassLower) {
-    for (int d : spec.upperDofs) {
-      forces[d] = spd[d];
-      torque += std::abs(spd[d]);
+  if (task.actuator() == Actuator::Pd) {  // the ideal-torque body: SPD on every actuated DoF, no muscles
+    forces.tail(nact) = spd.tail(nact);
+    torque += spd.tail(nact).cwiseAbs().sum();
+  } else {
+    if (networkActivations)  // else the activations of the last network substep hold
+      for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
+    metabolic += muscleEnergy(activations);
+    sim.applyMuscleForces(activations);
+    if (task.actuator() == Actuator::MassLower) {
+      for (int d : spec.upperDofs) {
+        forces[d] = spd[d];
+        torque += std::abs(spd[d]);
+      }
     }
   }
   checkBounded(forces, kMaxGeneralizedForce, "SPD torque");

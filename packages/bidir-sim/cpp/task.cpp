@@ -63,7 +63,8 @@ MetabolicType parseMetabolicType(const std::string& t) {
 Actuator parseActuator(const std::string& t) {
   if (t == "mass") return Actuator::Mass;
   if (t == "mass_lower") return Actuator::MassLower;
-  throw std::invalid_argument("task spec: unknown actuator '" + t + "' (mass, mass_lower)");
+  if (t == "pd") return Actuator::Pd;
+  throw std::invalid_argument("task spec: unknown actuator '" + t + "' (mass, mass_lower, pd)");
 }
 
 }  // namespace

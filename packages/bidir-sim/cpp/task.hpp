@@ -41,7 +41,9 @@ class CompiledTask {
   int numBodies() const { return nbodies_; }
   int substeps() const { return spec_.simHz / spec_.controlHz; }
   // Whether the muscle network (and JtA, tau_des) runs at this substep: every inferencePerSim-th one.
-  bool runsNetworkAt(int substep) const { return substep % spec_.inferencePerSim == 0; }
+  // Under pd the network never runs: SPD torques drive the body, and the tuples need no activations.
+  bool runsNetworkAt(int substep) const { return actuator_ != Actuator::Pd && substep % spec_.inferencePerSim == 0; }
+  bool collectsMuscleTuples() const { return actuator_ != Actuator::Pd || spec_.pdMuscleTuples; }
   double simDt() const { return 1.0 / spec_.simHz; }
   double controlDt() const { return 1.0 / spec_.controlHz; }
   int observationDim() const { return obsDim_; }

@@ -12,7 +12,9 @@ namespace bidir {
 enum class RewardType { GaitNet, DeepMimic, ScaDiver };
 enum class MetabolicType { A, A2, MA, MA2 };
 // Which DoFs the muscles drive: MassLower - the legs (SPD torques drive the upper body); Mass - all.
-enum class Actuator { Mass, MassLower };
+// Mass: muscles (driven by the muscle network) on every actuated DoF; MassLower: muscles below, SPD torques
+// on the upper body; Pd: the SPD torques of the PD target on every actuated DoF, no muscles ("ideal torque").
+enum class Actuator { Mass, MassLower, Pd };
 
 // One gait cycle of joint positions, sampled at equal phase steps.
 struct ReferenceSpec {
@@ -57,7 +59,8 @@ struct TaskSpec {
   bool truncateByTime = false;  // eoe_type time: truncate after 10 s instead of horizon steps
   double actionScale = 0.04;
   double timeWarping = 0.0;             // > 0: the last action dimension warps the phase by this factor
-  std::string actuator = "mass_lower";  // mass | mass_lower (SPD torques drive upperDofs directly)
+  std::string actuator = "mass_lower";  // mass | mass_lower (SPD torques drive upperDofs directly) | pd
+  bool pdMuscleTuples = false;          // pd: still compute the muscle network's tuples (tau_des, JtA)
   bool enforceSymmetry = false, hardPhaseClipping = false, includeJtpInSpd = false;
   bool forceVelocity = false, jointStateInObservation = true, normalizedParameters = false;
 

@@ -54,6 +54,8 @@ class MuscleLearner:
         """Some epochs of minibatch Adam over the tuples (shuffled, the last partial batch dropped)."""
         data = [torch.as_tensor(tuples[k], device=self.device) for k in ("tau_des", "JtA_reduced", "JtA")]
         n, size = len(data[0]), self.cfg.minibatch_size
+        if n == 0:  # no tuples (skeleton.actuator: pd without muscle.learn_under_pd): nothing to learn from
+            return {}
         losses, targets = [], []
         for _ in range(self.cfg.epochs):
             order = torch.randperm(n, generator=generator).to(self.device)

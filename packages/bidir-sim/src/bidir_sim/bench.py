@@ -156,6 +156,13 @@ def run(config, name: str, seconds: float) -> dict:
     report["inference_per_sim_2"] = [_measure(held, 32, t, "batched", seconds) for t in THREADS]
     for r in report["inference_per_sim_2"]:
         _print_row(r)
+    # The ideal-torque body (skeleton.actuator = pd): SPD on every DoF, no muscles and no network.
+    ideal = copy.deepcopy(cfg)
+    ideal.skeleton.actuator = "pd"
+    print("  with skeleton.actuator = pd:")
+    report["actuator_pd"] = [_measure(ideal, 32, t, "batched", seconds) for t in THREADS]
+    for r in report["actuator_pd"]:
+        _print_row(r)
     report["network_us_per_env_forward"] = _network(cfg)
     net = ", ".join(f"{k} {v:.1f}" for k, v in report["network_us_per_env_forward"].items())
     print(f"  muscle network (µs per env and forward): {net}")

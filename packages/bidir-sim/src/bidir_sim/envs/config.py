@@ -54,6 +54,7 @@ class MuscleConfig:
     use_velocity_force: bool = _f(False)
     use_joint_state: bool = _f(True)
     mesh_lbs_weight: bool = _f(False)
+    learn_under_pd: bool = _f(False)  # actuator pd: still record the muscle network's training tuples
 
 
 @dataclass
@@ -326,9 +327,11 @@ def _check_consistency(cfg: EnvConfig) -> None:
         raise ConfigError(src, "environment.advanced.torque_clipping", "is deprecated and must be false")
     if cfg.muscle.mesh_lbs_weight:
         raise ConfigError(src, "environment.muscle.mesh_lbs_weight", "mesh-based LBS weights are not supported")
-    if cfg.skeleton.actuator not in ("mass", "mass_lower"):
+    if cfg.skeleton.actuator not in ("mass", "mass_lower", "pd"):
         raise ConfigError(src, "environment.skeleton.actuator",
-                          f"'{cfg.skeleton.actuator}' is not supported yet; use mass or mass_lower")
+                          f"'{cfg.skeleton.actuator}' is not supported yet; use mass, mass_lower or pd")
+    if cfg.muscle.learn_under_pd and cfg.skeleton.actuator != "pd":
+        raise ConfigError(src, "environment.muscle.learn_under_pd", "applies to skeleton.actuator: pd only")
     for name in ("stride", "cadence"):
         r = getattr(cfg.parameters.gait, name)
         if not r.min <= r.default <= r.max:

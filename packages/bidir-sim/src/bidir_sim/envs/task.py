@@ -225,6 +225,7 @@ def build_task(config: EnvConfig | str) -> Task:
     spec.action_scale = cfg.action.scale
     spec.time_warping = max(cfg.action.time_warping, 0.0)
     spec.actuator = cfg.skeleton.actuator
+    spec.pd_muscle_tuples = cfg.muscle.learn_under_pd
     adv = cfg.advanced
     spec.enforce_symmetry, spec.hard_phase_clipping = adv.enforce_symmetry, adv.hard_phase_clipping
     spec.include_jtp_in_spd, spec.normalized_parameters = adv.include_jtp_in_spd, adv.use_normalized_param_state
