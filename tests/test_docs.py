@@ -104,9 +104,10 @@ def test_reliability_page_states_the_limits_the_code_has():
         return float(text.replace(",", ""))
 
     def stated(name):
-        return [number(x) for x in re.findall(r"\d[\d,.]*(?:e-?\d+)?", rows[name])]
+        return [number(x) for x in re.findall(r"\d[\d,.]*(?:e-?\d+)?", rows[name].split(" × ")[0])]
 
-    for name in ("BODY_MASS_KG", "PRINCIPAL_INERTIA_KG_M2", "SHAPE_SIZE_M", "MUSCLE_F0_N", "MUSCLE_LENGTH_M"):
+    for name in ("BODY_MASS_KG", "PRINCIPAL_INERTIA_KG_M2", "SHAPE_SIZE_M", "MUSCLE_F0_N", "MUSCLE_LENGTH_M",
+                 "MUSCLE_REST_FIBER_LENGTH"):
         assert stated(name) == list(getattr(limits, name)), name
     assert stated("MAX_POSITION_M") == [limits.MAX_POSITION_M]
     assert stated("MAX_GAIN")[-1] == limits.MAX_GAIN

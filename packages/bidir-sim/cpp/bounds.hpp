@@ -10,6 +10,7 @@ namespace bidir {
 constexpr double kMaxPosition = 1e6;          // |q|, rad or m
 constexpr double kMaxSpeed = 1e3;             // |dq|, rad/s or m/s
 constexpr double kMaxGeneralizedForce = 1e6;  // |tau|, N m or N
+constexpr double kMaxNetworkInput = 1e7;      // |tau_des|, |JtA| (N m): the muscle network's float32 stays finite
 
 // The physics has diverged: the state (or the torques computed from it) left the bounds above or is not
 // finite. Env turns it into info()[kSimError]; from Simulation::step it reaches Python as PhysicsDiverged.

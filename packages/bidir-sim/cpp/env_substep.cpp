@@ -69,7 +69,9 @@ void Env::Impl::prepareSubstep(int index, float* networkInput) {
   const MuscleState& ms = *muscles;
   tauDes = spd.tail(nact);
   if (!spec.includeJtpInSpd) tauDes -= ms.JtP;
-  if (!tauDes.allFinite()) throw PhysicsDiverged("non-finite desired torque");
+  // Finite is not enough: forces beyond float32's reach would overflow inside the network (NaN activations).
+  checkBounded(tauDes, kMaxNetworkInput, "desired torque");
+  checkBounded(ms.JtAReduced, kMaxNetworkInput, "muscle moment (JtA)");
 
   // The network sees the mirrored body in the mirrored half of the cycle.
   const Eigen::Index nred = ms.JtAReduced.size();

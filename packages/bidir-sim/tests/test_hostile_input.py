@@ -289,3 +289,31 @@ def test_a_required_value_left_null_is_an_error():
     text = BASE[: BASE.rindex("p: [")] + "p:\n"
     with pytest.raises(ModelError, match=r"m.yaml: muscle '\w+' waypoint \d: 'p' must be a list of numbers, got null"):
         parse_model_yaml(text, "m.yaml")
+
+
+# found by the fuzz soak: the pelvis' body frame moved down 0.83 m (its joint in place) drags every pelvis
+# muscle anchor along; the passive forces then overflowed float32 in the muscle network (NaN activations)
+FALLEN_PELVIS = BASE.replace("  position: [0.0, 0.9275, 0.0]\n  contact: false", "  position: [0.0, 0.09275, 0.0]\n"
+                             "  contact: false", 1)
+
+
+def test_muscle_paths_must_fit_their_fibres_at_the_zero_pose():
+    assert FALLEN_PELVIS != BASE
+    with pytest.raises(ModelError, match=r"m.yaml: muscle 'L_Gluteus_Maximus1': at the zero pose its path is .* m, "
+                                         r"a fibre length of 5.86 x optimal"):
+        parse_model_yaml(FALLEN_PELVIS, "m.yaml")
+
+
+def test_forces_beyond_the_networks_reach_end_the_episode(tmp_path, monkeypatch):
+    """Were such a model let through, the step ends with sim_error instead of raising NaN activations."""
+    from bidir_sim import WalkEnv
+
+    monkeypatch.setattr(limits, "MUSCLE_REST_FIBER_LENGTH", (0.0, 1e9))
+    model = tmp_path / "m.yaml"
+    model.write_text(FALLEN_PELVIS)
+    config = tmp_path / "c.yaml"
+    config.write_text(A2_SEP.replace("file: default", f"file: {model}"))
+    env = WalkEnv(str(config))
+    env.reset(seed=0)
+    *_, terminated, _, info = env.step(np.zeros(env.action_space.shape, np.float32))
+    assert terminated and info["sim_error"]

@@ -19,6 +19,10 @@ MAX_POSITION_M = 100.0            # any position at the zero pose: frames, COMs,
 MAX_GAIN = 1e5                    # joint kp, kv and damping
 MUSCLE_F0_N = (1e-3, 1e5)
 MUSCLE_LENGTH_M = (1e-5, 10.0)    # optimal fibre and tendon slack length
+# Fibre length at the zero pose, (path length - tendon slack) / optimal fibre length: the default model has
+# 0.74-1.0, MASS 0.67-0.8. Far beyond, the passive force explodes (a pelvis frame moved 0.8 m gave 27 and a
+# muscle network fed with forces that overflow float32).
+MUSCLE_REST_FIBER_LENGTH = (0.1, 2.0)
 
 
 def out_of(value: float, bounds: tuple[float, float]) -> bool:

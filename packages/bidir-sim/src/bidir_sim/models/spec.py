@@ -247,6 +247,12 @@ def validate(model: Model) -> Model:
             if not _finite(w.position) or np.shape(w.position) != (3,):
                 raise ModelError(src, wwhere, "position must be 3 finite numbers")
             _check_position(src, wwhere, "position", w.position)
+        rest = sum(float(np.linalg.norm(np.subtract(b.position, a.position))) for a, b in zip(m.waypoints, m.waypoints[1:]))
+        fiber = (rest - m.tendon_slack_length) / m.optimal_fiber_length
+        if out_of(fiber, limits.MUSCLE_REST_FIBER_LENGTH):
+            raise ModelError(src, where, f"at the zero pose its path is {rest:.4g} m, a fibre length of {fiber:.3g} x "
+                             f"optimal (tendon slack {m.tendon_slack_length:g} m, optimal fibre "
+                             f"{m.optimal_fiber_length:g} m); plausible: {_range(limits.MUSCLE_REST_FIBER_LENGTH)}")
     return model
 
 
