@@ -120,6 +120,7 @@ TALLY = Tally()
 def expect_clear(error: Exception, *names: str) -> str:
     """An input error's message must name the input (a file path, key or index) and give a reason."""
     message = str(error)
-    assert any(name in message for name in names), f"the error does not name {names}: {message}"
-    assert len(message) > len(max(names, key=len)) + 5, f"no reason given: {message}"
+    named = [name for name in names if name in message]
+    assert named, f"the error does not name {names}: {message}"
+    assert len(message) > len(max(named, key=len)) + 5, f"no reason given: {message}"
     return "clear error"

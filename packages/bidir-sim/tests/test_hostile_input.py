@@ -317,3 +317,11 @@ def test_forces_beyond_the_networks_reach_end_the_episode(tmp_path, monkeypatch)
     env.reset(seed=0)
     *_, terminated, _, info = env.step(np.zeros(env.action_space.shape, np.float32))
     assert terminated and info["sim_error"]
+
+
+def test_bvh_positions_beyond_any_capture_volume(tmp_path):
+    # found by the fuzz soak: a root at 3e8 cm retargeted into a translation the simulation refuses
+    path = tmp_path / "w.bvh"
+    path.write_text(BVH.replace("1 100 0 0 0 0", "1 3e8 0 0 0 0"))
+    with pytest.raises(ModelError, match=r"w.bvh: frame 1: Hips Yposition = 3e\+08 cm is beyond 1e\+06 cm"):
+        load_bvh(path)

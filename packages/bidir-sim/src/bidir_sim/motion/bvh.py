@@ -18,6 +18,8 @@ from ..io_util import read_input_text
 
 MAX_BVH_FILE_BYTES = 64 * 2**20   # about 40 min of 60-joint capture at 120 Hz
 MAX_BVH_JOINTS = 1024
+MAX_BVH_POSITION_CM = 1e6         # 10 km
+MAX_BVH_OFFSET_CM = 1e5           # 1 km
 _CHANNELS = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"}
 
 
@@ -208,6 +210,18 @@ def load_bvh(path: str | Path) -> BVH:
     frames = np.asarray(data)
     if not np.all(np.isfinite(frames)):
         raise ModelError(src, "MOTION", "contains NaN or inf")
+    # Capture volumes are metres wide: a position beyond 10 km (or an offset beyond 1 km) is a broken file,
+    # and would put the body where the simulation refuses to go.
+    names = [(j, c) for j in joints for c in channels[j]]
+    position = np.array([c.endswith("position") for _, c in names], dtype=bool)
+    if position.any() and np.abs(frames[:, position]).max() > MAX_BVH_POSITION_CM:
+        f, k = np.argwhere(np.abs(frames[:, position]) > MAX_BVH_POSITION_CM)[0]
+        joint, channel = [n for n, p in zip(names, position) if p][k]
+        raise ModelError(src, f"frame {f}", f"{joint} {channel} = {frames[f, np.flatnonzero(position)[k]]:g} cm is "
+                         f"beyond {MAX_BVH_POSITION_CM:g} cm")
+    for j, offset in list(offsets.items()) + list(end_sites.items()):
+        if np.abs(offset).max() > MAX_BVH_OFFSET_CM:
+            raise ModelError(src, f"joint '{j}'", f"OFFSET {list(offset)} cm is beyond {MAX_BVH_OFFSET_CM:g} cm")
     missing = [j for j in joints if j not in offsets]
     if missing:
         raise ModelError(src, f"joint '{missing[0]}'", "has no OFFSET")
