@@ -24,7 +24,7 @@ $(VENV)/.apt-done:
 $(VENV)/bin/python: | $(VENV)/.apt-done
 	python3 -m venv $(VENV)
 
-$(VENV)/.deps-done: $(VENV)/bin/python
+$(VENV)/.deps-done: $(VENV)/bin/python Makefile  # a dependency added here reaches existing venvs too
 	$(PY) -m pip install -q --upgrade pip
 	# torch pinned: the extension links this exact libtorch (its C++ ABI changes between releases)
 	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest \

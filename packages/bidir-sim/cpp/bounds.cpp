@@ -5,25 +5,29 @@
 
 namespace bidir {
 
+namespace {
+// "what[i] = v is beyond the bound of b" (or "... is not finite; ..."), or "" if every value is within.
+std::string firstBeyond(const Eigen::Ref<const Eigen::MatrixXd>& v, double bound, const char* what) {
+  for (Eigen::Index c = 0; c < v.cols(); ++c)
+    for (Eigen::Index r = 0; r < v.rows(); ++r)
+      if (!(std::abs(v(r, c)) <= bound)) {  // also NaN
+        std::ostringstream msg;
+        msg << what << "[" << r;
+        if (v.cols() > 1) msg << ", " << c;
+        msg << "] = " << v(r, c);
+        msg << (std::isfinite(v(r, c)) ? " is beyond the bound of " : " is not finite; the bound is ") << bound;
+        return msg.str();
+      }
+  return {};
+}
+}  // namespace
+
 void checkBounded(const Eigen::Ref<const Eigen::VectorXd>& v, double bound, const char* what) {
-  for (Eigen::Index i = 0; i < v.size(); ++i)
-    if (!(std::abs(v[i]) <= bound)) {  // also NaN
-      std::ostringstream msg;
-      msg << what << "[" << i << "] = " << v[i];
-      msg << (std::isfinite(v[i]) ? " is beyond the bound of " : " is not finite; the bound is ") << bound;
-      throw PhysicsDiverged(msg.str());
-    }
+  if (std::string problem = firstBeyond(v, bound, what); !problem.empty()) throw PhysicsDiverged(problem);
 }
 
-void checkPoses(const Eigen::MatrixXd& Q, const char* what) {
-  for (Eigen::Index f = 0; f < Q.rows(); ++f)
-    for (Eigen::Index i = 0; i < Q.cols(); ++i)
-      if (!(std::abs(Q(f, i)) <= kMaxPosition)) {
-        std::ostringstream msg;
-        msg << what << "[" << f << ", " << i << "] = " << Q(f, i) << " is not a finite position within "
-            << kMaxPosition;
-        throw std::invalid_argument(msg.str());
-      }
+void checkBoundedInput(const Eigen::Ref<const Eigen::MatrixXd>& v, double bound, const char* what) {
+  if (std::string problem = firstBeyond(v, bound, what); !problem.empty()) throw std::invalid_argument(problem);
 }
 
 }  // namespace bidir

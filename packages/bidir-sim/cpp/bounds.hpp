@@ -21,8 +21,8 @@ struct PhysicsDiverged : std::runtime_error {
 // Throws PhysicsDiverged naming `what`, the first index and the value if v is not finite or |v| > bound.
 void checkBounded(const Eigen::Ref<const Eigen::VectorXd>& v, double bound, const char* what);
 
-// Throws std::invalid_argument (bad input, not physics) naming the row and column of the first position
-// of Q (one pose per row) that is not finite or beyond kMaxPosition.
-void checkPoses(const Eigen::MatrixXd& Q, const char* what);
+// The same check for values a caller passed in (bad input, not physics): std::invalid_argument, naming
+// the index (row and column for a matrix, e.g. one pose per row).
+void checkBoundedInput(const Eigen::Ref<const Eigen::MatrixXd>& v, double bound, const char* what);
 
 }  // namespace bidir

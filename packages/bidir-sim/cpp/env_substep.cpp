@@ -8,8 +8,6 @@
 
 namespace bidir {
 
-namespace {}
-
 // PD target = reference pose one control step ahead, composed with the scaled residual action
 // (ball joints: R_ref exp(a); revolute: add; the root is not actuated).
 void Env::Impl::setTarget(const Eigen::VectorXf& action) {

@@ -190,7 +190,7 @@ std::vector<double> Model::forwardKinematics(const Eigen::MatrixXd& Q) const {
   if (Q.cols() != numDofs())
     throw std::invalid_argument("forward_kinematics: positions have " + std::to_string(Q.cols()) +
                                 " columns, the model has " + std::to_string(numDofs()) + " DoFs");
-  checkPoses(Q, "forward_kinematics: positions");
+  checkBoundedInput(Q, kMaxPosition, "forward_kinematics: positions");
   const auto nb = static_cast<std::size_t>(numBodies());
   std::vector<double> out(static_cast<std::size_t>(Q.rows()) * nb * 16);
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -211,7 +211,7 @@ Eigen::MatrixXd Model::centerOfMass(const Eigen::MatrixXd& Q) const {
   if (Q.cols() != numDofs())
     throw std::invalid_argument("center_of_mass: positions have " + std::to_string(Q.cols()) +
                                 " columns, the model has " + std::to_string(numDofs()) + " DoFs");
-  checkPoses(Q, "center_of_mass: positions");
+  checkBoundedInput(Q, kMaxPosition, "center_of_mass: positions");
   Eigen::MatrixXd out(Q.rows(), 3);
   std::lock_guard<std::mutex> lock(impl_->mutex);
   for (Eigen::Index f = 0; f < Q.rows(); ++f) {

@@ -7,7 +7,7 @@ import numpy as np
 
 from .bvh import BVH
 from .foot import foot_points
-from .retarget import Retargeted, _clip_frame, bvh_global, rest_positions
+from .retarget import Retargeted, bvh_global
 from .roles import NEXT, body_role
 
 CONTACT_BAND = 0.01  # m: a foot point this close to the lowest height of the feet touches the ground
@@ -30,15 +30,14 @@ def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def direction_errors(bvh: BVH, model, clip: Retargeted) -> dict[str, float]:
+def direction_errors(bvh: BVH, model, clip: Retargeted, fk=None) -> dict[str, float]:
     """Largest angle over the clip between each segment of the model and the clip's own bone (its forward
     kinematics, in the model's axes), and the pelvis orientation's largest angle."""
     role_bodies: dict[str, list[str]] = {}
     for b in model.bodies:
         role_bodies.setdefault(body_role(b), []).append(b.name)
-    role_joint = clip.role_joints
-    A = _clip_frame(bvh, rest_positions(bvh), role_joint)
-    _rot, pos = bvh_global(bvh)
+    role_joint, A = clip.role_joints, clip.axes
+    _rot, pos = fk or bvh_global(bvh)
     origins = joint_origins(model, clip.positions)
     out = {}
     for role in SEGMENTS:
@@ -76,9 +75,10 @@ def stance_slide(points: np.ndarray, band: float = CONTACT_BAND) -> float:
     return slide
 
 
-def clip_stance_slide(bvh: BVH, clip: Retargeted) -> float:
-    """The clip's own stance slide (m, at the model's scale), of its ankle, toe and toe-end points."""
-    rot, pos = bvh_global(bvh)
+def clip_stance_slide(bvh: BVH, clip: Retargeted, fk=None) -> float:
+    """The clip's own stance slide (m, at the model's scale), of its ankle, toe and toe-end points.
+    fk: the clip's ``bvh_global``, when the caller has it."""
+    rot, pos = fk or bvh_global(bvh)
     worst = 0.0
     for side in "lr":
         joints = [clip.role_joints[r] for r in (f"ankle_{side}", f"toes_{side}") if r in clip.role_joints]
@@ -99,7 +99,7 @@ def foot_contact(model, Q: np.ndarray) -> dict[str, float]:
 
 def report(bvh: BVH, model, clip: Retargeted) -> dict:
     """Everything `python -m bidir_sim motion` prints."""
-    Q = clip.positions
+    Q, fk = clip.positions, bvh_global(bvh)
     offsets = model.dof_offsets()
     ranges = {}
     for b in model.bodies[1:]:
@@ -114,7 +114,7 @@ def report(bvh: BVH, model, clip: Retargeted) -> dict:
             "duration_s": round(duration, 4), "scale": round(clip.scale, 4), "mapping": clip.mapping,
             "unused_bvh_joints": clip.unused_bvh_joints, "bodies_without_data": clip.bodies_without_data,
             "joint_ranges_deg": ranges, "limit_violations_frames": clip.limit_violations,
-            **foot_contact(model, Q), "clip_stance_slide_cm": round(clip_stance_slide(bvh, clip) * 100, 3),
-            "direction_error_deg": {k: round(v, 2) for k, v in direction_errors(bvh, model, clip).items()},
+            **foot_contact(model, Q), "clip_stance_slide_cm": round(clip_stance_slide(bvh, clip, fk) * 100, 3),
+            "direction_error_deg": {k: round(v, 2) for k, v in direction_errors(bvh, model, clip, fk).items()},
             "cyclic_closure_deg": round(float(closure), 2),
             "mean_root_speed_m_s": round(float(np.linalg.norm(travel) / max(duration - clip.frame_time, 1e-9)), 4)}

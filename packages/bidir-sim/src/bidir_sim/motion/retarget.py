@@ -40,6 +40,7 @@ class Retargeted:
     frame_time: float                       # s
     mapping: dict[str, str]                 # model body -> BVH joint
     role_joints: dict[str, str]             # role -> BVH joint
+    axes: np.ndarray                        # rows: the model's x, y, z in the clip's axes (clip -> model)
     unused_bvh_joints: list[str]
     bodies_without_data: list[str]
     scale: float                            # root translation scale (model leg / clip leg)
@@ -152,7 +153,7 @@ def _minimal_rotation(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return Rotation.from_rotvec(axis / s * np.arctan2(s, c)).as_matrix()
 
 
-def _clip_frame(bvh: BVH, rest: dict[str, np.ndarray], by_role: dict[str, str]) -> np.ndarray:
+def clip_axes(bvh: BVH, rest: dict[str, np.ndarray], by_role: dict[str, str]) -> np.ndarray:
     """A: clip axes -> model axes, from the rest pose (left = right hip to left hip, up = pelvis to neck)."""
     left = rest[by_role["hip_l"]] - rest[by_role["hip_r"]]
     top = next((by_role[r] for r in ("neck", "chest", "head", "spine") if r in by_role), None)
@@ -190,7 +191,7 @@ def retarget(bvh: BVH, model, explicit_map: dict[str, str] | None = None) -> Ret
     _check_coverage(bvh, model, mapping)
     role_joint = {body_role(b): mapping[b.name] for b in model.bodies if b.name in mapping}
     rest = rest_positions(bvh)
-    A = _clip_frame(bvh, rest, role_joint)
+    A = clip_axes(bvh, rest, role_joint)
     g_rot, g_pos = bvh_global(bvh)
     frames, n = bvh.num_frames, model.num_dofs
     offsets = model.dof_offsets()
@@ -240,7 +241,7 @@ def retarget(bvh: BVH, model, explicit_map: dict[str, str] | None = None) -> Ret
         origin = scale * (g_pos[role_joint["pelvis"]] @ A.T)   # where the root joint goes, model axes
         Q[:, k + 3:k + 6] = (origin - _joint_origin(root)) @ JR  # the free joint's translation is in its frame
         Q[:, k + 3:k + 6] -= np.array([0.0, _lowest_foot(model, Q), 0.0]) @ JR
-    return Retargeted(positions=Q, frame_time=bvh.frame_time, mapping=mapping, role_joints=role_joint,
+    return Retargeted(positions=Q, frame_time=bvh.frame_time, mapping=mapping, role_joints=role_joint, axes=A,
                       unused_bvh_joints=[j for j in bvh.joints if j not in set(mapping.values())],
                       bodies_without_data=[b.name for b in model.bodies if b.name not in mapping],
                       scale=scale, limit_violations=_limit_violations(model, Q))
