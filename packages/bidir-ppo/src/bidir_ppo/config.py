@@ -60,6 +60,22 @@ class WandbConfig:
 
 
 @dataclass
+class RayConfig:
+    """``rollout=ray``: rollout workers as Ray actors (docs/cluster.md)."""
+    address: str | None = None        # null: start Ray on this machine; auto: the cluster this node is in; host:port
+    workers: int = 2                  # actors, each with its own BatchEnv and CPU copy of the policy
+    envs_per_worker: int | None = None  # null: envs / workers; else envs becomes workers x envs_per_worker
+    cpus_per_worker: float = 1.0      # Ray CPUs each worker reserves
+    threads_per_worker: int | None = None  # C++ threads of a worker's BatchEnv (null: the CPUs Ray gives it)
+    placement_timeout_s: float = 120.0  # fail if the cluster has not placed every worker by then
+    connect_timeout_s: float = 10.0   # fail if ray.address does not answer by then
+    max_retries: int = 3              # failed collections of one iteration's chunk before the run stops
+
+
+ROLLOUTS = ("local", "ray")
+
+
+@dataclass
 class TrainConfig:
     defaults: list[Any] = field(default_factory=lambda: ["_self_", {"env": "A2_sep"}, {"ppo": "default"},
                                                          {"muscle": "default"}, {"model": "default"}])
@@ -68,8 +84,10 @@ class TrainConfig:
     muscle: MuscleConfig = field(default_factory=MuscleConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     wandb: WandbConfig = field(default_factory=WandbConfig)
-    envs: int = 32                    # parallel environments
-    threads: int | None = None        # C++ threads stepping them (default: min(envs, cores))
+    ray: RayConfig = field(default_factory=RayConfig)
+    rollout: str = "local"            # local: one BatchEnv here | ray: ray.workers actors (docs/cluster.md)
+    envs: int = 32                    # parallel environments (all workers' together under rollout=ray)
+    threads: int | None = None        # C++ threads stepping them under rollout=local (default: min(envs, cores))
     total_steps: int = 50_000_000     # env-steps (control steps of all envs together)
     max_minutes: float | None = None  # also stop after the iteration in which this wall time is reached
     seed: int = 0
@@ -83,11 +101,33 @@ class TrainConfig:
 WANDB_MODES = ("offline", "online", "disabled")
 
 
+def _fail(key, reason):
+    raise ValueError(f"config key '{key}': {reason}")
+
+
+def resolve_rollout_layout(cfg) -> None:
+    """Under rollout=ray, makes ``envs`` and ``ray.envs_per_worker`` agree (the saved config states both)."""
+    if cfg.rollout != "ray":
+        return
+    r = cfg.ray
+    if not 1 <= r.workers <= MAX_RAY_WORKERS:
+        _fail("ray.workers", f"must be in [1, {MAX_RAY_WORKERS}], got {r.workers}")
+    if r.envs_per_worker is None:
+        if cfg.envs % r.workers:
+            _fail("ray.workers", f"envs={cfg.envs} does not split evenly over {r.workers} workers; "
+                  "set ray.envs_per_worker (then envs = workers x envs_per_worker)")
+        r.envs_per_worker = cfg.envs // r.workers
+    if not 1 <= r.envs_per_worker <= 100_000:
+        _fail("ray.envs_per_worker", f"must be in [1, 100000], got {r.envs_per_worker}")
+    cfg.envs = r.workers * r.envs_per_worker
+
+
+MAX_RAY_WORKERS = 65_536
+
+
 def validate(cfg) -> None:
     """Checks the values the types cannot; raises ValueError naming the key."""
-    def fail(key, reason):
-        raise ValueError(f"config key '{key}': {reason}")
-
+    fail = _fail
     if cfg.envs < 1:
         fail("envs", f"must be at least 1, got {cfg.envs}")
     if cfg.threads is not None and cfg.threads < 1:
@@ -104,6 +144,10 @@ def validate(cfg) -> None:
         fail("seed", f"must be in [0, 2**63), got {cfg.seed}")
     if cfg.wandb.mode not in WANDB_MODES:
         fail("wandb.mode", f"must be one of {WANDB_MODES}, got '{cfg.wandb.mode}'")
+    if cfg.rollout not in ROLLOUTS:
+        fail("rollout", f"must be one of {ROLLOUTS}, got '{cfg.rollout}'")
+    if cfg.rollout == "ray":
+        _validate_ray(cfg.ray)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
     p = cfg.ppo
@@ -144,6 +188,26 @@ def validate(cfg) -> None:
         fail("muscle", f"needs epochs >= 0 and minibatch_size >= 1, got {m.epochs} and {m.minibatch_size}")
     if not cfg.model.hidden or any(not 1 <= h <= 65536 for h in cfg.model.hidden) or len(cfg.model.hidden) > 64:
         fail("model.hidden", f"must be 1 to 64 layer sizes in [1, 65536], got {list(cfg.model.hidden)}")
+
+
+def _validate_ray(r) -> None:
+    address = r.address
+    if address is not None and address != "auto":
+        host, _, port = address.rpartition(":")
+        if address.startswith("ray://") or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            _fail("ray.address", f"must be null (start Ray here), auto, or the head's host:port (e.g. "
+                  f"10.0.0.1:6379), got '{address}'")
+    if not 0 < r.cpus_per_worker <= 1024:
+        _fail("ray.cpus_per_worker", f"must be > 0 and at most 1024, got {r.cpus_per_worker}")
+    if r.threads_per_worker is not None and not 1 <= r.threads_per_worker <= 256:
+        _fail("ray.threads_per_worker", f"must be in [1, 256] (or null: the worker's Ray CPUs), got "
+              f"{r.threads_per_worker}")
+    for key in ("placement_timeout_s", "connect_timeout_s"):
+        value = getattr(r, key)
+        if not 0 < value <= 86_400:
+            _fail(f"ray.{key}", f"must be > 0 and at most 86400 (a day), got {value}")
+    if not 0 <= r.max_retries <= 100:
+        _fail("ray.max_retries", f"must be in [0, 100], got {r.max_retries}")
 
 
 def register() -> None:

@@ -32,25 +32,34 @@ def evaluate(env: BatchEnv, policy: str, agent=None, iterations: int = 10, steps
     if policy != "zero" and agent is None:
         raise ValueError(f"policy '{policy}' needs a checkpoint")
     source = BatchEnvSource(env, seed, torch.device("cpu"))
-    zeros = torch.zeros(env.num_envs)
-
-    def act(obs):
-        if policy == "zero":
-            return torch.zeros(obs.shape[0], source.action_dim), zeros, zeros
-        if policy == "mean":
-            return agent.actor_mean(obs), zeros, zeros
-        action, logprob, _, value = agent.get_action_and_value(obs)
-        return action, logprob, value
-
+    actor = _Actor(policy, agent, source.action_dim)
     lengths, returns, episodes = [], [], 0
     for _ in range(iterations):
-        r = source.collect(act, lambda obs: torch.zeros(obs.shape[0]), steps, gamma)
+        r = source.collect(actor, steps, gamma)
         lengths.append(float(np.mean(r.episodes["length"])) if r.episodes["length"] else float("nan"))
         returns.append(float(np.mean(r.episodes["return"])) if r.episodes["return"] else float("nan"))
         episodes += len(r.episodes["length"])
     return {"policy": policy, "num_envs": env.num_envs, "steps_per_iteration": steps * env.num_envs,
             "iterations": iterations, "episodes": episodes, "length": lengths, "return": returns,
             "mean_length": _finite_mean(lengths), "mean_return": _finite_mean(returns)}
+
+
+class _Actor:
+    """What ``collect`` asks of an agent, acting by ``policy``; values are not needed here (zero)."""
+
+    def __init__(self, policy: str, agent, action_dim: int):
+        self.policy, self.agent, self.action_dim = policy, agent, action_dim
+
+    def get_value(self, obs):
+        return torch.zeros(obs.shape[0])
+
+    def get_action_and_value(self, obs):
+        zeros = torch.zeros(obs.shape[0])
+        if self.policy == "zero":
+            return torch.zeros(obs.shape[0], self.action_dim), zeros, zeros, zeros
+        if self.policy == "mean":
+            return self.agent.actor_mean(obs), zeros, zeros, zeros
+        return self.agent.get_action_and_value(obs)
 
 
 def _finite_mean(values: list[float]) -> float:

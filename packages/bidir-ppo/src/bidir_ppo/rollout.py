@@ -1,9 +1,9 @@
-"""Where transitions come from. The PPO code sees only ``RolloutSource``: a local BatchEnv today; a
-multi-machine source (e.g. on Ray) can implement the same three members without touching the trainer."""
+"""Where transitions come from. The PPO code sees only ``RolloutSource``: a BatchEnv on this machine
+(``BatchEnvSource``, ``rollout=local``) or Ray actors that each own one (``ray_source.RaySource``,
+``rollout=ray``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -11,8 +11,7 @@ import numpy as np
 import torch
 from bidir_sim import INFO_NAMES, BatchEnv
 
-# Policy: observations (N, obs_dim) float32 tensor -> (actions, log-probs, values), tensors on its device.
-Policy = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+from .agent import Agent
 
 
 @dataclass
@@ -31,6 +30,32 @@ class Rollout:
     muscle_tuples: dict[str, np.ndarray] = field(default_factory=dict)
     episodes: dict[str, list[float]] = field(default_factory=dict)  # "return", "length" of finished episodes
     info_means: dict[str, float] = field(default_factory=dict)        # mean of each info term over valid steps
+    source_metrics: dict[str, float] = field(default_factory=dict)    # the source's own (e.g. "ray/…"), logged
+
+    def to(self, device: torch.device) -> Rollout:
+        moved = {k: getattr(self, k).to(device) for k in TENSORS}
+        return Rollout(**moved, muscle_tuples=self.muscle_tuples, episodes=self.episodes,
+                       info_means=self.info_means, source_metrics=self.source_metrics)
+
+    @staticmethod
+    def concat(parts: list[Rollout]) -> Rollout:
+        """The rollouts of disjoint env sets as one, envs in the order of ``parts``: tensors joined on the
+        env axis, tuples and episodes appended, info means weighted by each part's valid steps."""
+        tensors = {k: torch.cat([getattr(p, k) for p in parts], dim=0 if k == "next_value" else 1) for k in TENSORS}
+        weights = [float(p.valid.sum()) for p in parts]
+        total = max(sum(weights), 1.0)
+        info = {k: sum(w * p.info_means[k] for w, p in zip(weights, parts)) / total for k in parts[0].info_means}
+        tuples, first_env = {}, 0
+        for p in parts:
+            for k, v in p.muscle_tuples.items():
+                tuples.setdefault(k, []).append(v + first_env if k == "env" else v)  # env: index within its part
+            first_env += p.valid.shape[1]
+        return Rollout(**tensors, muscle_tuples={k: np.concatenate(v) for k, v in tuples.items()},
+                       episodes={k: [x for p in parts for x in p.episodes[k]] for k in parts[0].episodes},
+                       info_means=info)
+
+
+TENSORS = ("obs", "actions", "logprobs", "values", "rewards", "dones", "valid", "next_value")
 
 
 class RolloutSource(Protocol):
@@ -38,10 +63,15 @@ class RolloutSource(Protocol):
     action_dim: int
     num_envs: int
 
-    def collect(self, policy: Policy, value_fn: Callable[[torch.Tensor], torch.Tensor], num_steps: int,
-                gamma: float) -> Rollout: ...
+    def collect(self, agent: Agent, num_steps: int, gamma: float) -> Rollout:
+        """num_steps control steps of every env, actions sampled from ``agent``'s policy."""
 
     def set_muscle_weights(self, state_dict: dict[str, torch.Tensor]) -> None: ...
+
+    def restart(self, seed: int) -> None:
+        """Resets every env, env i with seed + i (running episodes are cut)."""
+
+    def close(self) -> None: ...
 
 
 class BatchEnvSource:
@@ -55,7 +85,6 @@ class BatchEnvSource:
         self.restart(seed)
 
     def restart(self, seed: int) -> None:
-        """Resets every env with seed + i (running episodes are cut)."""
         obs, _ = self.env.reset(seed=seed)
         self._obs = torch.as_tensor(obs, device=self.device)
         self._autoreset = np.zeros(self.num_envs, bool)  # the next step of these envs is a reset step
@@ -63,7 +92,10 @@ class BatchEnvSource:
     def set_muscle_weights(self, state_dict) -> None:
         self.env.set_muscle_weights(state_dict)
 
-    def collect(self, policy, value_fn, num_steps, gamma) -> Rollout:
+    def close(self) -> None:
+        self.env.close()
+
+    def collect(self, agent, num_steps, gamma) -> Rollout:
         T, N = num_steps, self.num_envs
         obs = torch.zeros((T, N, self.observation_dim), device=self.device)
         actions = torch.zeros((T, N, self.action_dim), device=self.device)
@@ -76,7 +108,7 @@ class BatchEnvSource:
             obs[t] = self._obs
             valid[t] = torch.as_tensor(~self._autoreset, device=self.device)
             with torch.no_grad():
-                action, logprob, value = policy(self._obs)
+                action, logprob, _, value = agent.get_action_and_value(self._obs)
             actions[t], logprobs[t], values[t] = action, logprob, value.flatten()
             next_obs, reward, terminated, truncated, infos = self.env.step(action.cpu().numpy())
             next_obs_t = torch.as_tensor(next_obs, device=self.device)
@@ -84,7 +116,7 @@ class BatchEnvSource:
             bootstrap = truncated & ~terminated
             if bootstrap.any():  # NEXT_STEP: the returned observation is the final one of the episode
                 with torch.no_grad():
-                    final_values = value_fn(next_obs_t[torch.as_tensor(bootstrap)]).flatten().cpu().numpy()
+                    final_values = agent.get_value(next_obs_t[torch.as_tensor(bootstrap)]).flatten().cpu().numpy()
                 reward[bootstrap] += gamma * final_values
             rewards[t] = torch.as_tensor(reward, device=self.device)
             dones[t] = torch.as_tensor(terminated | truncated, device=self.device)
@@ -99,7 +131,7 @@ class BatchEnvSource:
             self._autoreset = terminated | truncated
             self._obs = next_obs_t
         with torch.no_grad():
-            next_value = value_fn(self._obs).flatten()
+            next_value = agent.get_value(self._obs).flatten()
         return Rollout(obs, actions, logprobs, values, rewards, dones, valid, next_value,
                        muscle_tuples=self.env.collect_muscle_tuples(),
                        episodes={"return": returns, "length": lengths},

@@ -19,16 +19,17 @@ from pathlib import Path
 import hydra
 import numpy as np
 import torch
-from bidir_sim import BatchEnv
+from bidir_sim import BatchEnv, build_task
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from . import checkpoint, restore
 from .agent import Agent, initial_log_std
-from .config import register, validate
+from .config import register, resolve_rollout_layout, validate
 from .metrics import MetricsLogger
 from .muscle_learner import MuscleLearner
-from .rollout import BatchEnvSource, Rollout
+from .ray_source import RaySource, RolloutFailed
+from .rollout import BatchEnvSource, Rollout, RolloutSource
 
 register()
 
@@ -123,19 +124,33 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def make_source(cfg: DictConfig, task, device: torch.device) -> RolloutSource:
+    if cfg.rollout == "ray":
+        return RaySource(cfg.env.name, cfg.ray, list(cfg.model.hidden), cfg.seed, device,
+                         log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    return BatchEnvSource(BatchEnv(task, num_envs=cfg.envs, num_threads=cfg.threads, seed=cfg.seed), cfg.seed, device)
+
+
 def train(cfg: DictConfig, run_dir: Path) -> Path:
     """Runs the configured training in ``run_dir``; returns the last checkpoint's directory."""
+    resolve_rollout_layout(cfg)
     validate(cfg)
     device = pick_device(cfg.device)
+    task = build_task(cfg.env.name)  # a bad env config fails here, before any worker starts
+    torch.set_num_threads(1)  # rollouts: the envs' C++ threads do the work
+    source = make_source(cfg, task, device)
+    try:
+        return _train(cfg, run_dir, task, source, device)
+    finally:
+        source.close()
+
+
+def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: torch.device) -> Path:
     cores = os.cpu_count() or 1
     torch.manual_seed(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
 
-    # --- environments and networks
-    env = BatchEnv(cfg.env.name, num_envs=cfg.envs, num_threads=cfg.threads, seed=cfg.seed)
-    torch.set_num_threads(1)  # rollouts: the env's C++ threads do the work
-    source = BatchEnvSource(env, cfg.seed, device)
-    task = env.task
+    # --- networks
     log_std = initial_log_std(task, cfg.model.log_std_legs, cfg.model.log_std_rest, cfg.model.log_std_time_warp)
     agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
@@ -171,18 +186,14 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
                     "iteration": iteration, "global_step": global_step, "seed": cfg.seed, "versions": _versions()}
         return checkpoint.save(run_dir, iteration, keep, files, metadata, keep_last=cfg.keep_checkpoints)
 
-    def policy(obs):
-        action, logprob, _, value = agent.get_action_and_value(obs)
-        return action, logprob, value
-
-    steps_per_iteration = cfg.envs * cfg.ppo.num_steps
+    steps_per_iteration = source.num_envs * cfg.ppo.num_steps
     last = None
-    interrupted = False
+    interrupted, failure = False, None
     deadline = time.monotonic() + 60.0 * cfg.max_minutes if cfg.max_minutes else float("inf")
     try:
         while global_step < cfg.total_steps and time.monotonic() < deadline:
             start = time.perf_counter()
-            rollout = source.collect(policy, agent.get_value, cfg.ppo.num_steps, cfg.ppo.gamma)
+            rollout = source.collect(agent, cfg.ppo.num_steps, cfg.ppo.gamma)
             t_rollout = time.perf_counter() - start
             with torch_threads(cores):
                 advantages, returns = compute_gae(rollout, cfg.ppo.gamma, cfg.ppo.gae_lambda)
@@ -203,7 +214,7 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
                         "length": float(np.mean(episodes["length"])) if episodes["length"] else float("nan"),
                         "episodes": len(episodes["return"]),
                         "time/rollout": t_rollout, "time/ppo": t_ppo, "time/muscle": t_muscle,
-                        **ppo_stats, **muscle_stats, **rollout.info_means})
+                        **ppo_stats, **muscle_stats, **rollout.info_means, **rollout.source_metrics})
             if iteration % cfg.checkpoint_every == 0:
                 last = save(keep=True)
                 # Envs restart from a known seed after a kept checkpoint, so a run resumed from it
@@ -212,12 +223,17 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     except KeyboardInterrupt:
         interrupted = True
         logger.console.print("interrupted: saving a checkpoint")
+    except RolloutFailed as e:
+        failure = e
+        logger.console.print(f"{e}: saving a checkpoint")
     if last is None or last.name != f"ckpt_{iteration}":
         last = save(keep=True)
     logger.close()
     logger.console.print(f"checkpoint: {last}\nview it with: bidir-viewer {run_dir / checkpoint.LATEST}")
     if interrupted:
         raise KeyboardInterrupt
+    if failure is not None:
+        raise failure
     return last
 
 
@@ -246,6 +262,9 @@ def main(cfg: DictConfig) -> None:
     except (ValueError, checkpoint.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except RolloutFailed as e:
+        print(f"error: {e} (resume from the checkpoint with resume=...)", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
 
