@@ -30,7 +30,8 @@ $(VENV)/.deps-done: $(VENV)/bin/python Makefile  # a dependency added here reach
 	$(PY) -m pip install -q "torch==2.13.0" numpy pyyaml scipy "gymnasium>=1.0" pybind11 "scikit-build-core>=0.10" pytest \
 	  "hydra-core>=1.3" "wandb>=0.17" "rich>=13" "matplotlib>=3.8" \
 	  "glfw>=2.5" "moderngl>=5.8" "imgui-bundle>=1.6" "PyOpenGL>=3.1" "imageio>=2.30" "imageio-ffmpeg>=0.4" \
-	  "py-rattler-build==0.73.0" "py-rattler==0.28.0" "ruff==0.17.6" "clang-format==23.1.5" "hypothesis>=6.100"
+	  "py-rattler-build==0.73.0" "py-rattler==0.28.0" "ruff==0.17.6" "clang-format==23.1.5" "hypothesis>=6.100" \
+	  "ray==2.60.0"  # bidir-ppo's optional [ray] extra, so that the rollout=ray tests run
 	touch $@
 
 # bidir-sim's editable build also builds the C++ unit tests (cpp/tests; run by make test).

@@ -30,7 +30,8 @@ HERE = Path(__file__).resolve().parent
 CONDA_NAMES = {"torch": "pytorch", "matplotlib": "matplotlib-base", "antlr4-python3-runtime": "antlr-python-runtime",
                "glfw": "pyglfw", "pyopengl": "pyopengl", "pyyaml": "pyyaml", "gitpython": "gitpython"}
 SKIP = {"bidir-sim", "bidir-ppo", "bidir-viewer", "py-rattler-build", "py-rattler", "ruff", "conda-package-handling",
-        "pip-tools"}
+        "pip-tools",
+        "ray"}  # optional (rollout=ray; a run_constraint of bidir-ppo), in no recipe test, and 200 MB to convert
 
 
 def conda_name(dist_name: str) -> str:
