@@ -121,3 +121,13 @@ def test_reliability_page_states_the_limits_the_code_has():
                         ("ENV_MEMORY_BYTES", batch.ENV_MEMORY_BYTES)):
         assert stated(name)[0] * 2**20 == value, name
     assert "2³¹" in rows["INT_LIMIT"] and config.INT_LIMIT == 2**31
+
+
+def test_cluster_page_documents_every_ray_key():
+    import dataclasses
+
+    from bidir_ppo.config import RayConfig
+
+    page = (DOCS / "cluster.md").read_text()
+    missing = [f"ray.{f.name}" for f in dataclasses.fields(RayConfig) if f"`ray.{f.name}`" not in page]
+    assert not missing, f"docs/cluster.md lacks {missing}"
