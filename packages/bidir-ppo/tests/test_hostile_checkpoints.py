@@ -72,7 +72,7 @@ def test_a_checkpoint_of_other_dims_fails_before_torch(copy, capsys):
     ckpt = checkpoint.load(copy)
     with pytest.raises(CheckpointError, match="obs/action dims 503/51, the env 'A2_sep' has 506/51"):
         restore.env_task(ckpt)
-    assert evaluate.main([str(copy), "--envs", "1", "--iterations", "1", "--steps", "1"]) == 2
+    assert evaluate.main([str(copy), "--episodes", "1"]) == 2
     assert "the env 'A2_sep' has 506/51" in capsys.readouterr().err
     from bidir_viewer.playback import from_checkpoint
 

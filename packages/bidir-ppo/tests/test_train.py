@@ -133,10 +133,10 @@ def test_plot_writes_curves_and_the_summary(tmp_path):
 
     train(config("total_steps=48"), tmp_path)
     # the zero-action baseline measured the trainer's way, drawn on the curves
-    assert evaluate.main(["--env", "A2_sep", "--policy", "zero", "--envs", "2", "--iterations", "2", "--steps", "8",
+    assert evaluate.main(["--env", "A2_sep", "--policy", "zero", "--episodes", "2",
                           "--json", str(tmp_path / "zero.json")]) == 0
     zero = json.loads((tmp_path / "zero.json").read_text())
-    assert zero["policy"] == "zero" and len(zero["length"]) == 2 and zero["steps_per_iteration"] == 16
+    assert zero["policy"] == "zero" and zero["episodes"] == 2 and zero["mean_length"] > 0
     assert main([str(tmp_path), "--baseline", str(tmp_path / "zero.json"), "--window", "1"]) == 0
     assert {p.name for p in (tmp_path / "plots").iterdir()} >= {"length.png", "muscle_loss.png", "sps.png"}
     summary = json.loads((tmp_path / "plots" / "summary.json").read_text())
@@ -146,7 +146,7 @@ def test_plot_writes_curves_and_the_summary(tmp_path):
     assert summary["muscle/loss"]["last"] == rows[-1]["muscle/loss"]
     assert summary["baseline"]["policy"] == "zero"
     # the checkpoint's own policy evaluates too; a missing checkpoint is a clear error
-    assert evaluate.main([str(tmp_path / "ckpt"), "--envs", "2", "--iterations", "1", "--steps", "8"]) == 0
+    assert evaluate.main([str(tmp_path / "ckpt"), "--episodes", "2"]) == 0
     assert evaluate.main([str(tmp_path / "nothing")]) == 2
     assert main([str(tmp_path / "nothing")]) == 2
 
@@ -201,3 +201,58 @@ def test_a_tiny_run_on_the_ideal_torque_body(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert len(rows) == 2 and all("muscle/loss" not in r for r in rows)
     assert checkpoint.load(tmp_path).metadata["action_dim"] == 51
+
+
+def test_running_norm_matches_the_statistics_of_all_batches():
+    from bidir_ppo.agent import RunningNorm
+
+    data = torch.randn(1000, 5, dtype=torch.float64) * torch.tensor([1.0, 10.0, 0.1, 3.0, 0.0]) + 7.0
+    norm = RunningNorm(5)
+    for batch in torch.split(data, [1, 99, 400, 500]):
+        norm.update(batch)
+    assert torch.allclose(norm.mean, data.mean(0)) and torch.allclose(norm.var, data.var(0, unbiased=False))
+    assert norm.count.item() == 1000
+    z = norm(data.float())
+    assert z.dtype == torch.float32 and z.abs().max() <= 10.0  # the constant column stays finite (eps)
+    assert torch.allclose(z[:, :4].double().mean(0), torch.zeros(4, dtype=torch.float64), atol=1e-5)
+
+
+def test_obs_norm_grad_clipping_and_the_lr_schedule_train_checkpoint_and_resume_exactly(tmp_path):
+    import json
+
+    from bidir_ppo import evaluate
+
+    opts = ("model.obs_norm=true", "ppo.max_grad_norm=0.5", "ppo.lr_schedule=linear", "total_steps=64",
+            "checkpoint_every=2")
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    train(config(*opts), full)
+    ckpt = checkpoint.load(full / "ckpt_4")
+    rows = [json.loads(line) for line in (full / "metrics.jsonl").read_text().splitlines()]
+    assert 48 < ckpt.agent["obs_norm.count"].item() <= 64  # every valid step's observation (64 less the resets)
+    assert ckpt.agent["obs_norm.var"].shape == (506,)
+    assert [r["ppo/learning_rate"] for r in rows] == pytest.approx([1e-4 * (1 - s / 64) for s in (0, 16, 32, 48)])
+    assert all(r["ppo/grad_norm"] > 0 for r in rows)
+    train(config(*opts, f"resume={full / 'ckpt_2'}"), resumed)
+    b = checkpoint.load(resumed / "ckpt_4")
+    for k, v in ckpt.agent.items():
+        assert torch.equal(v, b.agent[k]), k
+    # evaluate and the viewer's restore rebuild the normalisation from agent.pt
+    assert evaluate.main([str(full / "ckpt"), "--episodes", "1"]) == 0
+
+
+def test_init_starts_a_new_run_from_a_checkpoints_networks(tmp_path):
+    source = train(config("env=pd", "model.obs_norm=true", "total_steps=32"), tmp_path / "pd")
+    before = checkpoint.load(source)
+    # pd -> A2_sep: same observation and action spaces, muscles now
+    last = train(config("model.obs_norm=true", "total_steps=16", f"init={source}"), tmp_path / "muscles")
+    after = checkpoint.load(last)
+    assert after.metadata["iteration"] == 1 and after.metadata["global_step"] == 16  # a new run
+    assert after.agent["obs_norm.count"] > before.agent["obs_norm.count"]  # the statistics carried on
+    steps = {s["step"].item() for s in after.optimizers["agent"]["state"].values()}
+    assert steps == {8.0}  # a fresh optimizer: this run's 4 epochs x 2 minibatches only
+    with pytest.raises(CheckpointError, match=r"set model.obs_norm=true: the checkpoint was trained with it"):
+        train(config("total_steps=16", f"init={source}"), tmp_path / "no_norm")
+    with pytest.raises(CheckpointError, match="size mismatch"):
+        train(config("model.obs_norm=true", "model.hidden=[16]", "total_steps=16", f"init={source}"), tmp_path / "x")
+    with pytest.raises(ValueError, match="'init': give init .* or resume .*, not both"):
+        train(config(f"init={source}", f"resume={source}"), tmp_path / "both")

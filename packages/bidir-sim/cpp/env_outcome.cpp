@@ -92,6 +92,12 @@ void Env::Impl::finishStep(StepResult& out) {
   info[kKneeLoad] = in.kneeLoad;
   info[kKneeLoadMax] = in.kneeLoadMax;
   info[kFall] = fall ? 1.0 : 0.0;
+  info[kDistance] = com.z() - comStart.z();
+  for (int side : {0, 1}) {
+    const Eigen::Vector3d foot = footPosition(side);
+    info[kFootHeightR + side] = foot.y();
+    info[kFootForwardR + side] = foot.z() - comStart.z();
+  }
 }
 
 }  // namespace bidir

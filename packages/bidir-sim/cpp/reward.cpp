@@ -32,6 +32,11 @@ const std::array<const char*, kInfoSize> kInfoNames = {"r_head_acc",
                                                        "mirrored",
                                                        "stride_ratio",
                                                        "cadence_ratio",
+                                                       "distance",
+                                                       "foot_height_r",
+                                                       "foot_height_l",
+                                                       "foot_forward_r",
+                                                       "foot_forward_l",
                                                        "fall",
                                                        "sim_error"};
 

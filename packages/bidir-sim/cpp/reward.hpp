@@ -39,6 +39,11 @@ enum Info : int {
   kMirrored,
   kStrideRatio,
   kCadenceRatio,
+  kDistance,  // the gait as it is walked (for evaluation): COM and feet, forward from the COM at reset
+  kFootHeightR,
+  kFootHeightL,
+  kFootForwardR,
+  kFootForwardL,
   kFall,
   kSimError,
   kInfoSize

@@ -1,4 +1,5 @@
-"""The policy: CleanRL's continuous-action actor-critic with a state-independent log-std."""
+"""The policy: CleanRL's continuous-action actor-critic with a state-independent log-std, optionally behind
+a running normalisation of the observations."""
 
 from __future__ import annotations
 
@@ -24,17 +25,55 @@ def mlp(inputs: int, hidden: list[int], outputs: int, out_std: float) -> nn.Sequ
     return nn.Sequential(*layers)
 
 
-class Agent(nn.Module):
-    def __init__(self, obs_dim: int, act_dim: int, hidden: list[int], log_std: torch.Tensor):
+class RunningNorm(nn.Module):
+    """(x - mean) / sqrt(var + eps), clipped to +-clip, with the running mean and variance of every batch
+    given to ``update`` (Chan et al.'s parallel update, in float64). The statistics are buffers: they are
+    in agent.pt, reach the Ray workers with the weights, and evaluate and the viewer use them as trained."""
+
+    def __init__(self, dim: int, clip: float = 10.0, eps: float = 1e-8):
         super().__init__()
+        self.clip, self.eps = clip, eps
+        self.register_buffer("mean", torch.zeros(dim, dtype=torch.float64))
+        self.register_buffer("var", torch.ones(dim, dtype=torch.float64))
+        self.register_buffer("count", torch.zeros((), dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = (x.double() - self.mean) / torch.sqrt(self.var + self.eps)
+        return z.clamp(-self.clip, self.clip).to(x.dtype)
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor) -> None:
+        x = x.double().reshape(-1, self.mean.shape[0])
+        n = x.shape[0]
+        if n == 0:
+            return
+        mean, var = x.mean(0), x.var(0, unbiased=False)
+        total = self.count + n
+        delta = mean - self.mean
+        self.var.copy_((self.var * self.count + var * n + delta**2 * self.count * n / total) / total)
+        self.mean.add_(delta * n / total)
+        self.count.copy_(total)
+
+
+class Agent(nn.Module):
+    def __init__(self, obs_dim: int, act_dim: int, hidden: list[int], log_std: torch.Tensor, obs_norm: bool = False):
+        super().__init__()
+        self.obs_norm = RunningNorm(obs_dim) if obs_norm else None
         self.critic = mlp(obs_dim, hidden, 1, out_std=1.0)
         self.actor_mean = mlp(obs_dim, hidden, act_dim, out_std=0.01)
         self.actor_logstd = nn.Parameter(log_std.reshape(1, act_dim).clone().float())
 
+    def normalise(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.obs_norm is None else self.obs_norm(x)
+
     def get_value(self, x: torch.Tensor) -> torch.Tensor:
-        return self.critic(x)
+        return self.critic(self.normalise(x))
+
+    def mean_action(self, x: torch.Tensor) -> torch.Tensor:
+        return self.actor_mean(self.normalise(x))
 
     def get_action_and_value(self, x: torch.Tensor, action: torch.Tensor | None = None):
+        x = self.normalise(x)
         mean = self.actor_mean(x)
         dist = Normal(mean, self.actor_logstd.expand_as(mean).exp())
         if action is None:

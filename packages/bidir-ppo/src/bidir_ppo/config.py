@@ -32,6 +32,8 @@ class PPOConfig:
     ent_coef: float = 0.0
     target_kl: float | None = 0.01    # stop the epochs early once the approximate KL exceeds it
     norm_adv: bool = True             # normalise advantages per minibatch
+    max_grad_norm: float | None = None  # clip the policy's gradient to this global norm (null: no clipping)
+    lr_schedule: str = "constant"     # constant | linear: learning_rate x (1 - global_step / total_steps)
 
 
 @dataclass
@@ -51,6 +53,7 @@ class ModelConfig:
     log_std_legs: float = 1.0         # initial log-std of the leg DoFs' actions
     log_std_rest: float = 0.5         # ... of the other DoFs
     log_std_time_warp: float = 1.0    # ... of the time-warp action
+    obs_norm: bool = False            # running mean/variance normalisation of the observations (agent.pt)
 
 
 @dataclass
@@ -94,11 +97,14 @@ class TrainConfig:
     device: str = "auto"              # auto (CUDA when present) | cpu | cuda | cuda:N
     run_dir: str | None = None        # default: Hydra's output directory
     resume: str | None = None         # a checkpoint directory to continue from
+    init: str | None = None           # a checkpoint to start a new run from: policy, value, obs statistics, muscles
+    init_optimizer: bool = False      # with init: also take its optimizers' state (default: fresh)
     checkpoint_every: int = 50        # iterations between kept checkpoints (ckpt_<iteration>/)
     keep_checkpoints: int | None = 10  # newest kept checkpoints that stay on disk (null: all; 23 MB each for A2_sep)
 
 
 WANDB_MODES = ("offline", "online", "disabled")
+LR_SCHEDULES = ("constant", "linear")
 
 
 def _fail(key, reason):
@@ -144,6 +150,12 @@ def validate(cfg) -> None:
         fail("seed", f"must be in [0, 2**63), got {cfg.seed}")
     if cfg.wandb.mode not in WANDB_MODES:
         fail("wandb.mode", f"must be one of {WANDB_MODES}, got '{cfg.wandb.mode}'")
+    if cfg.init is not None and cfg.resume is not None:
+        fail("init", "give init (a new run from a checkpoint's weights) or resume (continue that run), not both")
+    if cfg.init_optimizer and cfg.init is None:
+        fail("init_optimizer", "needs init=CHECKPOINT")
+    if cfg.ppo.lr_schedule not in LR_SCHEDULES:
+        fail("ppo.lr_schedule", f"must be one of {LR_SCHEDULES}, got '{cfg.ppo.lr_schedule}'")
     if cfg.rollout not in ROLLOUTS:
         fail("rollout", f"must be one of {ROLLOUTS}, got '{cfg.rollout}'")
     if cfg.rollout == "ray":
@@ -179,6 +191,8 @@ def validate(cfg) -> None:
               ("model.log_std_time_warp", cfg.model.log_std_time_warp, -20.0, 5.0, False)]
     if p.target_kl is not None:
         ranges.append(("ppo.target_kl", p.target_kl, 0.0, 1e3, True))
+    if p.max_grad_norm is not None:
+        ranges.append(("ppo.max_grad_norm", p.max_grad_norm, 0.0, 1e6, True))
     for key, value, low, high, open_low in ranges:
         above = value > low if open_low else value >= low
         if not (above and value <= high and math.isfinite(value)):

@@ -1,6 +1,11 @@
-"""``python -m bidir_ppo.evaluate``: episode length and return of a policy, measured the way the trainer
-measures them (BatchEnvSource rollouts of ``steps`` control steps per env; each iteration's mean over the
-episodes that ended in it).
+"""``python -m bidir_ppo.evaluate``: how a policy walks, over whole episodes.
+
+Each of ``--envs`` envs runs its share of ``--episodes`` episodes from a reset (env i seeded seed + i) to
+their end: a fall, or the horizon. Per episode it measures length and return, whether it reached the end
+(truncated, not terminated), the distance the COM walked forward, the forward speed against the episode's
+target speed (stride x cadence), and from the footfalls (a foot coming down to within FOOT_CONTACT_BAND of
+its lowest height) the cadence and step length, against the reference motion's at the episode's stride and
+cadence. The JSON has every episode and the means.
 
     python -m bidir_ppo.evaluate RUN_DIR/ckpt                 # the checkpoint's policy, mean action
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --policy zero   # zero actions, the checkpoint's muscle network
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 import numpy as np
@@ -21,51 +27,102 @@ from bidir_sim.io_util import atomic_write_text
 
 from . import checkpoint, restore
 from .muscle_learner import MuscleNet
-from .rollout import BatchEnvSource
 
 POLICIES = ("mean", "sample", "zero")
+FOOT_CONTACT_BAND = 0.02  # m above a foot's lowest height in the episode where it counts as down
+TRACKED = ("distance", "target_speed", "cadence_ratio", "foot_height_r", "foot_height_l", "foot_forward_r",
+           "foot_forward_l")
 
 
-def evaluate(env: BatchEnv, policy: str, agent=None, iterations: int = 10, steps: int = 128, seed: int = 0,
-             gamma: float = 0.99) -> dict:
-    """Runs ``iterations`` rollouts; returns per-iteration mean episode length and return."""
+def evaluate(env: BatchEnv, policy: str, agent=None, episodes: int = 32, seed: int = 0) -> dict:
+    """Runs ``episodes`` whole episodes (env i runs episodes i, i + num_envs, ...) and measures each."""
     if policy != "zero" and agent is None:
         raise ValueError(f"policy '{policy}' needs a checkpoint")
-    source = BatchEnvSource(env, seed, torch.device("cpu"))
-    actor = _Actor(policy, agent, source.action_dim)
-    lengths, returns, episodes = [], [], 0
-    for _ in range(iterations):
-        r = source.collect(actor, steps, gamma)
-        lengths.append(float(np.mean(r.episodes["length"])) if r.episodes["length"] else float("nan"))
-        returns.append(float(np.mean(r.episodes["return"])) if r.episodes["return"] else float("nan"))
-        episodes += len(r.episodes["length"])
-    return {"policy": policy, "num_envs": env.num_envs, "steps_per_iteration": steps * env.num_envs,
-            "iterations": iterations, "episodes": episodes, "length": lengths, "return": returns,
-            "mean_length": _finite_mean(lengths), "mean_return": _finite_mean(returns)}
+    actor = _Actor(policy, agent, env.single_action_space.shape[0])
+    quota = [len(range(i, episodes, env.num_envs)) for i in range(env.num_envs)]
+    done = [[] for _ in range(env.num_envs)]
+    steps = [{k: [] for k in TRACKED} for _ in range(env.num_envs)]
+    obs, _ = env.reset(seed=seed)
+    control_hz = env.task.config.simulation.control_hz
+    while any(len(d) < q for d, q in zip(done, quota)):
+        with torch.no_grad():
+            action = actor.get_action_and_value(torch.as_tensor(obs))[0].numpy()
+        obs, _, terminated, truncated, infos = env.step(action)
+        for i in range(env.num_envs):
+            if infos["autoreset"][i] or len(done[i]) >= quota[i]:
+                continue  # a reset step (its action ignored), or an env that has run its share
+            for k in TRACKED:
+                steps[i][k].append(float(infos[k][i]))
+            if terminated[i] or truncated[i]:
+                done[i].append(_episode(steps[i], float(infos["episode"]["r"][i]), int(infos["episode"]["l"][i]),
+                                        bool(truncated[i] and not terminated[i]), control_hz,
+                                        env.task.reference_duration))
+                steps[i] = {k: [] for k in TRACKED}
+    ordered = [done[i][j] for j in range(max(quota)) for i in range(env.num_envs) if j < len(done[i])]
+    return {"policy": policy, "num_envs": env.num_envs, "episodes": len(ordered), "horizon": env.task.config.horizon,
+            **summary(ordered), "per_episode": ordered}
+
+
+def _episode(steps: dict, ret: float, length: int, reached_end: bool, control_hz: float, duration: float) -> dict:
+    seconds = length / control_hz
+    distance = steps["distance"][-1]
+    target = float(np.mean(steps["target_speed"]))
+    cycle = duration / steps["cadence_ratio"][0]  # s per reference gait cycle at this episode's cadence
+    strikes = []  # (step index, foot) of each footfall
+    for side, foot in enumerate("rl"):
+        height = np.asarray(steps[f"foot_height_{foot}"])
+        down = height < height.min() + FOOT_CONTACT_BAND
+        strikes += [(t, side) for t in np.flatnonzero(down[1:] & ~down[:-1]) + 1]
+    strikes.sort()
+    forward = [np.asarray(steps["foot_forward_r"]), np.asarray(steps["foot_forward_l"])]
+    step_lengths = [forward[side][t] - forward[1 - side][t] for t, side in strikes]
+    cadence = (60.0 * control_hz * (len(strikes) - 1) / (strikes[-1][0] - strikes[0][0])
+               if len(strikes) >= 2 and strikes[-1][0] > strikes[0][0] else float("nan"))
+    return {"length": length, "return": ret, "reached_end": reached_end, "seconds": seconds, "distance": distance,
+            "speed": distance / seconds, "target_speed": target, "footfalls": len(strikes), "cadence": cadence,
+            "step_length": float(np.mean(step_lengths)) if step_lengths else float("nan"),
+            "reference_cadence": 120.0 / cycle, "reference_step_length": target * cycle / 2.0}
+
+
+def summary(episodes: list[dict]) -> dict:
+    """Means over the episodes (gait figures over those with footfalls), and the headline ratios."""
+    def mean(key):
+        values = [e[key] for e in episodes if math.isfinite(e[key])]
+        return float(np.mean(values)) if values else float("nan")
+
+    out = {f"mean_{k}": mean(k) for k in ("length", "return", "distance", "speed", "target_speed", "cadence",
+                                         "step_length", "reference_cadence", "reference_step_length")}
+    out["reached_end_fraction"] = float(np.mean([e["reached_end"] for e in episodes])) if episodes else float("nan")
+    out["speed_ratio"] = out["mean_speed"] / out["mean_target_speed"]  # forward speed against the target
+    out["cadence_ratio"] = out["mean_cadence"] / out["mean_reference_cadence"]
+    out["step_length_ratio"] = out["mean_step_length"] / out["mean_reference_step_length"]
+    return out
 
 
 class _Actor:
-    """What ``collect`` asks of an agent, acting by ``policy``; values are not needed here (zero)."""
+    """Actions by ``policy``: the agent's mean or a sample of its distribution, or zeros."""
 
     def __init__(self, policy: str, agent, action_dim: int):
         self.policy, self.agent, self.action_dim = policy, agent, action_dim
-
-    def get_value(self, obs):
-        return torch.zeros(obs.shape[0])
 
     def get_action_and_value(self, obs):
         zeros = torch.zeros(obs.shape[0])
         if self.policy == "zero":
             return torch.zeros(obs.shape[0], self.action_dim), zeros, zeros, zeros
         if self.policy == "mean":
-            return self.agent.actor_mean(obs), zeros, zeros, zeros
+            return self.agent.mean_action(obs), zeros, zeros, zeros
         return self.agent.get_action_and_value(obs)
 
 
-def _finite_mean(values: list[float]) -> float:
-    """Mean over the iterations in which some episode ended (NaN when none did)."""
-    finite = [v for v in values if np.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")
+def _json_safe(value):
+    """NaN (no footfalls, no episodes) as null: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,10 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("checkpoint", nargs="?", help="a checkpoint directory, or a run directory (its latest)")
     p.add_argument("--env", help="an env config (shipped name or YAML path) when no checkpoint is given")
     p.add_argument("--policy", choices=POLICIES, default="mean")
-    p.add_argument("--envs", type=int, default=32)
+    p.add_argument("--episodes", type=int, default=32, help="whole episodes to run (default 32)")
+    p.add_argument("--envs", type=int, default=None, help="envs running them in parallel (default: one per episode, "
+                   "at most 32)")
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--iterations", type=int, default=10)
-    p.add_argument("--steps", type=int, default=128, help="control steps per env per iteration")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=output_file, help="also write the result here")
     args = p.parse_args(argv)
@@ -84,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("give a checkpoint or --env, not both")
     if args.checkpoint is None and args.policy != "zero":
         p.error(f"--policy {args.policy} needs a checkpoint (with --env only --policy zero)")
-    if args.envs < 1 or args.iterations < 1 or args.steps < 1:
-        p.error("--envs, --iterations and --steps must be positive")
+    if args.envs is None:
+        args.envs = min(args.episodes, 32)
+    if args.envs < 1 or args.episodes < 1:
+        p.error("--envs and --episodes must be positive")
     torch.set_num_threads(1)
     try:
         agent, muscle, config = None, None, args.env
@@ -99,18 +158,22 @@ def main(argv: list[str] | None = None) -> int:
             muscle = MuscleNet.for_task(env.task).state_dict()
         env.set_muscle_weights(muscle)
         with torch.no_grad():
-            result = evaluate(env, args.policy, agent, args.iterations, args.steps, args.seed)
+            result = evaluate(env, args.policy, agent, args.episodes, args.seed)
     except ValueError as e:  # CheckpointError and ConfigError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2
     result["checkpoint"] = str(args.checkpoint) if args.checkpoint else None
     result["env"] = env.task.config.name
-    print(f"{result['policy']} policy: mean episode length {result['mean_length']:.1f} control steps, "
-          f"mean return {result['mean_return']:.2f} ({result['episodes']} episodes, {args.iterations} x "
-          f"{result['steps_per_iteration']} env-steps)")
-    print("per iteration, length:", " ".join(f"{x:.1f}" for x in result["length"]))
+    r = result
+    print(f"{r['policy']} policy, {r['episodes']} episodes: mean length {r['mean_length']:.1f} control steps, "
+          f"{100 * r['reached_end_fraction']:.0f} % reached the end (horizon {r['horizon']}), mean return "
+          f"{r['mean_return']:.2f}")
+    print(f"forward speed {r['mean_speed']:.2f} m/s = {100 * r['speed_ratio']:.0f} % of the target "
+          f"{r['mean_target_speed']:.2f} m/s; distance {r['mean_distance']:.2f} m")
+    print(f"cadence {r['mean_cadence']:.0f} steps/min (reference {r['mean_reference_cadence']:.0f}), step length "
+          f"{r['mean_step_length']:.2f} m (reference {r['mean_reference_step_length']:.2f})")
     if args.json:
-        atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
+        atomic_write_text(args.json, json.dumps(_json_safe(result), indent=2) + "\n")
     return 0
 
 

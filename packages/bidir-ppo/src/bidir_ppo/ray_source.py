@@ -67,8 +67,7 @@ class RolloutWorker:
         self.node = ray.get_runtime_context().get_node_id()
         env = BatchEnv(env_name, num_envs=num_envs, num_threads=threads, seed=seed + first_env)
         self.source = BatchEnvSource(env, seed + first_env, torch.device("cpu"))
-        self.agent = Agent(self.source.observation_dim, self.source.action_dim, list(hidden),
-                           torch.zeros(self.source.action_dim))
+        self.hidden, self.agent = list(hidden), None
 
     def describe(self) -> dict:
         return {"pid": os.getpid(), "node": self.node, "threads": self.source.env.num_threads,
@@ -78,6 +77,9 @@ class RolloutWorker:
                 gamma: float) -> Rollout:
         if restart_seed is not None:
             self.source.restart(restart_seed + self.first_env)
+        if self.agent is None:  # built from the first weights: they say whether it normalises observations
+            self.agent = Agent(self.source.observation_dim, self.source.action_dim, self.hidden,
+                               torch.zeros(self.source.action_dim), obs_norm="obs_norm.mean" in weights["agent"])
         self.agent.load_state_dict(weights["agent"])
         self.source.set_muscle_weights(weights["muscle"])
         torch.manual_seed(sample_seed)

@@ -66,7 +66,8 @@ def build_agent(ckpt: Checkpoint, device: str | torch.device = "cpu") -> Agent:
         raise CheckpointError(str(ckpt.path / "metadata.yaml"), "config.model.hidden",
                               f"must be layer sizes in [1, 65536], got {hidden!r}" if hidden else "missing")
     obs_dim, act_dim = meta["obs_dim"], meta["action_dim"]
-    agent = Agent(obs_dim, act_dim, hidden, torch.zeros(act_dim))
+    # observation statistics when the run had model.obs_norm: agent.pt says so itself
+    agent = Agent(obs_dim, act_dim, hidden, torch.zeros(act_dim), obs_norm="obs_norm.mean" in ckpt.agent)
     try:
         agent.load_state_dict(ckpt.agent)
     except (RuntimeError, KeyError) as e:

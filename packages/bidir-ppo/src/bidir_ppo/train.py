@@ -22,6 +22,7 @@ import torch
 from bidir_sim import BatchEnv, build_task
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
+from torch import nn
 
 from . import checkpoint, restore
 from .agent import Agent, initial_log_std
@@ -79,7 +80,7 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
     b_returns, b_values = returns.reshape(-1)[mask], r.values.reshape(-1)[mask]
     n = len(b_obs)
     stats = {"ppo/policy_loss": [], "ppo/value_loss": [], "ppo/entropy": [], "ppo/approx_kl": [],
-             "ppo/clipfrac": []}
+             "ppo/clipfrac": [], "ppo/grad_norm": []}
     for _epoch in range(cfg.update_epochs):
         order = torch.randperm(n, generator=generator).to(b_obs.device)
         # Exactly num_minibatches minibatches per epoch over the valid transitions (sizes differ by at most
@@ -104,6 +105,8 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
             loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
             optimizer.zero_grad()
             loss.backward()
+            if cfg.max_grad_norm is not None:
+                stats["ppo/grad_norm"].append(nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_grad_norm).item())
             optimizer.step()
             stats["ppo/policy_loss"].append(pg_loss.item())
             stats["ppo/value_loss"].append(v_loss.item())
@@ -111,7 +114,7 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
             stats["ppo/approx_kl"].append(approx_kl.item())
         if cfg.target_kl is not None and stats["ppo/approx_kl"][-1] > cfg.target_kl:
             break
-    return {k: float(np.mean(v)) for k, v in stats.items()}
+    return {k: float(np.mean(v)) for k, v in stats.items() if v}
 
 
 def _versions() -> dict[str, str]:
@@ -152,21 +155,17 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
 
     # --- networks
     log_std = initial_log_std(task, cfg.model.log_std_legs, cfg.model.log_std_rest, cfg.model.log_std_time_warp)
-    agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std).to(device)
+    agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std,
+                  obs_norm=cfg.model.obs_norm).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
     muscle = MuscleLearner(task, cfg.muscle, device)
 
     iteration, global_step = 0, 0
+    if cfg.init:  # a new run (iteration 0) from a checkpoint's networks
+        _load_networks(checkpoint.load(cfg.init), task, agent, muscle, optimizer, optimizers=cfg.init_optimizer)
     if cfg.resume:
         ckpt = checkpoint.load(cfg.resume)
-        restore.check_dims(ckpt, task)
-        try:
-            agent.load_state_dict(ckpt.agent)
-            muscle.net.load_state_dict(ckpt.muscle)
-            optimizer.load_state_dict(ckpt.optimizers["agent"])
-            muscle.optimizer.load_state_dict(ckpt.optimizers["muscle"])
-        except (RuntimeError, KeyError, ValueError) as e:
-            raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", checkpoint.state_dict_problem(e)) from None
+        _load_networks(ckpt, task, agent, muscle, optimizer, optimizers=True)
         torch.set_rng_state(ckpt.state["torch_rng"])
         generator.set_state(ckpt.state["generator"])
         iteration, global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
@@ -193,12 +192,17 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     try:
         while global_step < cfg.total_steps and time.monotonic() < deadline:
             start = time.perf_counter()
+            learning_rate = _learning_rate(cfg, global_step)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate
             rollout = source.collect(agent, cfg.ppo.num_steps, cfg.ppo.gamma)
             t_rollout = time.perf_counter() - start
             with torch_threads(cores):
                 advantages, returns = compute_gae(rollout, cfg.ppo.gamma, cfg.ppo.gae_lambda)
                 t0 = time.perf_counter()
                 ppo_stats = ppo_update(agent, optimizer, rollout, advantages, returns, cfg.ppo, generator)
+                if agent.obs_norm is not None:  # after the update, which must see the statistics the rollout saw
+                    agent.obs_norm.update(rollout.obs[rollout.valid.bool()])
                 t_ppo = time.perf_counter() - t0
                 t0 = time.perf_counter()
                 muscle_stats = muscle.update(rollout.muscle_tuples, generator)
@@ -214,6 +218,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
                         "length": float(np.mean(episodes["length"])) if episodes["length"] else float("nan"),
                         "episodes": len(episodes["return"]),
                         "time/rollout": t_rollout, "time/ppo": t_ppo, "time/muscle": t_muscle,
+                        "ppo/learning_rate": learning_rate,
                         **ppo_stats, **muscle_stats, **rollout.info_means, **rollout.source_metrics})
             if iteration % cfg.checkpoint_every == 0:
                 last = save(keep=True)
@@ -235,6 +240,30 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     if failure is not None:
         raise failure
     return last
+
+
+def _load_networks(ckpt, task, agent, muscle, optimizer, optimizers: bool) -> None:
+    """The checkpoint's policy, value function, observation statistics and muscle network (and with
+    ``optimizers`` both optimizers) into this run's, which must have the same shapes."""
+    restore.check_dims(ckpt, task)
+    try:
+        agent.load_state_dict(ckpt.agent)
+        muscle.net.load_state_dict(ckpt.muscle)
+        if optimizers:
+            optimizer.load_state_dict(ckpt.optimizers["agent"])
+            muscle.optimizer.load_state_dict(ckpt.optimizers["muscle"])
+    except (RuntimeError, KeyError, ValueError) as e:
+        problem = checkpoint.state_dict_problem(e)
+        if "obs_norm" in problem:
+            trained = "obs_norm.mean" in ckpt.agent
+            problem += f" (set model.obs_norm={str(trained).lower()}: the checkpoint was trained with{'' if trained else 'out'} it)"
+        raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", problem) from None
+
+
+def _learning_rate(cfg, global_step: int) -> float:
+    if cfg.ppo.lr_schedule == "linear":  # CleanRL's annealing, by env-steps so that resume continues it
+        return cfg.ppo.learning_rate * max(0.0, 1.0 - global_step / cfg.total_steps)
+    return cfg.ppo.learning_rate
 
 
 def _reseed(seed: int, iteration: int) -> int:

@@ -101,7 +101,7 @@ class Playback:
             if self.sample:
                 action = self.agent.get_action_and_value(obs)[0]
             else:
-                action = self.agent.actor_mean(obs)
+                action = self.agent.mean_action(obs)
         return action[0].numpy().astype(np.float32)
 
     def _pose_reference(self, t: float) -> None:

@@ -1,0 +1,50 @@
+"""evaluate over whole episodes: the gait measures on a synthetic gait of known cadence and step length, and
+the CLI's JSON on a real env."""
+
+import json
+
+import numpy as np
+import pytest
+from bidir_ppo import evaluate
+
+
+def synthetic_steps(seconds: float, control_hz: float, frequency: float, step_length: float, speed: float):
+    """A gait of `frequency` cycles/s: each foot down (stance) 60 % of its cycle, the left half a cycle
+    after the right, the striking foot `step_length` ahead of the other at each footfall."""
+    t = np.arange(int(seconds * control_hz)) / control_hz
+    frac = (t * frequency) % 1.0
+    down_r, down_l = frac < 0.6, (frac + 0.5) % 1.0 < 0.6
+    ahead = np.where(frac < 0.5, 1.0, -1.0) * step_length / 2  # right ahead after its strike, left after its own
+    return {"distance": list(speed * t), "target_speed": [speed] * len(t), "cadence_ratio": [1.0] * len(t),
+            "foot_height_r": list(np.where(down_r, 0.03, 0.15)), "foot_height_l": list(np.where(down_l, 0.03, 0.15)),
+            "foot_forward_r": list(speed * t + ahead), "foot_forward_l": list(speed * t - ahead)}
+
+
+def test_footfalls_give_the_cadence_and_step_length_of_a_known_gait():
+    hz, frequency = 30.0, 0.9  # 0.9 cycles/s = 108 steps/min
+    steps = synthetic_steps(10.0, hz, frequency, step_length=0.7, speed=1.26)
+    e = evaluate._episode(steps, ret=1.0, length=300, reached_end=True, control_hz=hz, duration=1 / frequency)
+    assert e["cadence"] == pytest.approx(108.0, rel=0.01)
+    assert e["step_length"] == pytest.approx(0.7, rel=1e-6)
+    assert e["footfalls"] == pytest.approx(18, abs=1)  # 9 cycles x 2 feet
+    assert e["speed"] == pytest.approx(1.26 * (299 / 300), rel=1e-6)  # the distance of 299 intervals over 300 steps
+    assert e["reference_cadence"] == pytest.approx(108.0) and e["reference_step_length"] == pytest.approx(0.7)
+    s = evaluate.summary([e, {**e, "reached_end": False, "cadence": float("nan")}])
+    assert s["reached_end_fraction"] == 0.5 and s["mean_cadence"] == pytest.approx(e["cadence"])  # NaN left out
+    assert s["cadence_ratio"] == pytest.approx(1.0, rel=0.01) and s["step_length_ratio"] == pytest.approx(1.0)
+
+
+def test_the_cli_measures_whole_episodes(tmp_path):
+    out = tmp_path / "zero.json"
+    assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "6", "--envs", "4", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["episodes"] == len(r["per_episode"]) == 6 and r["num_envs"] == 4 and r["horizon"] == 600
+    # the zero-action ideal-torque body falls within seconds: no episode reaches the horizon
+    assert r["reached_end_fraction"] == 0.0 and all(5 < e["length"] < 200 for e in r["per_episode"])
+    assert r["mean_length"] == pytest.approx(np.mean([e["length"] for e in r["per_episode"]]))
+    assert all(e["seconds"] == e["length"] / 30 and e["target_speed"] > 0.3 for e in r["per_episode"])
+    assert 0 < r["mean_reference_cadence"] < 200 and 0.2 < r["mean_reference_step_length"] < 1.2
+    # the same seed gives the same episodes
+    again = tmp_path / "again.json"
+    assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "6", "--envs", "4", "--json", str(again)]) == 0
+    assert json.loads(again.read_text())["per_episode"] == r["per_episode"]
