@@ -6,13 +6,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 from bidir_ppo.agent import Agent
-from bidir_ppo.config import validate
+from bidir_ppo.config import PPOConfig, validate
 from bidir_ppo.muscle_learner import MuscleNet
 from bidir_ppo.rollout import Rollout
 from bidir_ppo.train import ppo_update
@@ -65,8 +64,7 @@ def test_ppo_makes_exactly_num_minibatches_steps_over_the_valid_transitions():
 
     agent.get_action_and_value = counting
     optimizer = torch.optim.Adam(agent.parameters(), lr=1e-3)
-    cfg = SimpleNamespace(num_minibatches=4, update_epochs=2, clip_coef=0.2, norm_adv=True, clip_vloss=True,
-                          ent_coef=0.0, vf_coef=1.0, target_kl=None)
+    cfg = PPOConfig(num_minibatches=4, update_epochs=2, target_kl=None)  # the trainer's own config, defaults else
     ppo_update(agent, optimizer, r, torch.randn(T, N), torch.randn(T, N), cfg, torch.Generator().manual_seed(0))
     assert len(seen) == 2 * 4  # epochs x minibatches, no extra partial minibatch
     assert sum(seen) == 2 * 29 and max(seen) - min(seen) <= 1
