@@ -7,6 +7,7 @@ hostile values, and the tally of outcomes that docs/reliability.md's figures com
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -86,6 +87,18 @@ class Tally:
 
     def timed(self, target: str):
         return _Timer(self, target)
+
+    @contextlib.contextmanager
+    def attempt(self, target: str, errors: type | tuple, *names: str):
+        """``with TALLY.attempt(target, InputError, path): use(input)``: 'accepted' when the body finishes,
+        'clear error' when it raises one of ``errors`` whose message names one of ``names`` (else the
+        test fails); any other exception propagates."""
+        with self.timed(target) as t:
+            try:
+                yield
+                t.outcome = "accepted"
+            except errors as e:
+                t.outcome = expect_clear(e, *names)
 
     def write(self, path: str | os.PathLike) -> None:
         old = json.loads(Path(path).read_text()) if Path(path).exists() else {}

@@ -40,13 +40,8 @@ def _write(tmp_path_factory, name: str, data: bytes):
 @given(data=mutated(MODEL_TEXT))
 def test_model_yaml(data, tmp_path_factory):
     path = _write(tmp_path_factory, "model.yaml", data)
-    with TALLY.timed("model YAML") as t:
-        try:
-            model = load_model(path)
-            model.native()  # the C++ model accepts what Python validated
-            t.outcome = "accepted"
-        except InputError as e:
-            t.outcome = expect_clear(e, str(path))
+    with TALLY.attempt("model YAML", InputError, str(path)):
+        load_model(path).native()  # the C++ model accepts what Python validated
 
 
 @needs_mass
@@ -56,12 +51,8 @@ def test_mass_xml(which, data, tmp_path_factory):
     mutant = data.draw(mutated((MASS_DIR / which).read_text()))
     path = _write(tmp_path_factory, which, mutant)
     skeleton, muscles = (path, MASS_DIR / "muscle284.xml") if which == "human.xml" else (MASS_DIR / "human.xml", path)
-    with TALLY.timed("MASS XML") as t:
-        try:
-            load_mass_model(skeleton, muscles).native()
-            t.outcome = "accepted"
-        except InputError as e:
-            t.outcome = expect_clear(e, str(path))
+    with TALLY.attempt("MASS XML", InputError, str(path)):
+        load_mass_model(skeleton, muscles).native()
 
 
 SMALL_BVH = """HIERARCHY
@@ -97,27 +88,20 @@ BVH_TEXT = (MASS_DIR / "walk.bvh").read_text() if HAVE_MASS else SMALL_BVH
 @given(data=mutated(BVH_TEXT))
 def test_bvh(data, tmp_path_factory):
     path = _write(tmp_path_factory, "motion.bvh", data)
-    with TALLY.timed("BVH") as t:
-        try:
-            bvh = load_bvh(path)
-            if HAVE_MASS:  # retargeted onto bidir's body, as an env config with motion.type bvh does
-                assert np.all(np.isfinite(retarget(bvh, DEFAULT_MODEL).positions))
-            t.outcome = "accepted"
-        except InputError as e:  # the model's file when it cannot take the motion, else the BVH's
-            t.outcome = expect_clear(e, str(path), DEFAULT_MODEL.source)
+    # the error names the model's file when it cannot take the motion, else the BVH's
+    with TALLY.attempt("BVH", InputError, str(path), DEFAULT_MODEL.source):
+        bvh = load_bvh(path)
+        if HAVE_MASS:  # retargeted onto bidir's body, as an env config with motion.type bvh does
+            assert np.all(np.isfinite(retarget(bvh, DEFAULT_MODEL).positions))
 
 
 @examples(25)
 @given(data=mutated(CONFIG_TEXT))
 def test_env_config(data, tmp_path_factory):
     path = _write(tmp_path_factory, "env.yaml", data)
-    with TALLY.timed("env config") as t, warnings.catch_warnings():
+    with TALLY.attempt("env config", InputError, str(path)), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConfigWarning)  # a key the reference ignored: accepted, and said so
-        try:
-            build_task(path)
-            t.outcome = "accepted"
-        except InputError as e:
-            t.outcome = expect_clear(e, str(path))
+        build_task(path)
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +122,11 @@ ACTION_DTYPES = st.sampled_from([np.float16, np.float32, np.float64, np.int8, np
     hnp.arrays(np.float64, (51,), elements=st.floats(allow_nan=True, allow_infinity=True)),
     st.lists(st.one_of(st.floats(), st.integers(-(2**70), 2**70), st.text(max_size=3)), max_size=60)))
 def test_actions(actions, walk_env):
-    with TALLY.timed("action arrays") as t:
-        try:
-            *_, terminated, truncated, _ = walk_env.step(actions)
-            if terminated or truncated:
-                walk_env.reset(seed=0)
-            t.outcome = "accepted"
-        except ValueError as e:  # the documented error for arrays (bad shape, dtype, value)
-            t.outcome = expect_clear(e, "action")
+    # ValueError: the documented error for arrays (bad shape, dtype, value)
+    with TALLY.attempt("action arrays", ValueError, "action"):
+        *_, terminated, truncated, _ = walk_env.step(actions)
+        if terminated or truncated:
+            walk_env.reset(seed=0)
 
 
 def _train_keys() -> list[str]:
@@ -173,14 +154,11 @@ def test_trainer_overrides(key, value):
     from omegaconf.errors import OmegaConfBaseException
 
     register()
-    with TALLY.timed("trainer overrides") as t:
-        try:
-            with initialize(version_base=None):
-                cfg = compose(config_name="train", overrides=[f"{key}={value}"])
-            validate(cfg)
-            t.outcome = "accepted"
-        except (ValueError, HydraException, OmegaConfBaseException) as e:  # Hydra's: the key and the type
-            t.outcome = expect_clear(e, key.split(".")[-1])
+    # Hydra's errors name the key and the type; validate's, the key and the range
+    with TALLY.attempt("trainer overrides", (ValueError, HydraException, OmegaConfBaseException), key.split(".")[-1]):
+        with initialize(version_base=None):
+            cfg = compose(config_name="train", overrides=[f"{key}={value}"])
+        validate(cfg)
 
 
 PHYSICS_PROBE = """

@@ -26,6 +26,7 @@ from bidir_sim.arguments import output_file
 from bidir_sim.io_util import atomic_write_text
 
 from . import checkpoint, restore
+from .metrics import json_safe
 from .muscle_learner import MuscleNet
 
 POLICIES = ("mean", "sample", "zero")
@@ -114,17 +115,6 @@ class _Actor:
         return self.agent.get_action_and_value(obs)
 
 
-def _json_safe(value):
-    """NaN (no footfalls, no episodes) as null: JSON has no NaN."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bidir_ppo.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint", nargs="?", help="a checkpoint directory, or a run directory (its latest)")
@@ -173,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cadence {r['mean_cadence']:.0f} steps/min (reference {r['mean_reference_cadence']:.0f}), step length "
           f"{r['mean_step_length']:.2f} m (reference {r['mean_reference_step_length']:.2f})")
     if args.json:
-        atomic_write_text(args.json, json.dumps(_json_safe(result), indent=2) + "\n")
+        atomic_write_text(args.json, json.dumps(json_safe(result), indent=2) + "\n")
     return 0
 
 

@@ -14,6 +14,17 @@ SHOWN = (("return", "ret {:.2f}"), ("length", "len {:.0f}"), ("muscle/loss", "ml
          ("time/muscle", "mus {:.1f}s"))
 
 
+def json_safe(value):
+    """NaN and infinities as null (JSON has neither), in nested dicts and lists too."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
+
+
 class MetricsLogger:
     def __init__(self, run_dir: Path, config: dict, wandb_mode: str, project: str, total_steps: int):
         Path(run_dir).mkdir(parents=True, exist_ok=True)
@@ -28,7 +39,7 @@ class MetricsLogger:
                                     name=Path(run_dir).name)
 
     def log(self, metrics: dict) -> None:
-        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
+        clean = json_safe(metrics)
         with open(self.path, "a") as f:
             f.write(json.dumps(clean) + "\n")
         if self.wandb is not None:
