@@ -10,7 +10,7 @@ CONDA_WORK ?= /tmp/bidir-conda
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup demo lint test conda clean
+.PHONY: setup demo walk lint test conda clean
 
 $(VENV)/.apt-done:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -49,6 +49,29 @@ demo: setup
 	$(PY) -m bidir_ppo.plot $(DEMO_DIR)
 	$(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt --record $(DEMO_DIR)/walk.mp4 --seconds 5
 	@echo "watch it: $(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt   (a display, or xvfb-run; headless: --record/--screenshot)"
+
+# The walking recipe (docs/training.md, "Walking"): stage 1 trains the ideal-torque body (env=pd) with the
+# pelvis assist fading out, stage 2 the muscle-driven A2_sep warm-started from it (init=); each stage is
+# evaluated over 32 episodes (mean action, no assist) and ends with curves, a 10-s video and its stills.
+# At most 120 minutes on 2 cores: the stages stop at their max_minutes.
+WALK_DIR ?= runs/walk
+WALK_PD_MINUTES ?= 70
+WALK_MUSCLE_MINUTES ?= 40
+WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
+WALK_PD := env.name=$(CURDIR)/examples/walk/pd.yaml total_steps=1500000 max_minutes=$(WALK_PD_MINUTES) \
+  assist.scale=1.0 assist.fade_until=0.6
+WALK_MUSCLE := env=A2_sep total_steps=600000 max_minutes=$(WALK_MUSCLE_MINUTES)
+walk: setup
+	rm -rf $(WALK_DIR)
+	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_PD) run_dir=$(WALK_DIR)/pd
+	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_MUSCLE) init=$(WALK_DIR)/pd/ckpt run_dir=$(WALK_DIR)/muscle
+	for stage in pd muscle; do \
+	  $(PY) -m bidir_ppo.evaluate $(WALK_DIR)/$$stage/ckpt --episodes 32 --json $(WALK_DIR)/$$stage/eval.json && \
+	  $(PY) -m bidir_ppo.plot $(WALK_DIR)/$$stage && \
+	  $(VENV)/bin/bidir-viewer $(WALK_DIR)/$$stage/ckpt --record $(WALK_DIR)/$$stage/walk.mp4 --seconds 10 \
+	    --camera side --stills 6 || exit 1; \
+	done
+	@echo "results: $(WALK_DIR)/{pd,muscle}/{eval.json,walk.mp4,walk-stills.png}; curves: $(WALK_DIR)/*/plots"
 
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)

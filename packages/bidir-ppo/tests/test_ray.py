@@ -248,7 +248,7 @@ def test_workers_that_cannot_be_brought_back_stop_the_run_with_a_checkpoint(clus
 @in_namespace
 def test_more_workers_than_the_cluster_can_place_fail_after_a_bounded_wait(cluster, tmp_path):
     start = time.monotonic()
-    with pytest.raises(ValueError, match=r"'ray.workers': 2 of 3 workers were placed within "
+    with pytest.raises(ValueError, match=r"'ray.workers': [0-2] of 3 workers were placed within "
                                          r"ray.placement_timeout_s=3 s.*the cluster has 2"):
         train(config(f"ray.address={cluster.address}", "ray.workers=3", "envs=3", "ray.placement_timeout_s=3"),
               tmp_path)

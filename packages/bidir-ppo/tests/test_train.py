@@ -88,6 +88,8 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     (f"seed={10**20}", "config key 'seed': must be in [0, 2**63)"),         # was: Overflow when unpacking long long
     ("ppo.num_steps=10000000", "config key 'ppo.num_steps': must be in [1, 100000]"),
     ("envs=1000000", "num_envs=1000000 needs about"),                        # was: 3 GB in 4 s, then more
+    ("assist.scale=-1", "config key 'assist.scale': must be >= 0"),
+    ("assist.fade_until=0", "config key 'assist.fade_until': must be > 0"),
 ])
 def test_bad_overrides_fail_at_start(override, message, tmp_path):
     r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", override, f"run_dir={tmp_path}"],
@@ -256,3 +258,48 @@ def test_init_starts_a_new_run_from_a_checkpoints_networks(tmp_path):
         train(config("model.obs_norm=true", "model.hidden=[16]", "total_steps=16", f"init={source}"), tmp_path / "x")
     with pytest.raises(ValueError, match="'init': give init .* or resume .*, not both"):
         train(config(f"init={source}", f"resume={source}"), tmp_path / "both")
+
+
+@pytest.mark.parametrize("env, action_dim", [("torque", 51), ("muscle", None)])
+def test_tiny_runs_of_the_policy_driven_actuators(env, action_dim, tmp_path):
+    """env=torque and env=muscle train and checkpoint; no muscle tuples, so no muscle update; under muscle
+    the activations start at model.log_std_muscles."""
+    import json
+
+    from bidir_sim import build_task
+
+    task = build_task(env)
+    train(config("total_steps=32", f"env={env}", "model.log_std_muscles=-2.0"), tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and all("muscle/loss" not in r for r in rows)
+    ckpt = checkpoint.load(tmp_path)
+    assert ckpt.metadata["action_dim"] == (action_dim or task.action_dim)
+    log_std = ckpt.agent["actor_logstd"][0]
+    first = task.compiled.first_activation_action
+    if env == "muscle":
+        activations = log_std[first:first + task.compiled.num_muscles]
+        assert (activations - -2.0).abs().max() < 0.05
+        assert (log_std[:first] - -2.0).abs().min() > 1.0  # the upper body's entries: log_std_rest (0.5)
+
+
+def test_the_assist_fades_out_by_its_schedule_and_is_logged(tmp_path):
+    import json
+
+    train(config("env=pd", "total_steps=64", "assist.scale=0.8", "assist.fade_until=0.5"), tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    # 16 env-steps per iteration: the scale at global steps 0, 16, 32, 48 of a fade ending at 32
+    assert [r["assist/scale"] for r in rows] == pytest.approx([0.8, 0.4, 0.0, 0.0])
+    assert rows[0]["assist_force"] > 0 and rows[-1]["assist_force"] == 0
+
+
+def test_evaluate_runs_a_checkpoint_on_another_config_of_its_sizes(tmp_path, capsys):
+    import json
+
+    from bidir_ppo import evaluate
+
+    train(config("env=pd", "total_steps=16"), tmp_path / "pd")
+    out = tmp_path / "on_a2.json"
+    assert evaluate.main([str(tmp_path / "pd" / "ckpt"), "--env", "A2_sep", "--episodes", "1", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["env"] == "A2_sep"
+    assert evaluate.main([str(tmp_path / "pd" / "ckpt"), "--env", "muscle", "--episodes", "1"]) == 2
+    assert "obs/action dims 506/51" in capsys.readouterr().err

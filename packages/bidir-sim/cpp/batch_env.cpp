@@ -72,6 +72,10 @@ std::pair<double, long> BatchEnv::takeNetworkTime() {
   return out;
 }
 
+void BatchEnv::setAssistScale(double scale) {
+  for (auto& env : envs_) env->setAssistScale(scale);
+}
+
 void BatchEnv::seed(std::uint64_t seed) {
   for (int i = 0; i < numEnvs(); ++i) envs_[i]->seed(seed + static_cast<std::uint64_t>(i));
 }

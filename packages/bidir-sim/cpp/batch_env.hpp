@@ -58,6 +58,8 @@ class BatchEnv {
 
   // Env i gets seed + i (gymnasium's convention for vector envs).
   void seed(std::uint64_t seed);
+  // Every env's assist scale (Env::setAssistScale) from the next step on.
+  void setAssistScale(double scale);
   void reset();
   // actions: (num_envs x action_dim); all are checked (finite, shape) before any env steps.
   void step(const Eigen::Ref<const RowMatrixXf>& actions);

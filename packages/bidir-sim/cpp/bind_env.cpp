@@ -87,6 +87,8 @@ void bindEnv(py::module_& m) {
           },
           "Seconds per part of the control steps since reset_timings() (wall clock).")
       .def("reset_timings", &Env::resetTimings)
+      .def_property("assist_scale", &Env::assistScale, &Env::setAssistScale,
+                    "Strength of the task's assist (a factor on its gains, >= 0; 0: off, the default).")
       .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
 
   py::class_<BatchEnv>(m, "BatchEnv", "Many Envs stepped in parallel on a C++ thread pool (NEXT_STEP autoreset).")
@@ -118,6 +120,8 @@ void bindEnv(py::module_& m) {
       .def_property_readonly("observation_dim", &BatchEnv::observationDim)
       .def_property_readonly("action_dim", &BatchEnv::actionDim)
       .def("seed", &BatchEnv::seed, py::arg("seed"), "Env i gets seed + i.")
+      .def("set_assist_scale", &BatchEnv::setAssistScale, py::arg("scale"),
+           "Every env's assist scale from the next step on (>= 0; 0: off, the default).")
       .def("reset",
            [](BatchEnv& self) {
              {

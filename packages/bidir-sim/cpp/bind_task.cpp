@@ -74,6 +74,7 @@ void bindTask(py::module_& m) {
       .def_readwrite("time_warping", &TaskSpec::timeWarping)
       .def_readwrite("actuator", &TaskSpec::actuator)
       .def_readwrite("pd_muscle_tuples", &TaskSpec::pdMuscleTuples)
+      .def_readwrite("torque_scale", &TaskSpec::torqueScale)
       .def_readwrite("enforce_symmetry", &TaskSpec::enforceSymmetry)
       .def_readwrite("hard_phase_clipping", &TaskSpec::hardPhaseClipping)
       .def_readwrite("include_jtp_in_spd", &TaskSpec::includeJtpInSpd)
@@ -100,10 +101,20 @@ void bindTask(py::module_& m) {
           })
       .def_readwrite("end_effectors", &TaskSpec::endEffectors)
       .def_readwrite("fall_height", &TaskSpec::fallHeight)
+      .def_readwrite("head_drop", &TaskSpec::headDrop)
+      .def_readwrite("pelvis_angle", &TaskSpec::pelvisAngle)
       .def_readwrite("reward", &TaskSpec::reward)
+      .def_readwrite("assist", &TaskSpec::assist)
       .def_readwrite("stride", &TaskSpec::stride)
       .def_readwrite("cadence", &TaskSpec::cadence)
       .def_readwrite("reference", &TaskSpec::reference);
+
+  py::class_<AssistSpec>(m, "AssistSpec", "Gains of the pelvis assist (a training aid; off unless scaled).")
+      .def(py::init<>())
+      .def_readwrite("kp_position", &AssistSpec::kpPosition)
+      .def_readwrite("kd_position", &AssistSpec::kdPosition)
+      .def_readwrite("kp_rotation", &AssistSpec::kpRotation)
+      .def_readwrite("kd_rotation", &AssistSpec::kdRotation);
 
   m.attr("INFO_NAMES") = std::vector<std::string>(kInfoNames.begin(), kInfoNames.end());
 
@@ -131,6 +142,13 @@ void bindTask(py::module_& m) {
       .def_property_readonly("reward_type", [](const CompiledTask& t) { return t.spec().reward.type; })
       .def_property_readonly("metabolic_type", [](const CompiledTask& t) { return t.spec().reward.metabolicType; })
       .def_property_readonly("actuator", [](const CompiledTask& t) { return t.spec().actuator; })
+      .def_property_readonly("action_dofs", &CompiledTask::actionDofs,
+                             "The DoF (full indexing) each joint entry of the action drives, in action order.")
+      .def_property_readonly("first_activation_action", &CompiledTask::firstActivationAction,
+                             "actuator muscle: the action index of muscle 0's activation (-1 otherwise).")
+      .def_property_readonly("torque_limits", &CompiledTask::torqueLimits,
+                             "actuator torque: the torque of a unit action per DoF (kp x torque_scale).")
+      .def_property_readonly("uses_muscle_network", &CompiledTask::usesMuscleNetwork)
       .def_property_readonly("network_input_dim", &CompiledTask::networkInputDim,
                              "JtA_reduced (muscle_dofs) then tau_des (one per actuated DoF).")
       .def_property_readonly_static(

@@ -30,7 +30,7 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
   obs = Eigen::VectorXf::Zero(task.observationDim());
   info = Eigen::VectorXd::Zero(kInfoSize);
   activations = Eigen::VectorXd::Zero(nmus);
-  forces = ext = Eigen::VectorXd::Zero(ndof);
+  forces = ext = policyTorque = Eigen::VectorXd::Zero(ndof);
   tuple.desiredTorque = Eigen::VectorXf::Zero(nact);
   tuple.JtAReduced = Eigen::VectorXf::Zero(task.model().muscleDofs());
   tuple.JtA = Eigen::MatrixXf::Zero(nact, nmus);
@@ -65,6 +65,12 @@ Eigen::Matrix<double, 2, 3, Eigen::RowMajor> Env::stepTargets() const {
 Simulation& Env::simulation() { return impl_->sim; }
 const StepTimings& Env::timings() const { return impl_->timings; }
 void Env::resetTimings() { impl_->timings = StepTimings{}; }
+double Env::assistScale() const { return impl_->assistScale; }
+void Env::setAssistScale(double scale) {
+  if (!(scale >= 0.0) || !std::isfinite(scale))
+    throw std::invalid_argument("assist scale must be finite and >= 0, got " + std::to_string(scale));
+  impl_->assistScale = scale;
+}
 int Env::substeps() const { return impl_->substeps; }
 
 void Env::setMuscleNet(std::shared_ptr<MuscleNet> net) {
@@ -87,6 +93,7 @@ const Eigen::VectorXf& Env::reset(const ResetOptions& options) {
   s.kneeLoadEpisodeMax = 0.0;
   s.headVelocity = s.skel.getBodyNode(s.spec.headBody)->getCOMLinearVelocity();
   s.comStart = s.skel.getCOM();
+  s.headStartHeight = s.skel.getBodyNode(s.spec.headBody)->getCOM().y();
   s.comLog.assign(static_cast<std::size_t>(s.avgVelocityWindow()) + 1, s.comStart);
   s.comCount = 0;
   s.info.setZero();
@@ -115,7 +122,8 @@ void Env::beginStep(const Eigen::Ref<const Eigen::VectorXf>& action) {
   // The tuple comes from a substep where the network runs (any substep when it runs at every one).
   const int inference = s.spec.inferencePerSim;
   s.tupleIndex = inference * std::uniform_int_distribution<int>(0, s.substeps / inference - 1)(s.rng);
-  s.metabolic = s.torque = s.knee = s.kneeMax = 0.0;
+  s.metabolic = s.torque = s.knee = s.kneeMax = s.assistForce = 0.0;
+  s.substep = 0;
   s.stepOk = true;
   s.inStep = true;
 }

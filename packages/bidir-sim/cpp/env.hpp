@@ -88,6 +88,10 @@ class Env {
   void setMuscleNet(std::shared_ptr<MuscleNet> net);
   const StepTimings& timings() const;
   void resetTimings();
+  // The strength of the task's assist (TaskSpec::assist) from the next control step on: a factor on its
+  // gains, >= 0 (0: off, the default). Throws std::invalid_argument for a negative or non-finite value.
+  void setAssistScale(double scale);
+  double assistScale() const;
   Simulation& simulation();
 
   struct Impl;

@@ -51,6 +51,7 @@ struct Env::Impl {
   GaitPhase phase;
   Eigen::VectorXd referencePose, target, targetVelocity;
   Eigen::Vector3d headVelocity, comStart;
+  double headStartHeight = 0.0;
   std::vector<Eigen::Vector3d> comLog;  // COM after each substep, a ring of window + 1 entries
   long comCount = 0;
   double kneeLoadEpisodeMax = 0.0;
@@ -59,8 +60,16 @@ struct Env::Impl {
   bool inStep = false, stepOk = true;
   int tupleIndex = 0;
   double metabolic = 0, torque = 0, knee = 0, kneeMax = 0;  // summed over the substeps
-  Eigen::VectorXd q0, dq0;  // state at the step's start, restored if the physics diverges
-  Eigen::VectorXd spd;      // SPD forces of the current substep
+  double assistForce = 0;                                   // |assist force|, summed over the substeps
+  int substep = 0;                                          // substeps finished in this control step
+  // --- the assist (TaskSpec::assist): its scale, and the reference COM at the step's start and end and
+  // the reference pelvis orientation at its end (set by setTarget when the scale is > 0)
+  double assistScale = 0.0;
+  Eigen::Vector3d comRef0 = Eigen::Vector3d::Zero(), comRef1 = Eigen::Vector3d::Zero();
+  Eigen::Matrix3d rootRef = Eigen::Matrix3d::Identity();
+  Eigen::VectorXd q0, dq0;       // state at the step's start, restored if the physics diverges
+  Eigen::VectorXd spd;           // SPD forces of the current substep
+  Eigen::VectorXd policyTorque;  // torque: the generalized forces the action commands, held over the step
   Clock::time_point stepStart;
 
   // --- outputs
@@ -83,6 +92,7 @@ struct Env::Impl {
   void prepareSubstep(int index, float* networkInput);  // throws PhysicsDiverged
   void finishSubstep(const float* networkActivations);  // throws PhysicsDiverged
   double muscleEnergy(const Eigen::VectorXd& a) const;
+  void applyAssist();  // the assist's force and torque on the pelvis for the coming physics step
   Eigen::Vector3d footPosition(int side) const;
   // env_outcome.cpp
   double avgVelocityWindow() const;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "env_internal.hpp"
+#include "reference_motion.hpp"
 
 namespace bidir {
 
@@ -76,7 +77,13 @@ void Env::Impl::finishStep(StepResult& out) {
 
   const bool fall = com.y() < spec.fallHeight;
   const bool kneeFail = spec.reward.kneeTermination && steps > kKneeSteps && kneeLoadEpisodeMax > kKneeLoadLimit;
-  out.terminated = fall || kneeFail;
+  // Early termination: the pelvis is compared with the reference at the step's end (setTarget's pose).
+  const bool headLow = spec.headDrop > 0.0 && head->getCOM().y() < headStartHeight - spec.headDrop;
+  const bool tilted =
+      spec.pelvisAngle > 0.0 &&
+      Eigen::AngleAxisd(expMap(referencePose.head<3>()) * expMap(skel.getPositions().head<3>()).transpose()).angle() >
+          spec.pelvisAngle;
+  out.terminated = fall || kneeFail || headLow || tilted;
   const bool clipEnded = !task.reference().cyclic() && startPhase + episodeTime / cycle >= 1.0 - 1e-9;
   out.truncated =
       !out.terminated && (clipEnded || (spec.truncateByTime ? episodeTime >= kTimeLimit : steps >= spec.horizon));
@@ -92,6 +99,8 @@ void Env::Impl::finishStep(StepResult& out) {
   info[kKneeLoad] = in.kneeLoad;
   info[kKneeLoadMax] = in.kneeLoadMax;
   info[kFall] = fall ? 1.0 : 0.0;
+  info[kDeviated] = (headLow || tilted) ? 1.0 : 0.0;
+  info[kAssistForce] = assistForce / substeps;
   info[kDistance] = com.z() - comStart.z();
   for (int side : {0, 1}) {
     const Eigen::Vector3d foot = footPosition(side);

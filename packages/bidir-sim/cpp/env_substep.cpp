@@ -1,6 +1,7 @@
 // The control step's physics: the action becomes a PD target, then each substep runs muscle geometry and
 // SPD (prepareSubstep), the muscle network (the caller's: batch 1 or a batch of envs), and the muscle
 // forces, upper-body torques and the DART step (finishSubstep).
+#include <algorithm>
 #include <cmath>
 
 #include "control.hpp"
@@ -8,24 +9,44 @@
 
 namespace bidir {
 
-// PD target = reference pose one control step ahead, composed with the scaled residual action
-// (ball joints: R_ref exp(a); revolute: add; the root is not actuated).
+// The action of one control step. Joint entries: the PD target is the reference pose one control step
+// ahead composed with the scaled residual (ball joints: R_ref exp(a); revolute: add; the root is not
+// actuated), or under torque the joint torques (a in [-1, 1] times torqueLimits). Under muscle the
+// activation entries, clipped to [0, 1], are the muscles' activations for the whole step. In the mirrored
+// half of the cycle each DoF (muscle) reads its partner's entry.
 void Env::Impl::setTarget(const Eigen::VectorXf& action) {
-  if (task.hasTimeWarp()) phase.setPhaseAction(spec.timeWarping * action[nact], controlDt);
+  if (task.hasTimeWarp()) phase.setPhaseAction(spec.timeWarping * action[task.actionDim() - 1], controlDt);
   const double now = phase.localPhase(), dphase = controlDt / cycle;
   referencePose = task.referencePose(now + dphase, strideRatio);
   targetVelocity =
       task.positionDifference(task.referencePose(now + 2.0 * dphase, strideRatio), referencePose) / controlDt;
-  Eigen::VectorXd offset = Eigen::VectorXd::Zero(ndof);
-  for (int d = 0; d < nact; ++d) {
-    const int src = mirrored ? spec.dofMirror[d + 6] : d + 6;
-    offset[d + 6] = (mirrored ? spec.dofMirrorSign[d + 6] : 1.0) * spec.actionScale * action[src - 6];
-  }
   target = referencePose;
+  if (assistScale > 0.0) {
+    kinematic->setPositions(task.referencePose(now, strideRatio));
+    comRef0 = kinematic->getCOM();
+    kinematic->setPositions(referencePose);
+    comRef1 = kinematic->getCOM();
+    rootRef = expMap(referencePose.head<3>());
+  }
+  auto entry = [&](int dof) {  // the action entry for `dof`, signed for the mirror image
+    const int src = mirrored ? task.actionOfDof(spec.dofMirror[dof]) : task.actionOfDof(dof);
+    return (mirrored ? spec.dofMirrorSign[dof] : 1.0) * static_cast<double>(action[src]);
+  };
+  if (task.actuator() == Actuator::Torque) {
+    for (int d : task.actionDofs()) policyTorque[d] = task.torqueLimits()[d] * std::clamp(entry(d), -1.0, 1.0);
+    return;
+  }
+  Eigen::VectorXd offset = Eigen::VectorXd::Zero(ndof);
+  for (int d : task.actionDofs()) offset[d] = spec.actionScale * entry(d);
   for (int k : spec.reference.rotationDofs)
     if (k >= 6) target.segment<3>(k) = logMap(expMap(referencePose.segment<3>(k)) * expMap(offset.segment<3>(k)));
   for (int d = 6; d < ndof; ++d)
     if (!task.isRotationDof(d)) target[d] += offset[d];
+  if (task.actuator() == Actuator::Muscle) {
+    const int first = task.firstActivationAction();
+    for (int j = 0; j < nmus; ++j)
+      activations[j] = std::clamp(static_cast<double>(action[first + (mirrored ? spec.muscleMirror[j] : j)]), 0.0, 1.0);
+  }
 }
 
 double Env::Impl::muscleEnergy(const Eigen::VectorXd& a) const {
@@ -42,26 +63,48 @@ double Env::Impl::muscleEnergy(const Eigen::VectorXd& a) const {
   return 0.0;
 }
 
+// A PD pull of the COM toward the reference's (interpolated over the control step) and of the pelvis toward
+// the reference's orientation, as an external force at the pelvis COM and a torque. Comparing the free
+// joint's rotations is enough: the pelvis frame's fixed offset from its joint cancels in R_ref R^T.
+void Env::Impl::applyAssist() {
+  const AssistSpec& a = spec.assist;
+  const double f = static_cast<double>(substep + 1) / substeps;
+  const Eigen::Vector3d comRef = comRef0 + f * (comRef1 - comRef0), velocityRef = (comRef1 - comRef0) / controlDt;
+  const Eigen::Vector3d force = assistScale * (a.kpPosition * (comRef - skel.getCOM()) +
+                                               a.kdPosition * (velocityRef - skel.getCOMLinearVelocity()));
+  auto* pelvis = skel.getBodyNode(0);
+  const Eigen::Matrix3d R = expMap(skel.getPositions().head<3>());
+  const Eigen::Vector3d moment =
+      assistScale * (a.kpRotation * logMap(rootRef * R.transpose()) - a.kdRotation * pelvis->getAngularVelocity());
+  pelvis->addExtForce(force, pelvis->getLocalCOM(), false, true);
+  pelvis->addExtTorque(moment, false);
+  assistForce += force.norm();
+}
+
 Eigen::Vector3d Env::Impl::footPosition(int side) const { return skel.getBodyNode(spec.footBody[side])->getCOM(); }
 
 // The first half of one physics step: muscle geometry and SPD, then the network's input row
 // (JtA_reduced, tau_des; mirrored in the mirrored half of the cycle).
 void Env::Impl::prepareSubstep(int index, float* networkInput) {
   auto clock = Clock::now();
+  const Actuator actuator = task.actuator();
+  if (actuator == Actuator::Torque) return;  // the policy's torques need neither muscles nor SPD
   const bool network = task.runsNetworkAt(index);
-  const bool pd = task.actuator() == Actuator::Pd;
+  const bool pd = actuator == Actuator::Pd;
   const bool tupleOnly = pd && index == tupleIndex && task.collectsMuscleTuples();  // the input row, unused
   // Between network substeps the muscles need their geometry and forces only (no JtA), and SPD only
   // where its torques drive the body; under pd the muscles only for the tuple.
   const MuscleState* muscles =
-      pd && !tupleOnly ? nullptr : &sim.updateMuscles(network || tupleOnly || spec.includeJtpInSpd, spec.forceVelocity);
+      task.musclesAct() || tupleOnly
+          ? &sim.updateMuscles(network || tupleOnly || spec.includeJtpInSpd, spec.forceVelocity)
+          : nullptr;
   lap(clock, timings.muscles);
-  if (!network && !pd && task.actuator() != Actuator::MassLower) return;
+  const bool spdDrives = pd || actuator == Actuator::MassLower || actuator == Actuator::Muscle;
+  if (!network && !spdDrives) return;
   ext.setZero();
-  if (spec.includeJtpInSpd && !pd) ext.tail(nact) = muscles->JtP;  // under pd no muscle acts
+  if (spec.includeJtpInSpd && task.musclesAct()) ext.tail(nact) = muscles->JtP;  // under pd no muscle acts
   spd = stablePDArticulated(skel, target, targetVelocity, task.kp(), task.kv(), ext);
   lap(clock, timings.spd);
-  // Finite state gives finite torques: anything else is the physics diverging.
   if (!spd.allFinite()) throw PhysicsDiverged("non-finite SPD torque");
   if (!network && !tupleOnly) return;
   const MuscleState& ms = *muscles;
@@ -104,23 +147,31 @@ void Env::Impl::prepareSubstep(int index, float* networkInput) {
 void Env::Impl::finishSubstep(const float* networkActivations) {
   auto clock = Clock::now();
   forces.setZero();
-  if (task.actuator() == Actuator::Pd) {  // the ideal-torque body: SPD on every actuated DoF, no muscles
+  const Actuator actuator = task.actuator();
+  if (actuator == Actuator::Pd) {  // the ideal-torque body: SPD on every actuated DoF, no muscles
     forces.tail(nact) = spd.tail(nact);
     torque += spd.tail(nact).cwiseAbs().sum();
+  } else if (actuator == Actuator::Torque) {
+    forces = policyTorque;
+    torque += policyTorque.cwiseAbs().sum();
   } else {
-    if (networkActivations)  // else the activations of the last network substep hold
+    // muscle: the activations setTarget took from the action; else the network's, or held from the last
+    // network substep.
+    if (networkActivations)
       for (int j = 0; j < nmus; ++j) activations[j] = networkActivations[mirrored ? spec.muscleMirror[j] : j];
     metabolic += muscleEnergy(activations);
     sim.applyMuscleForces(activations);
-    if (task.actuator() == Actuator::MassLower) {
+    if (actuator == Actuator::MassLower || actuator == Actuator::Muscle) {
       for (int d : spec.upperDofs) {
         forces[d] = spd[d];
         torque += std::abs(spd[d]);
       }
     }
   }
-  checkBounded(forces, kMaxGeneralizedForce, "SPD torque");
+  checkBounded(forces, kMaxGeneralizedForce, actuator == Actuator::Torque ? "policy torque" : "SPD torque");
   sim.setForces(forces);
+  if (assistScale > 0.0) applyAssist();
+  substep += 1;
   lap(clock, timings.forces);
   sim.step(1);
   lap(clock, timings.dart);

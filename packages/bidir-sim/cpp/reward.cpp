@@ -37,6 +37,8 @@ const std::array<const char*, kInfoSize> kInfoNames = {"r_head_acc",
                                                        "foot_height_l",
                                                        "foot_forward_r",
                                                        "foot_forward_l",
+                                                       "assist_force",
+                                                       "deviated",
                                                        "fall",
                                                        "sim_error"};
 

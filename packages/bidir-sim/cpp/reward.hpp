@@ -44,6 +44,8 @@ enum Info : int {
   kFootHeightL,
   kFootForwardR,
   kFootForwardL,
+  kAssistForce,
+  kDeviated,
   kFall,
   kSimError,
   kInfoSize

@@ -1,5 +1,6 @@
 #include "task.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "model_internal.hpp"
@@ -64,7 +65,9 @@ Actuator parseActuator(const std::string& t) {
   if (t == "mass") return Actuator::Mass;
   if (t == "mass_lower") return Actuator::MassLower;
   if (t == "pd") return Actuator::Pd;
-  throw std::invalid_argument("task spec: unknown actuator '" + t + "' (mass, mass_lower, pd)");
+  if (t == "torque") return Actuator::Torque;
+  if (t == "muscle") return Actuator::Muscle;
+  throw std::invalid_argument("task spec: unknown actuator '" + t + "' (mass, mass_lower, pd, torque, muscle)");
 }
 
 }  // namespace
@@ -88,6 +91,30 @@ CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
   for (int k : spec_.reference.rotationDofs) rotationDof_[k] = rotationDof_[k + 1] = rotationDof_[k + 2] = true;
   rewardTerms_ = activeRewardTerms(spec_.reward, rewardType_);
   buildLayout();
+  buildActionLayout();
+}
+
+void CompiledTask::buildActionLayout() {
+  require(std::isfinite(spec_.torqueScale) && spec_.torqueScale > 0.0, "torqueScale must be positive");
+  torqueLimits_ = kp_ * spec_.torqueScale;
+  torqueLimits_.head<6>().setZero();
+  actionDofs_.clear();
+  if (actuator_ == Actuator::Muscle) {
+    actionDofs_ = spec_.upperDofs;
+  } else {
+    for (int d = 6; d < ndof_; ++d) actionDofs_.push_back(d);
+  }
+  actionOfDof_.assign(ndof_, -1);
+  for (std::size_t k = 0; k < actionDofs_.size(); ++k) {
+    require(actionOfDof_[actionDofs_[k]] < 0, "upperDofs lists a DoF twice");
+    actionOfDof_[actionDofs_[k]] = static_cast<int>(k);
+  }
+  // The mirrored half of the cycle reads the partner DoF's entry: the joint entries must be closed under it.
+  for (int d : actionDofs_)
+    require(actionOfDof_[spec_.dofMirror[d]] >= 0,
+            "the mirror image of upper-body DoF " + std::to_string(d) + " is not an upper-body DoF");
+  actionDim_ =
+      static_cast<int>(actionDofs_.size()) + (actuator_ == Actuator::Muscle ? nmus_ : 0) + (hasTimeWarp() ? 1 : 0);
 }
 
 // The one definition of the observation's layout; Env::Impl::observe writes the blocks in this order

@@ -40,14 +40,33 @@ class CompiledTask {
   int numMuscles() const { return nmus_; }
   int numBodies() const { return nbodies_; }
   int substeps() const { return spec_.simHz / spec_.controlHz; }
+  // Whether the muscle network drives the muscles (mass, mass_lower). Under pd, torque and muscle it never
+  // runs; under pd the tuples (which need no activations) can still be recorded for it.
+  bool usesMuscleNetwork() const { return actuator_ == Actuator::Mass || actuator_ == Actuator::MassLower; }
+  // Whether muscles act on the body (their forces are applied every substep).
+  bool musclesAct() const { return usesMuscleNetwork() || actuator_ == Actuator::Muscle; }
   // Whether the muscle network (and JtA, tau_des) runs at this substep: every inferencePerSim-th one.
-  // Under pd the network never runs: SPD torques drive the body, and the tuples need no activations.
-  bool runsNetworkAt(int substep) const { return actuator_ != Actuator::Pd && substep % spec_.inferencePerSim == 0; }
-  bool collectsMuscleTuples() const { return actuator_ != Actuator::Pd || spec_.pdMuscleTuples; }
+  bool runsNetworkAt(int substep) const { return usesMuscleNetwork() && substep % spec_.inferencePerSim == 0; }
+  bool collectsMuscleTuples() const {
+    return usesMuscleNetwork() || (actuator_ == Actuator::Pd && spec_.pdMuscleTuples);
+  }
   double simDt() const { return 1.0 / spec_.simHz; }
   double controlDt() const { return 1.0 / spec_.controlHz; }
   int observationDim() const { return obsDim_; }
-  int actionDim() const { return numActuatedDofs() + (hasTimeWarp() ? 1 : 0); }
+  // The action: joint entries (residualDofs or, under torque, every actuated DoF), then under muscle one
+  // activation per muscle, then the time warp when the task has one.
+  int actionDim() const { return actionDim_; }
+  // The DoF (full indexing) each joint entry of the action drives, in action order: every actuated DoF,
+  // or under muscle the upper-body DoFs only.
+  const std::vector<int>& actionDofs() const { return actionDofs_; }
+  // The action entry that drives `dof`, or -1.
+  int actionOfDof(int dof) const { return actionOfDof_[dof]; }
+  // Under muscle: the action index of muscle 0's activation (-1 otherwise).
+  int firstActivationAction() const {
+    return actuator_ == Actuator::Muscle ? static_cast<int>(actionDofs_.size()) : -1;
+  }
+  // Under torque: the torque of a unit action per DoF (kp x torqueScale; zero on the root).
+  const Eigen::VectorXd& torqueLimits() const { return torqueLimits_; }
   bool hasTimeWarp() const { return spec_.timeWarping > 0.0; }
   // The gait parameters (stride, cadence) whose range is wide enough to be sampled and observed.
   bool observesStride() const { return isSampled(spec_.stride); }
@@ -97,7 +116,11 @@ class CompiledTask {
   RewardType rewardType_ = RewardType::GaitNet;
   MetabolicType metabolicType_ = MetabolicType::A;
   Actuator actuator_ = Actuator::MassLower;
-  int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0;
+  void buildActionLayout();
+
+  int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0, actionDim_ = 0;
+  std::vector<int> actionDofs_, actionOfDof_;
+  Eigen::VectorXd torqueLimits_;
   std::vector<ObservationBlock> layout_;
   std::vector<int> rewardTerms_;
   Eigen::VectorXd kp_, kv_, lower_, upper_, muscleMass_;

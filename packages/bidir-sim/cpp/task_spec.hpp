@@ -11,10 +11,11 @@ namespace bidir {
 // The string choices of the spec as CompiledTask parses them.
 enum class RewardType { GaitNet, DeepMimic, ScaDiver };
 enum class MetabolicType { A, A2, MA, MA2 };
-// Which DoFs the muscles drive: MassLower - the legs (SPD torques drive the upper body); Mass - all.
-// Mass: muscles (driven by the muscle network) on every actuated DoF; MassLower: muscles below, SPD torques
-// on the upper body; Pd: the SPD torques of the PD target on every actuated DoF, no muscles ("ideal torque").
-enum class Actuator { Mass, MassLower, Pd };
+// What drives the actuated DoFs. Mass: muscles (driven by the muscle network) on every actuated DoF;
+// MassLower: muscles below, SPD torques on the upper body; Pd: the SPD torques of the PD target on every
+// actuated DoF, no muscles ("ideal torque"); Torque: the policy's joint torques, no PD and no muscles;
+// Muscle: the policy's muscle activations (no muscle network) and the PD residual of the upper body.
+enum class Actuator { Mass, MassLower, Pd, Torque, Muscle };
 
 // One gait cycle of joint positions, sampled at equal phase steps.
 struct ReferenceSpec {
@@ -53,14 +54,24 @@ struct ParameterSpec {
   bool uniform = true;  // locations {0, 1/4, 1/2, 3/4, 1} of the range, else {0, 1}
 };
 
+// A training aid (issue #19): a PD "harness" on the pelvis that pulls the body's COM toward the reference's
+// and the pelvis toward the reference's orientation. Its strength is set per env at run time
+// (Env::setAssistScale, 0 = off, the default), so that training can fade it out and evaluation never has it.
+struct AssistSpec {
+  double kpPosition = 0.0, kdPosition = 0.0;  // N/m, N s/m on the COM error (world x, y, z)
+  double kpRotation = 0.0, kdRotation = 0.0;  // N m/rad, N m s/rad on the pelvis orientation error
+};
+
 struct TaskSpec {
   int simHz = 480, controlHz = 30, horizon = 600;
   int inferencePerSim = 1;      // the muscle network and JtA run every this many substeps; activations held between
   bool truncateByTime = false;  // eoe_type time: truncate after 10 s instead of horizon steps
   double actionScale = 0.04;
-  double timeWarping = 0.0;             // > 0: the last action dimension warps the phase by this factor
-  std::string actuator = "mass_lower";  // mass | mass_lower (SPD torques drive upperDofs directly) | pd
-  bool pdMuscleTuples = false;          // pd: still compute the muscle network's tuples (tau_des, JtA)
+  double timeWarping = 0.0;  // > 0: the last action dimension warps the phase by this factor
+  std::string actuator =
+      "mass_lower";             // mass | mass_lower (SPD torques drive upperDofs directly) | pd | torque | muscle
+  double torqueScale = 0.5;     // torque: a unit action is kp x this (rad) of torque on each DoF
+  bool pdMuscleTuples = false;  // pd: still compute the muscle network's tuples (tau_des, JtA)
   bool enforceSymmetry = false, hardPhaseClipping = false, includeJtpInSpd = false;
   bool forceVelocity = false, jointStateInObservation = true, normalizedParameters = false;
 
@@ -75,8 +86,12 @@ struct TaskSpec {
   int kneeBody[2] = {-1, -1};     // right, left tibia (-1: none; knee load is then 0)
   std::vector<int> endEffectors;  // deepmimic end effectors
   double fallHeight = 0.6;        // terminate when the COM is below this, m
+  // Early termination (0: off): the head this far below its height at reset (m), or the pelvis this far
+  // from the reference pelvis orientation (rad).
+  double headDrop = 0.0, pelvisAngle = 0.0;
 
   RewardSpec reward;
+  AssistSpec assist;
   ParameterSpec stride, cadence;
   ReferenceSpec reference;
 };

@@ -98,6 +98,21 @@ def test_record_writes_a_video_of_the_requested_length(gl, tmp_path):
     assert not np.array_equal(frames[0], frames[-1])  # the reference motion moves
 
 
+def test_record_writes_still_frames_side_by_side(gl, tmp_path):
+    out = tmp_path / "walk.mp4"
+    assert cli.main(["--env", "A2_sep", "--record", str(out), "--seconds", "1", "--fps", "12",
+                     "--size", "160x120", "--stills", "3"]) == 0
+    sheet = imageio.imread(tmp_path / "walk-stills.png")
+    assert sheet.shape == (120, 3 * 160, 3)
+    first, last = sheet[:, :160], sheet[:, 320:]
+    assert not np.array_equal(first, last)  # frames 0 and 11, not one frame three times
+
+
+def test_stills_need_record():
+    with pytest.raises(SystemExit):
+        cli.main(["--env", "A2_sep", "--screenshot", "x.png", "--stills", "3"])
+
+
 def test_reference_playback_walks_one_stride_per_cycle():
     from bidir_viewer.playback import Playback
 

@@ -81,10 +81,13 @@ class Agent(nn.Module):
         return action, dist.log_prob(action).sum(1), dist.entropy().sum(1), self.critic(x)
 
 
-def initial_log_std(task, legs: float, rest: float, warp: float) -> torch.Tensor:
-    """Per action dim of a bidir_sim Task: ``legs`` for the leg DoFs (those with a foot below them: hips,
-    knees, ankles, toes), ``rest`` for the others, ``warp`` for the time-warp action (the last, when the
-    task has one)."""
+def initial_log_std(task, model) -> torch.Tensor:
+    """Per action dim of a bidir_sim Task, from a ModelConfig: ``log_std_legs`` for the joint entries of the
+    leg DoFs (those with a foot below them: hips, knees, ankles, toes), ``log_std_rest`` for the other
+    joint entries, ``log_std_muscles`` for the activations (actuator muscle), ``log_std_time_warp`` for
+    the time warp (the last entry, when the task has one)."""
     upper = set(task.upper_dofs)  # DoFs (full indexing) of bodies with no foot below them
-    legs_and_rest = [rest if d + 6 in upper else legs for d in range(task.num_actuated_dofs)]
-    return torch.tensor(legs_and_rest + ([warp] if task.has_time_warp else []))
+    joints = [model.log_std_rest if d in upper else model.log_std_legs for d in task.action_dofs]
+    activations = task.action_dim - len(joints) - int(task.has_time_warp)
+    warp = [model.log_std_time_warp] if task.has_time_warp else []
+    return torch.tensor(joints + [model.log_std_muscles] * activations + warp)

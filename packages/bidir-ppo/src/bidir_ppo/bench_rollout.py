@@ -47,7 +47,7 @@ def run(args) -> dict:
     torch.manual_seed(0)
     model = ModelConfig()
     agent = Agent(task.observation_dim, task.action_dim, list(model.hidden),
-                  initial_log_std(task, model.log_std_legs, model.log_std_rest, model.log_std_time_warp))
+                  initial_log_std(task, model))
     muscle = MuscleLearner(task, MuscleConfig(), torch.device("cpu"))
     torch.set_num_threads(1)
     local = BatchEnvSource(BatchEnv(task, num_envs=args.envs, num_threads=args.workers, seed=0), 0,

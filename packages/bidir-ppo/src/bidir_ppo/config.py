@@ -52,8 +52,17 @@ class ModelConfig:
     hidden: list[int] = field(default_factory=lambda: [512, 512, 512])  # actor and critic MLPs (ReLU)
     log_std_legs: float = 1.0         # initial log-std of the leg DoFs' actions
     log_std_rest: float = 0.5         # ... of the other DoFs
+    log_std_muscles: float = -1.0     # ... of the activations (skeleton.actuator: muscle; clipped to [0, 1])
     log_std_time_warp: float = 1.0    # ... of the time-warp action
     obs_norm: bool = False            # running mean/variance normalisation of the observations (agent.pt)
+
+
+@dataclass
+class AssistConfig:
+    """The pelvis assist of bidir-sim (``environment.assist``: its gains), faded out during training; evaluation
+    never has it."""
+    scale: float = 0.0                # its strength at the start (a factor on the env's gains; 0: off)
+    fade_until: float = 0.5           # linear to 0 by this fraction of total_steps, then off
 
 
 @dataclass
@@ -86,6 +95,7 @@ class TrainConfig:
     ppo: PPOConfig = field(default_factory=PPOConfig)
     muscle: MuscleConfig = field(default_factory=MuscleConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
+    assist: AssistConfig = field(default_factory=AssistConfig)
     wandb: WandbConfig = field(default_factory=WandbConfig)
     ray: RayConfig = field(default_factory=RayConfig)
     rollout: str = "local"            # local: one BatchEnv here | ray: ray.workers actors (docs/cluster.md)
@@ -188,7 +198,10 @@ def validate(cfg) -> None:
               ("muscle.raw_weight", m.raw_weight, 0.0, 1e6, False),
               ("model.log_std_legs", cfg.model.log_std_legs, -20.0, 5.0, False),
               ("model.log_std_rest", cfg.model.log_std_rest, -20.0, 5.0, False),
-              ("model.log_std_time_warp", cfg.model.log_std_time_warp, -20.0, 5.0, False)]
+              ("model.log_std_muscles", cfg.model.log_std_muscles, -20.0, 5.0, False),
+              ("model.log_std_time_warp", cfg.model.log_std_time_warp, -20.0, 5.0, False),
+              ("assist.scale", cfg.assist.scale, 0.0, 100.0, False),
+              ("assist.fade_until", cfg.assist.fade_until, 0.0, 1.0, True)]
     if p.target_kl is not None:
         ranges.append(("ppo.target_kl", p.target_kl, 0.0, 1e3, True))
     if p.max_grad_norm is not None:

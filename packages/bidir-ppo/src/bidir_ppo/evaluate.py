@@ -10,6 +10,9 @@ cadence. The JSON has every episode and the means.
     python -m bidir_ppo.evaluate RUN_DIR/ckpt                 # the checkpoint's policy, mean action
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --policy zero   # zero actions, the checkpoint's muscle network
     python -m bidir_ppo.evaluate --env A2_sep --policy zero   # zero actions, an untrained muscle network
+    python -m bidir_ppo.evaluate RUN_DIR/ckpt --env pd        # the policy on another config of the same sizes
+
+The pelvis assist (a training aid) is never on here: a new BatchEnv starts with it off.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import sys
 
 import numpy as np
 import torch
-from bidir_sim import BatchEnv
+from bidir_sim import BatchEnv, build_task
 from bidir_sim.arguments import output_file
 from bidir_sim.io_util import atomic_write_text
 
@@ -118,7 +121,9 @@ class _Actor:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bidir_ppo.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint", nargs="?", help="a checkpoint directory, or a run directory (its latest)")
-    p.add_argument("--env", help="an env config (shipped name or YAML path) when no checkpoint is given")
+    p.add_argument("--env", help="an env config (shipped name or YAML path): without a checkpoint, for --policy "
+                   "zero; with one, instead of the checkpoint's own (same observation and action sizes), e.g. the "
+                   "plain task without a training recipe's early termination")
     p.add_argument("--policy", choices=POLICIES, default="mean")
     p.add_argument("--episodes", type=int, default=32, help="whole episodes to run (default 32)")
     p.add_argument("--envs", type=int, default=None, help="envs running them in parallel (default: one per episode, "
@@ -127,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=output_file, help="also write the result here")
     args = p.parse_args(argv)
-    if (args.checkpoint is None) == (args.env is None):
-        p.error("give a checkpoint or --env, not both")
+    if args.checkpoint is None and args.env is None:
+        p.error("give a checkpoint, --env, or both")
     if args.checkpoint is None and args.policy != "zero":
         p.error(f"--policy {args.policy} needs a checkpoint (with --env only --policy zero)")
     if args.envs is None:
@@ -140,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         agent, muscle, config = None, None, args.env
         if args.checkpoint:
             ckpt = checkpoint.load(args.checkpoint)
-            config, muscle = restore.env_task(ckpt), ckpt.muscle
+            config, muscle = restore.env_task(ckpt) if args.env is None else build_task(args.env), ckpt.muscle
+            restore.check_dims(ckpt, config)
             agent = restore.build_agent(ckpt)
         env = BatchEnv(config, num_envs=args.envs, num_threads=args.threads, seed=args.seed)
         if muscle is None:  # an untrained network (Xavier init), like a run's first iteration

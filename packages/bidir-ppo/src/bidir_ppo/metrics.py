@@ -11,7 +11,8 @@ from rich.console import Console
 
 SHOWN = (("return", "ret {:.2f}"), ("length", "len {:.0f}"), ("muscle/loss", "mloss {:.4f}"),
          ("ppo/approx_kl", "kl {:.4f}"), ("time/rollout", "roll {:.1f}s"), ("time/ppo", "ppo {:.1f}s"),
-         ("time/muscle", "mus {:.1f}s"))
+         ("time/muscle", "mus {:.1f}s"), ("assist/scale", "assist {:.2f}"))
+HIDDEN_WHEN_ZERO = {"assist/scale"}  # shown only while the training aid is on
 
 
 def json_safe(value):
@@ -45,7 +46,8 @@ class MetricsLogger:
         if self.wandb is not None:
             self.wandb.log({k: v for k, v in clean.items() if v is not None}, step=metrics["global_step"])
         shown = " ".join(fmt.format(metrics[k]) for k, fmt in SHOWN
-                         if isinstance(metrics.get(k), (int, float)) and math.isfinite(metrics[k]))
+                         if isinstance(metrics.get(k), (int, float)) and math.isfinite(metrics[k])
+                         and not (k in HIDDEN_WHEN_ZERO and metrics[k] == 0))
         terms = " ".join(f"{k[2:]} {v:.3f}" for k, v in metrics.items() if k.startswith("r_") and v)
         pct = 100.0 * metrics["global_step"] / self.total_steps
         self.console.print(f"[bold]it {metrics['iteration']}[/] {metrics['global_step']:,} steps ({pct:.1f} %) "

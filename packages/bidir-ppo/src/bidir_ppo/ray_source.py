@@ -82,6 +82,7 @@ class RolloutWorker:
                                torch.zeros(self.source.action_dim), obs_norm="obs_norm.mean" in weights["agent"])
         self.agent.load_state_dict(weights["agent"])
         self.source.set_muscle_weights(weights["muscle"])
+        self.source.set_assist_scale(weights["assist"])
         torch.manual_seed(sample_seed)
         start = time.perf_counter()
         with torch.no_grad():
@@ -144,6 +145,7 @@ class RaySource:
         dims = {(i["observation_dim"], i["action_dim"]) for i in self.info}
         (self.observation_dim, self.action_dim), = dims
         self._muscle: dict[str, torch.Tensor] = {}
+        self._assist = 0.0
         self.restart(seed)
         nodes = len({i["node"] for i in self.info})
         log(f"ray: {cfg.workers} workers x {cfg.envs_per_worker} envs on {nodes} node(s), "
@@ -187,9 +189,13 @@ class RaySource:
     def set_muscle_weights(self, state_dict) -> None:
         self._muscle = {k: v.detach().cpu() for k, v in state_dict.items()}
 
+    def set_assist_scale(self, scale: float) -> None:
+        self._assist = float(scale)
+
     def collect(self, agent, num_steps: int, gamma: float) -> Rollout:
         ray, start = self.ray, time.perf_counter()
-        weights = {"agent": {k: v.detach().cpu() for k, v in agent.state_dict().items()}, "muscle": self._muscle}
+        weights = {"agent": {k: v.detach().cpu() for k, v in agent.state_dict().items()}, "muscle": self._muscle,
+                   "assist": self._assist}
         shared = ray.put(weights)  # one copy per node's object store, read by every worker there
         t_put = time.perf_counter() - start
         seeds = [derived_seed(self._restart_seed, self._collections, i) for i in range(len(self.workers))]

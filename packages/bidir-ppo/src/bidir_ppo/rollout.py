@@ -68,6 +68,9 @@ class RolloutSource(Protocol):
 
     def set_muscle_weights(self, state_dict: dict[str, torch.Tensor]) -> None: ...
 
+    def set_assist_scale(self, scale: float) -> None:
+        """The pelvis assist's strength for the following collections (0: off)."""
+
     def restart(self, seed: int) -> None:
         """Resets every env, env i with seed + i (running episodes are cut)."""
 
@@ -91,6 +94,9 @@ class BatchEnvSource:
 
     def set_muscle_weights(self, state_dict) -> None:
         self.env.set_muscle_weights(state_dict)
+
+    def set_assist_scale(self, scale: float) -> None:
+        self.env.set_assist_scale(scale)
 
     def close(self) -> None:
         self.env.close()

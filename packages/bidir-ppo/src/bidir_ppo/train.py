@@ -154,7 +154,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     generator = torch.Generator().manual_seed(cfg.seed)
 
     # --- networks
-    log_std = initial_log_std(task, cfg.model.log_std_legs, cfg.model.log_std_rest, cfg.model.log_std_time_warp)
+    log_std = initial_log_std(task, cfg.model)
     agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std,
                   obs_norm=cfg.model.obs_norm).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
@@ -195,6 +195,8 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
             learning_rate = _learning_rate(cfg, global_step)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate
+            assist = _assist_scale(cfg, global_step)
+            source.set_assist_scale(assist)
             rollout = source.collect(agent, cfg.ppo.num_steps, cfg.ppo.gamma)
             t_rollout = time.perf_counter() - start
             with torch_threads(cores):
@@ -218,7 +220,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
                         "length": float(np.mean(episodes["length"])) if episodes["length"] else float("nan"),
                         "episodes": len(episodes["return"]),
                         "time/rollout": t_rollout, "time/ppo": t_ppo, "time/muscle": t_muscle,
-                        "ppo/learning_rate": learning_rate,
+                        "ppo/learning_rate": learning_rate, "assist/scale": assist,
                         **ppo_stats, **muscle_stats, **rollout.info_means, **rollout.source_metrics})
             if iteration % cfg.checkpoint_every == 0:
                 last = save(keep=True)
@@ -264,6 +266,13 @@ def _learning_rate(cfg, global_step: int) -> float:
     if cfg.ppo.lr_schedule == "linear":  # CleanRL's annealing, by env-steps so that resume continues it
         return cfg.ppo.learning_rate * max(0.0, 1.0 - global_step / cfg.total_steps)
     return cfg.ppo.learning_rate
+
+
+def _assist_scale(cfg, global_step: int) -> float:
+    """The pelvis assist's strength: assist.scale fading linearly to 0 at assist.fade_until x total_steps.
+    By global_step, so that a resumed run continues the schedule."""
+    progress = global_step / (cfg.assist.fade_until * cfg.total_steps)
+    return cfg.assist.scale * max(0.0, 1.0 - progress)
 
 
 def _reseed(seed: int, iteration: int) -> int:

@@ -44,6 +44,46 @@ TEST_CASE("sizes, the time-warp action and the reward terms come from the spec")
   CHECK(warped.rewardTerms() == gaitnet);
 }
 
+TEST_CASE("the action layout of each actuator") {
+  auto model = test::walker();
+  TaskSpec spec = test::standingTask(*model);
+  const int n = model->numDofs(), nm = model->numMuscles();
+  for (const char* a : {"mass", "mass_lower", "pd", "torque"}) {
+    spec.actuator = a;
+    const CompiledTask task(model, spec);
+    CHECK(task.actionDim() == n - 6);
+    CHECK(task.actionDofs().front() == 6);
+    CHECK(task.actionOfDof(6) == 0);
+    CHECK(task.firstActivationAction() == -1);
+  }
+  spec.actuator = "torque";
+  spec.torqueScale = 0.25;
+  const CompiledTask torque(model, spec);
+  CHECK(torque.torqueLimits().head<6>().isZero());
+  CHECK(torque.torqueLimits().tail(n - 6).isApprox(0.25 * model->kp().tail(n - 6)));
+  CHECK_FALSE(torque.usesMuscleNetwork());
+  CHECK_FALSE(torque.musclesAct());
+  spec.actuator = "muscle";
+  spec.timeWarping = 0.2;
+  const CompiledTask muscle(model, spec);
+  CHECK(muscle.actionDofs() == spec.upperDofs);  // the head's three DoFs, then the activations, then the warp
+  CHECK(muscle.actionDim() == 3 + nm + 1);
+  CHECK(muscle.firstActivationAction() == 3);
+  CHECK(muscle.actionOfDof(6) == -1);
+  CHECK(muscle.actionOfDof(n - 1) == 2);
+  CHECK(muscle.musclesAct());
+  CHECK_FALSE(muscle.usesMuscleNetwork());
+  CHECK_FALSE(muscle.runsNetworkAt(0));
+  CHECK_FALSE(muscle.collectsMuscleTuples());
+  // The mirrored half reads each DoF's partner: an upper-body DoF mirrored onto a leg DoF has no entry.
+  spec.dofMirror[n - 1] = 6;
+  CHECK_THROWS_WITH_AS(CompiledTask(model, spec), doctest::Contains("is not an upper-body DoF"), std::invalid_argument);
+  spec = test::standingTask(*model);
+  spec.actuator = "torque";
+  spec.torqueScale = 0.0;
+  CHECK_THROWS_WITH_AS(CompiledTask(model, spec), doctest::Contains("torqueScale"), std::invalid_argument);
+}
+
 TEST_CASE("a spec the model cannot run is refused, naming the problem") {
   auto model = test::walker();
   TaskSpec bad = test::standingTask(*model);

@@ -180,6 +180,14 @@ class BatchEnv(VectorEnv):
         return {"tau_des": tau, "JtA_reduced": reduced,
                 "JtA": jta.reshape(len(jta), task.num_actuated_dofs, task.num_muscles), "env": env}
 
+    def set_assist_scale(self, scale: float) -> None:
+        """The strength of the pelvis assist (``environment.assist``, a training aid) for every env from the
+        next step on: a factor on its gains, >= 0; 0 (the default) switches it off."""
+        scale = float(scale)
+        if not (scale >= 0.0 and np.isfinite(scale)):
+            raise ValueError(f"assist scale must be finite and >= 0, got {scale}")
+        self.core.set_assist_scale(scale)
+
     def set_muscle_weights(self, weights) -> None:
         """New muscle-network weights (a ``muscle.pt`` path or a state_dict) for every env at once.
         Call between steps, not while another thread is in ``step``."""

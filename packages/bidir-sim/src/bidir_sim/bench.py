@@ -34,7 +34,14 @@ NUM_ENVS = (1, 2, 8, 32)
 THREADS = (1, 2)
 NN_MODES = ("per_env", "batched")
 PARTS = ("muscles", "spd", "network", "forces", "dart", "observation")
-DEFAULT_MASS = Path(__file__).resolve().parents[4].parent / "shared" / "fixtures" / "mass"
+
+
+def default_mass() -> Path:
+    """``../shared/fixtures/mass`` beside the repository of a development install (this file is
+    REPO/packages/bidir-sim/src/bidir_sim/bench.py); elsewhere a relative path that simply is not there."""
+    here = Path(__file__).resolve()
+    repo = here.parents[4] if len(here.parents) > 4 else here.parent
+    return repo.parent / "shared" / "fixtures" / "mass"
 
 
 def xavier_state_dict(net, seed: int = 0) -> dict:
@@ -156,13 +163,17 @@ def run(config, name: str, seconds: float) -> dict:
     report["inference_per_sim_2"] = [_measure(held, 32, t, "batched", seconds) for t in THREADS]
     for r in report["inference_per_sim_2"]:
         _print_row(r)
-    # The ideal-torque body (skeleton.actuator = pd): SPD on every DoF, no muscles and no network.
-    ideal = copy.deepcopy(cfg)
-    ideal.skeleton.actuator = "pd"
-    print("  with skeleton.actuator = pd:")
-    report["actuator_pd"] = [_measure(ideal, 32, t, "batched", seconds) for t in THREADS]
-    for r in report["actuator_pd"]:
-        _print_row(r)
+    # The other actuators (docs/env-config.md): pd (SPD on every DoF, no muscles, no network), torque (the
+    # action's torques: no SPD, no muscles) and muscle (the action's activations: muscles and upper-body SPD,
+    # no network).
+    for actuator in ("pd", "torque", "muscle"):
+        other = copy.deepcopy(cfg)
+        other.skeleton.actuator = actuator
+        other.action.residual = actuator != "torque"
+        print(f"  with skeleton.actuator = {actuator}:")
+        report[f"actuator_{actuator}"] = [_measure(other, 32, t, "batched", seconds) for t in THREADS]
+        for r in report[f"actuator_{actuator}"]:
+            _print_row(r)
     report["network_us_per_env_forward"] = _network(cfg)
     net = ", ".join(f"{k} {v:.1f}" for k, v in report["network_us_per_env_forward"].items())
     print(f"  muscle network (µs per env and forward): {net}")
@@ -178,7 +189,7 @@ def main(argv=None) -> int:
     parser.add_argument("--config", default="A2_sep", help="env config (default A2_sep)")
     parser.add_argument("--json", type=output_file, help="write the results to this JSON file")
     parser.add_argument("--quick", action="store_true", help="0.5 s per measurement instead of 3 s")
-    parser.add_argument("--mass", type=Path, default=DEFAULT_MASS, help="MASS data folder (default ../shared)")
+    parser.add_argument("--mass", type=Path, default=default_mass(), help="MASS data folder (default ../shared)")
     args = parser.parse_args(argv)
     seconds = 0.5 if args.quick else 3.0
     reports = [run(args.config, args.config, seconds)]

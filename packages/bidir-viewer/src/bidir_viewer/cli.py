@@ -69,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--record", type=output_file, metavar="VIDEO", help="headless: write a video (.mp4, .gif, ...)")
     p.add_argument("--seconds", type=_positive, default=10.0, help="length of --record, s of simulated time")
     p.add_argument("--fps", type=int, default=30, help="frames per second of --record")
+    p.add_argument("--stills", type=int, default=0, metavar="N",
+                   help="with --record: also write N equally spaced frames side by side to VIDEO-stills.png")
     p.add_argument("--warmup", type=float, default=1.0, help="simulated seconds before --screenshot")
     p.add_argument("--benchmark", type=int, metavar="FRAMES", help="headless: time drawing FRAMES frames, "
                    "print JSON")
@@ -108,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"choose one of --{', --'.join(headless)}")
     if args.fps < 1:
         p.error("--fps must be at least 1")
+    if not 0 <= args.stills <= 32:
+        p.error("--stills must be in [0, 32]")
+    if args.stills and not args.record:
+        p.error("--stills needs --record")
     from .headless import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
     for option, path, suffixes in (("--screenshot", args.screenshot, IMAGE_SUFFIXES),
@@ -158,8 +164,12 @@ def _headless(args, playback, toggles) -> int:
             if i == n or i % max(1, n // 10) == 0:
                 print(f"\rrecording {args.record}: frame {i}/{n}", end="", flush=True)
 
-        n = record(view, args.record, args.seconds, args.fps, args.speed, progress)
+        n = record(view, args.record, args.seconds, args.fps, args.speed, progress, stills=args.stills)
         print(f"\nwrote {args.record}: {n} frames at {args.fps} fps, {args.size[0]}x{args.size[1]}")
+        if args.stills:
+            from .headless import stills_path
+
+            print(f"wrote {stills_path(args.record)}: {args.stills} frames")
     else:
         result = benchmark(view, args.benchmark)
         result["muscles"] = len(playback.model.muscles)

@@ -74,9 +74,13 @@ def screenshot(view: OffscreenView, path: str | Path, warmup_seconds: float = 0.
 
 
 def record(view: OffscreenView, path: str | Path, seconds: float, fps: int = 30, speed: float = 1.0,
-           progress=None) -> int:
-    """Writes ``round(seconds * fps)`` frames of playback at ``speed`` x real time; returns the frame count."""
+           progress=None, stills: int = 0) -> int:
+    """Writes ``round(seconds * fps)`` frames of playback at ``speed`` x real time; returns the frame count.
+    With ``stills`` > 0 also writes that many equally spaced frames side by side to ``stills_path(path)``
+    (the still frames for docs: is it a gait or a shuffle?)."""
     frames = max(1, round(seconds * fps))
+    picked = {round(k * (frames - 1) / max(1, stills - 1)) for k in range(stills)} if stills > 1 else set(range(stills))
+    kept: list[np.ndarray] = []
     suffix = Path(path).suffix.lower()
     if suffix not in VIDEO_SUFFIXES:
         raise ValueError(f"--record {path}: the file name must end in one of {', '.join(VIDEO_SUFFIXES)}")
@@ -88,12 +92,24 @@ def record(view: OffscreenView, path: str | Path, seconds: float, fps: int = 30,
             for i in range(frames):
                 if i:
                     view.advance(speed / fps)
-                writer.append_data(view.capture())
+                image = view.capture()
+                writer.append_data(image)
+                if i in picked:
+                    kept.append(image)
                 if progress is not None:
                     progress(i + 1, frames)
 
     _write_atomic(path, write)
+    if kept:
+        sheet = np.concatenate(kept, axis=1)
+        _write_atomic(stills_path(path), lambda tmp: imageio.imwrite(tmp, sheet, format=".png"))
     return frames
+
+
+def stills_path(video: str | Path) -> Path:
+    """Where ``record(..., stills=N)`` writes its still frames: VIDEO's name with ``-stills.png``."""
+    video = Path(video)
+    return video.with_name(video.stem + "-stills.png")
 
 
 def benchmark(view: OffscreenView, frames: int = 120) -> dict[str, float]:

@@ -67,7 +67,8 @@ class SimulationConfig:
 @dataclass
 class ActionConfig:
     scale: float = _f(0.04, gt=0.0)
-    residual: bool = _f(True)
+    residual: bool = _f(True)        # the joint entries offset the reference pose; false under actuator: torque
+    torque_scale: float = _f(0.5, gt=0.0, max=10.0)  # actuator torque: a unit action is kp x this (rad) of torque
     time_warping: float = _f(-1.0)   # > 0: one more action dimension; phase speed-up = value * action
     gait_phase_mode: str = _f("phase", choices=("phase",))
 
@@ -181,6 +182,26 @@ class ParametersConfig:
 
 
 @dataclass
+class TerminationConfig:
+    """bidir's early termination (not in the reference), besides the fall (COM below 0.6 m); 0 switches
+    each off."""
+    head_drop: float = _f(0.0, min=0.0, max=2.0)       # m: the head this far below its height at reset
+    pelvis_angle: float = _f(0.0, min=0.0, max=3.1416)  # rad: the pelvis this far from the reference's orientation
+
+
+@dataclass
+class AssistConfig:
+    """bidir's own training aid (not in the reference): a PD harness on the pelvis toward the reference COM
+    and pelvis orientation. These are its gains at scale 1; it acts only while the trainer's ``assist``
+    schedule (or ``BatchEnv.set_assist_scale``) gives it a scale > 0, never in evaluation."""
+    # At scale 1 these hold up the zero-action pd body for the whole test (200 steps); at 0.5 it falls.
+    kp_position: float = _f(2000.0, min=0.0, max=1e6)  # N/m on the COM error
+    kd_position: float = _f(300.0, min=0.0, max=1e5)   # N s/m on the COM velocity error
+    kp_rotation: float = _f(500.0, min=0.0, max=1e6)   # N m/rad on the pelvis orientation error
+    kd_rotation: float = _f(30.0, min=0.0, max=1e5)    # N m s/rad on the pelvis angular velocity (> ~60: unstable)
+
+
+@dataclass
 class EnvConfig:
     skeleton: SkeletonConfig = _f(SkeletonConfig())
     motion: MotionConfig = _f(MotionConfig())
@@ -190,6 +211,8 @@ class EnvConfig:
     advanced: AdvancedConfig = _f(AdvancedConfig())
     reward: RewardConfig = _f(RewardConfig())
     parameters: ParametersConfig = _f(ParametersConfig())
+    assist: AssistConfig = _f(AssistConfig())
+    termination: TerminationConfig = _f(TerminationConfig())
     horizon: int = _f(600, min=1)   # control steps per episode (top-level ``Horizon``)
     name: str = "custom"
     source: str = "<memory>"        # the file it came from; relative paths resolve against its folder
@@ -327,9 +350,12 @@ def _check_consistency(cfg: EnvConfig) -> None:
         raise ConfigError(src, "environment.advanced.torque_clipping", "is deprecated and must be false")
     if cfg.muscle.mesh_lbs_weight:
         raise ConfigError(src, "environment.muscle.mesh_lbs_weight", "mesh-based LBS weights are not supported")
-    if cfg.skeleton.actuator not in ("mass", "mass_lower", "pd"):
-        raise ConfigError(src, "environment.skeleton.actuator",
-                          f"'{cfg.skeleton.actuator}' is not supported yet; use mass, mass_lower or pd")
+    torque = cfg.skeleton.actuator == "torque"
+    if cfg.action.residual == torque:
+        raise ConfigError(src, "environment.action.residual",
+                          "must be false under skeleton.actuator: torque (the action is the joint torque) and true "
+                          f"under every other actuator (a residual on the reference pose), got {cfg.action.residual} "
+                          f"with actuator {cfg.skeleton.actuator}")
     if cfg.muscle.learn_under_pd and cfg.skeleton.actuator != "pd":
         raise ConfigError(src, "environment.muscle.learn_under_pd", "applies to skeleton.actuator: pd only")
     for name in ("stride", "cadence"):

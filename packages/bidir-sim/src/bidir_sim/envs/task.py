@@ -66,6 +66,23 @@ class Task:
         return self.compiled.num_actuated_dofs
 
     @property
+    def actuator(self) -> str:
+        """``skeleton.actuator``: mass, mass_lower, pd, torque or muscle (docs/env-config.md)."""
+        return self.compiled.actuator
+
+    @property
+    def action_dofs(self) -> list[int]:
+        """The DoF (full indexing) each joint entry of the action drives, in action order: every actuated
+        DoF, or under ``muscle`` the upper-body DoFs. Under ``muscle`` one activation per muscle follows;
+        the time warp, when there is one, is last."""
+        return list(self.compiled.action_dofs)
+
+    @property
+    def uses_muscle_network(self) -> bool:
+        """Whether the muscle network drives the muscles (mass, mass_lower) and so is worth training."""
+        return self.compiled.uses_muscle_network
+
+    @property
     def network_input_dim(self) -> int:
         """Input size of the muscle network: JtA_reduced plus one desired torque per actuated DoF."""
         return self.compiled.network_input_dim
@@ -107,7 +124,6 @@ class Task:
 def _unsupported(cfg: EnvConfig) -> None:
     src = cfg.source
     checks = {
-        "environment.action.residual": (not cfg.action.residual, "only residual actions are supported"),
         "environment.advanced.soft_phase_clipping": (cfg.advanced.soft_phase_clipping,
                                                      "soft phase clipping is not supported; use hard_phase_clipping"),
         "environment.reward.locomotion.phase.use": (cfg.reward.locomotion.phase.use,
@@ -226,6 +242,10 @@ def build_task(config: EnvConfig | str) -> Task:
     spec.time_warping = max(cfg.action.time_warping, 0.0)
     spec.actuator = cfg.skeleton.actuator
     spec.pd_muscle_tuples = cfg.muscle.learn_under_pd
+    spec.torque_scale = cfg.action.torque_scale
+    spec.head_drop, spec.pelvis_angle = cfg.termination.head_drop, cfg.termination.pelvis_angle
+    for k in ("kp_position", "kd_position", "kp_rotation", "kd_rotation"):
+        setattr(spec.assist, k, getattr(cfg.assist, k))
     adv = cfg.advanced
     spec.enforce_symmetry, spec.hard_phase_clipping = adv.enforce_symmetry, adv.hard_phase_clipping
     spec.include_jtp_in_spd, spec.normalized_parameters = adv.include_jtp_in_spd, adv.use_normalized_param_state
