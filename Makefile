@@ -54,10 +54,10 @@ demo: setup
 # muscle network learning and early termination: examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep
 # warm-started from it (init=); each stage is evaluated over 32 episodes (mean action) and ends with
 # curves, a 10-s video and its stills.
-# At most 120 minutes on 2 cores: the stages stop at their max_minutes.
+# About 75 minutes on 2 cores (measured: docs/training.md); the stages stop at their max_minutes.
 WALK_DIR ?= runs/walk
-WALK_PD_MINUTES ?= 70
-WALK_MUSCLE_MINUTES ?= 40
+WALK_PD_MINUTES ?= 45
+WALK_MUSCLE_MINUTES ?= 25
 WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
 WALK_PD := env.name=$(CURDIR)/examples/walk/pd.yaml total_steps=3000000 max_minutes=$(WALK_PD_MINUTES)
 WALK_MUSCLE := env=A2_sep total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
