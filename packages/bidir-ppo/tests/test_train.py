@@ -282,14 +282,20 @@ def test_tiny_runs_of_the_policy_driven_actuators(env, action_dim, tmp_path):
         assert (log_std[:first] - -2.0).abs().min() > 1.0  # the upper body's entries: log_std_rest (0.5)
 
 
-def test_the_assist_fades_out_by_its_schedule_and_is_logged(tmp_path):
+def test_the_assist_fades_out_by_its_schedule_is_logged_and_resumes_exactly(tmp_path):
     import json
 
-    train(config("env=pd", "total_steps=64", "assist.scale=0.8", "assist.fade_until=0.5"), tmp_path)
-    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    opts = ("env=pd", "total_steps=64", "assist.scale=0.8", "assist.fade_until=0.5", "checkpoint_every=1")
+    train(config(*opts), tmp_path / "full")
+    rows = [json.loads(line) for line in (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()]
     # 16 env-steps per iteration: the scale at global steps 0, 16, 32, 48 of a fade ending at 32
     assert [r["assist/scale"] for r in rows] == pytest.approx([0.8, 0.4, 0.0, 0.0])
     assert rows[0]["assist_force"] > 0 and rows[-1]["assist_force"] == 0
+    # resumed while the assist is on, the run continues its schedule and ends where the whole run did
+    train(config(*opts, f"resume={tmp_path / 'full' / 'ckpt_1'}"), tmp_path / "resumed")
+    a, b = checkpoint.load(tmp_path / "full" / "ckpt_4"), checkpoint.load(tmp_path / "resumed" / "ckpt_4")
+    for k, v in a.agent.items():
+        assert torch.equal(v, b.agent[k]), k
 
 
 def test_evaluate_runs_a_checkpoint_on_another_config_of_its_sizes(tmp_path, capsys):
