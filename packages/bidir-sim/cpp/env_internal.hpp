@@ -62,11 +62,10 @@ struct Env::Impl {
   double metabolic = 0, torque = 0, knee = 0, kneeMax = 0;  // summed over the substeps
   double assistForce = 0;                                   // |assist force|, summed over the substeps
   int substep = 0;                                          // substeps finished in this control step
-  // --- the assist (TaskSpec::assist): its scale, and the reference COM at the step's start and end and
-  // the reference pelvis orientation at its end (set by setTarget when the scale is > 0)
+  // --- the assist (TaskSpec::assist): its scale, and the reference COM at the step's start and end
+  // (set by setTarget when the scale is > 0)
   double assistScale = 0.0;
   Eigen::Vector3d comRef0 = Eigen::Vector3d::Zero(), comRef1 = Eigen::Vector3d::Zero();
-  Eigen::Matrix3d rootRef = Eigen::Matrix3d::Identity();
   Eigen::VectorXd q0, dq0;       // state at the step's start, restored if the physics diverges
   Eigen::VectorXd spd;           // SPD forces of the current substep
   Eigen::VectorXd policyTorque;  // torque: the generalized forces the action commands, held over the step
@@ -93,6 +92,9 @@ struct Env::Impl {
   void finishSubstep(const float* networkActivations);  // throws PhysicsDiverged
   double muscleEnergy(const Eigen::VectorXd& a) const;
   void applyAssist();  // the assist's force and torque on the pelvis for the coming physics step
+  // R_ref R^T of the pelvis: its rotation from the current orientation to the reference's at the step's end
+  // (the free joint's rotations: the pelvis frame's fixed offset from its joint cancels).
+  Eigen::Matrix3d pelvisRotationError() const;
   Eigen::Vector3d footPosition(int side) const;
   // env_outcome.cpp
   double avgVelocityWindow() const;

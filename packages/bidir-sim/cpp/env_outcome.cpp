@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "env_internal.hpp"
-#include "reference_motion.hpp"
 
 namespace bidir {
 
@@ -79,10 +78,7 @@ void Env::Impl::finishStep(StepResult& out) {
   const bool kneeFail = spec.reward.kneeTermination && steps > kKneeSteps && kneeLoadEpisodeMax > kKneeLoadLimit;
   // Early termination: the pelvis is compared with the reference at the step's end (setTarget's pose).
   const bool headLow = spec.headDrop > 0.0 && head->getCOM().y() < headStartHeight - spec.headDrop;
-  const bool tilted =
-      spec.pelvisAngle > 0.0 &&
-      Eigen::AngleAxisd(expMap(referencePose.head<3>()) * expMap(skel.getPositions().head<3>()).transpose()).angle() >
-          spec.pelvisAngle;
+  const bool tilted = spec.pelvisAngle > 0.0 && Eigen::AngleAxisd(pelvisRotationError()).angle() > spec.pelvisAngle;
   out.terminated = fall || kneeFail || headLow || tilted;
   const bool clipEnded = !task.reference().cyclic() && startPhase + episodeTime / cycle >= 1.0 - 1e-9;
   out.truncated =

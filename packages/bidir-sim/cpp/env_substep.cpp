@@ -26,7 +26,6 @@ void Env::Impl::setTarget(const Eigen::VectorXf& action) {
     comRef0 = kinematic->getCOM();
     kinematic->setPositions(referencePose);
     comRef1 = kinematic->getCOM();
-    rootRef = expMap(referencePose.head<3>());
   }
   auto entry = [&](int dof) {  // the action entry for `dof`, signed for the mirror image
     const int src = mirrored ? task.actionOfDof(spec.dofMirror[dof]) : task.actionOfDof(dof);
@@ -63,9 +62,12 @@ double Env::Impl::muscleEnergy(const Eigen::VectorXd& a) const {
   return 0.0;
 }
 
+Eigen::Matrix3d Env::Impl::pelvisRotationError() const {
+  return expMap(referencePose.head<3>()) * expMap(skel.getPositions().head<3>()).transpose();
+}
+
 // A PD pull of the COM toward the reference's (interpolated over the control step) and of the pelvis toward
-// the reference's orientation, as an external force at the pelvis COM and a torque. Comparing the free
-// joint's rotations is enough: the pelvis frame's fixed offset from its joint cancels in R_ref R^T.
+// the reference's orientation, as an external force at the pelvis COM and a torque.
 void Env::Impl::applyAssist() {
   const AssistSpec& a = spec.assist;
   const double f = static_cast<double>(substep + 1) / substeps;
@@ -73,9 +75,8 @@ void Env::Impl::applyAssist() {
   const Eigen::Vector3d force = assistScale * (a.kpPosition * (comRef - skel.getCOM()) +
                                                a.kdPosition * (velocityRef - skel.getCOMLinearVelocity()));
   auto* pelvis = skel.getBodyNode(0);
-  const Eigen::Matrix3d R = expMap(skel.getPositions().head<3>());
   const Eigen::Vector3d moment =
-      assistScale * (a.kpRotation * logMap(rootRef * R.transpose()) - a.kdRotation * pelvis->getAngularVelocity());
+      assistScale * (a.kpRotation * logMap(pelvisRotationError()) - a.kdRotation * pelvis->getAngularVelocity());
   pelvis->addExtForce(force, pelvis->getLocalCOM(), false, true);
   pelvis->addExtTorque(moment, false);
   assistForce += force.norm();
