@@ -15,6 +15,31 @@ namespace bidir {
 
 namespace {
 std::optional<double> unset() { return std::nullopt; }
+
+// A flat record array as a (rows, ...) numpy array (a copy).
+py::array_t<double> rowsOf(const std::vector<double>& v, std::vector<py::ssize_t> shape) {
+  py::array_t<double> out(shape);
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+py::dict takeRecord(Env& self) {
+  const GaitRecord r = self.takeRecord();
+  const py::ssize_t n = r.rows, dofs = self.task().numDofs(), muscles = self.task().numMuscles();
+  py::dict d;
+  d["time"] = rowsOf(r.time, {n});
+  d["positions"] = rowsOf(r.positions, {n, dofs});
+  d["velocities"] = rowsOf(r.velocities, {n, dofs});
+  d["moments"] = rowsOf(r.moments, {n, dofs});
+  d["foot_force"] = rowsOf(r.footForce, {n, 2, 3});
+  d["foot_moment"] = rowsOf(r.footMoment, {n, 2, 3});
+  d["other_contact_force"] = rowsOf(r.otherContactForce, {n, 3});
+  d["activations"] = rowsOf(r.activations, {n, muscles});
+  d["muscle_length"] = rowsOf(r.muscleLength, {n, muscles});
+  d["fiber_length"] = rowsOf(r.fiberLength, {n, muscles});
+  d["muscle_force"] = rowsOf(r.muscleForce, {n, muscles});
+  return d;
+}
 }  // namespace
 
 void bindEnv(py::module_& m) {
@@ -89,7 +114,12 @@ void bindEnv(py::module_& m) {
       .def("reset_timings", &Env::resetTimings)
       .def_property("assist_scale", &Env::assistScale, &Env::setAssistScale,
                     "Strength of the task's assist (a factor on its gains, >= 0; 0: off, the default).")
-      .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal);
+      .def_property_readonly("simulation", &Env::simulation, py::return_value_policy::reference_internal)
+      .def_property("recording", &Env::recording, &Env::setRecording,
+                    "Whether every substep appends a row to the gait record (off by default; reset() empties it).")
+      .def("take_record", &takeRecord,
+           "The gait record since reset (or the last take) as a dict of arrays, one row per substep; see "
+           "bidir_sim.gait.record for the fields. The record is then empty.");
 
   py::class_<BatchEnv>(m, "BatchEnv", "Many Envs stepped in parallel on a C++ thread pool (NEXT_STEP autoreset).")
       .def(py::init([](std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, int numEnvs,

@@ -88,6 +88,7 @@ Eigen::VectorXf Env::computeObservation(bool mirrored) {
 const Eigen::VectorXf& Env::reset(const ResetOptions& options) {
   Impl& s = *impl_;
   s.inStep = false;
+  s.record = GaitRecord{};
   s.sampleEpisode(options);
   s.activations.setZero();
   s.kneeLoadEpisodeMax = 0.0;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 
+#include "gait_record.hpp"
 #include "model.hpp"
 #include "muscle_net.hpp"
 #include "simulation.hpp"
@@ -93,6 +94,12 @@ class Env {
   void setAssistScale(double scale);
   double assistScale() const;
   Simulation& simulation();
+  // Gait recording (env_record.cpp): while on, every substep appends a row to the record (state, muscle
+  // tensions, contact forces, inverse-dynamics moments); reset() empties it. Off by default: when off the
+  // substep does no extra work.
+  void setRecording(bool on);
+  bool recording() const;
+  GaitRecord takeRecord();  // the rows so far (the record is then empty)
 
   struct Impl;
 

@@ -4,6 +4,7 @@
 //   env_substep.cpp      action -> PD target, and the substep pipeline (muscles, SPD, network, DART)
 //   env_outcome.cpp      reward inputs, termination and the info vector at the end of a control step
 //   env_observation.cpp  the observation, block by block in the task's layout
+//   env_record.cpp       the optional gait record (contact forces, inverse dynamics) of every substep
 #pragma once
 #include <chrono>
 #include <dart/dart.hpp>
@@ -71,6 +72,11 @@ struct Env::Impl {
   Eigen::VectorXd policyTorque;  // torque: the generalized forces the action commands, held over the step
   Clock::time_point stepStart;
 
+  // --- gait recording (env_record.cpp)
+  bool recording = false;
+  GaitRecord record;
+  std::vector<int> bodySide;  // per body: 0 right foot, 1 left foot, -1 another body
+
   // --- outputs
   Eigen::VectorXf obs;
   Eigen::VectorXd info;
@@ -96,6 +102,9 @@ struct Env::Impl {
   // (the free joint's rotations: the pelvis frame's fixed offset from its joint cancels).
   Eigen::Matrix3d pelvisRotationError() const;
   Eigen::Vector3d footPosition(int side) const;
+  // env_record.cpp
+  void recordStart();  // before the DART step: the state, activations and muscle tensions it starts from
+  void recordEnd();    // after it: its contact forces and inverse dynamics
   // env_outcome.cpp
   double avgVelocityWindow() const;
   void finishStep(StepResult& out);

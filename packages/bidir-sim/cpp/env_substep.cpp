@@ -172,10 +172,12 @@ void Env::Impl::finishSubstep(const float* networkActivations) {
   checkBounded(forces, kMaxGeneralizedForce, actuator == Actuator::Torque ? "policy torque" : "SPD torque");
   sim.setForces(forces);
   if (assistScale > 0.0) applyAssist();
+  if (recording) recordStart();
   substep += 1;
   lap(clock, timings.forces);
   sim.step(1);
   lap(clock, timings.dart);
+  if (recording) recordEnd();
   // The next step would refuse this state; the observation and reward must not be computed from it either.
   checkBounded(skel.getPositions(), kMaxPosition, "positions");
   checkBounded(skel.getVelocities(), kMaxSpeed, "velocities");
