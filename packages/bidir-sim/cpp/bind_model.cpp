@@ -163,6 +163,17 @@ void bindModel(py::module_& m) {
       .def_property("velocities", &Simulation::velocities, &Simulation::setVelocities)
       .def("set_forces", &Simulation::setForces, py::arg("forces"))
       .def("step", &Simulation::step, py::arg("n") = 1, py::call_guard<py::gil_scoped_release>())
+      .def("keep_step_start", &Simulation::keepStepStart, py::arg("on"),
+           "Keep the state each step starts from, for last_step_dynamics() (off by default).")
+      .def(
+          "last_step_dynamics",
+          [](Simulation& self) {
+            const Simulation::StepDynamics d = self.lastStepDynamics();
+            return py::make_tuple(d.contact, d.moments);
+          },
+          "(contact (bodies, 6): each body's contact force in the last step as [moment about the world origin; "
+          "force], world frame; moments (dofs,): the net generalized forces by inverse dynamics with those contact "
+          "forces, root rows the unexplained rest). Needs keep_step_start(True) before the step.")
       .def_property_readonly("center_of_mass", &Simulation::centerOfMass)
       .def_property_readonly("center_of_mass_velocity", &Simulation::centerOfMassVelocity)
       .def_property_readonly("num_contacts", &Simulation::numContacts)

@@ -1,8 +1,5 @@
 // The optional gait record of Env (gait_record.hpp): one row per DART step, for gait analysis. The contact
-// forces are the constraint impulses DART's solver applied to each body in the step (divided by the step),
-// which stay on the bodies until the next step's solve; inverse dynamics is evaluated at the state the step
-// started from, with the acceleration the step produced, so that the moments are exactly what the step
-// applied (DART integrates semi-implicitly: M(q) (dq' - dq) / dt = tau + J^T F - C(q, dq)).
+// forces and moments come from Simulation::lastStepDynamics; here they are summed per foot.
 #include "env_internal.hpp"
 
 namespace bidir {
@@ -23,6 +20,7 @@ void Env::setRecording(bool on) {
           if (static_cast<int>(node->getIndexInSkeleton()) == s.spec.footBody[side] && s.bodySide[b] < 0)
             s.bodySide[b] = side;
   }
+  s.sim.keepStepStart(on);
   s.recording = on;
 }
 
@@ -57,44 +55,24 @@ void Env::Impl::recordStart() {
 
 void Env::Impl::recordEnd() {
   GaitRecord& r = record;
-  const auto row = static_cast<std::size_t>(r.rows);
-  const Eigen::Map<const Eigen::VectorXd> q(r.positions.data() + row * ndof, ndof),
-      dq(r.velocities.data() + row * ndof, ndof);
-  const Eigen::VectorXd qNext = skel.getPositions(), dqNext = skel.getVelocities(), forcesNow = skel.getForces(),
-                        accelerationsNow = skel.getAccelerations();
-  // Back to the step's start: the impulses are in the body frames of that state.
-  skel.setPositions(q);
-  skel.setVelocities(dq);
-  Eigen::VectorXd contact = Eigen::VectorXd::Zero(ndof);
+  const Simulation::StepDynamics d = sim.lastStepDynamics();
   Eigen::Vector3d force[2] = {Eigen::Vector3d::Zero(), Eigen::Vector3d::Zero()}, moment[2] = {force[0], force[0]},
                   other = Eigen::Vector3d::Zero();
-  for (std::size_t b = 0; b < skel.getNumBodyNodes(); ++b) {
-    auto* node = skel.getBodyNode(b);
-    const Eigen::Vector6d wrench = node->getConstraintImpulse() / dt;  // [moment; force], body frame
-    if (wrench.isZero(0.0)) continue;
-    contact.noalias() += skel.getJacobian(node).transpose() * wrench;
-    const Eigen::Isometry3d& T = node->getWorldTransform();
-    const Eigen::Vector3d f = T.linear() * wrench.tail<3>();
-    const int side = bodySide[b];
+  for (Eigen::Index b = 0; b < d.contact.rows(); ++b) {
+    const int side = bodySide[static_cast<std::size_t>(b)];
     if (side < 0) {
-      other += f;
+      other += d.contact.row(b).tail<3>().transpose();
       continue;
     }
-    force[side] += f;
-    moment[side] += T.linear() * wrench.head<3>() + T.translation().cross(f);
+    moment[side] += d.contact.row(b).head<3>().transpose();
+    force[side] += d.contact.row(b).tail<3>().transpose();
   }
-  skel.setAccelerations((dqNext - dq) / dt);
-  skel.computeInverseDynamics(false, false, false);  // no external forces, damping or springs: the net moments
-  append(r.moments, skel.getForces() - contact);
+  append(r.moments, d.moments);
   for (int side = 0; side < 2; ++side) {
     append(r.footForce, force[side]);
     append(r.footMoment, moment[side]);
   }
   append(r.otherContactForce, other);
-  skel.setForces(forcesNow);
-  skel.setAccelerations(accelerationsNow);
-  skel.setPositions(qNext);
-  skel.setVelocities(dqNext);
   r.rows += 1;
 }
 

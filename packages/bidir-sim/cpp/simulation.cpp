@@ -79,6 +79,10 @@ void Simulation::step(int n) {
     checkBounded(skel.getPositions(), kMaxPosition, "positions");
     checkBounded(skel.getVelocities(), kMaxSpeed, "velocities");
     skel.setForces(tau);
+    if (keepStart_) {
+      startPositions_ = skel.getPositions();
+      startVelocities_ = skel.getVelocities();
+    }
     impl_->world->step();
   }
 }

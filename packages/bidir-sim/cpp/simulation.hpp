@@ -59,6 +59,19 @@ class Simulation {
   Eigen::VectorXd spdForces(const Eigen::VectorXd& target, const Eigen::VectorXd& targetVelocity,
                             const Eigen::VectorXd& ext, bool articulated = true) const;
 
+  // The dynamics of the last step, for gait analysis (simulation_dynamics.cpp). Needs keepStepStart(true)
+  // before that step: step() then keeps the state each step starts from (one copy of q and dq per step).
+  struct StepDynamics {
+    // bodies x 6: the contact force DART's constraint solver applied to each body in the step (its impulse /
+    // dt) as [moment about the world origin; force], world frame (N m, N); zero rows for bodies not touching
+    Eigen::MatrixXd contact;
+    // M(q) (dq' - dq) / dt + C(q, dq) - J^T F_contact at the step's start: the net generalized forces that all
+    // but the contacts applied (actuators, muscles, joint limits and damping); root rows: the unexplained rest
+    Eigen::VectorXd moments;
+  };
+  void keepStepStart(bool on);
+  StepDynamics lastStepDynamics();
+
   struct Impl;  // DART world and skeleton (simulation_internal.hpp)
   Impl& impl() const { return *impl_; }
 
@@ -66,6 +79,8 @@ class Simulation {
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Impl> impl_;
   MuscleState muscles_;
+  bool keepStart_ = false;
+  Eigen::VectorXd startPositions_, startVelocities_;  // of the last step, when keepStart_
 };
 
 }  // namespace bidir

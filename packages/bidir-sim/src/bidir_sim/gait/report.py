@@ -1,0 +1,204 @@
+"""The gait report of recorded episodes: cycles, spatiotemporal parameters, curves over the cycle (mean and
+SD over cycles, per side), muscle activity and its timing, energetics, and the comparison with normative data.
+
+``gait_report(model, records)`` takes the records of ``Env.take_record()`` (one per episode) and returns a
+JSON-ready dict; ``curves_table`` flattens its curves for a CSV.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import energy, events, kinetics, normative
+from .angles import SIDE_BODIES, joint_angles
+from .groups import BROAD, NARROW, group_indices, group_of
+
+ENERGY_MODEL = "Umberger et al. 2003 muscle heat + work, 1.2 W/kg basal (gait/energy.py)"
+ON_THRESHOLD = 0.3  # a group is "on" where its mean activation exceeds this fraction of its peak in the cycle
+SPATIOTEMPORAL = ("speed", "cadence", "stride_length", "step_length", "step_width", "stance", "swing",
+                  "double_support")
+UNITS = {"speed": "m/s", "cadence": "steps/min", "stride_length": "m", "step_length": "m", "step_width": "m",
+         "stance": "% cycle", "swing": "% cycle", "double_support": "% cycle"}
+
+
+def _foot_kinematics(model, positions: np.ndarray) -> tuple[dict, dict]:
+    """Per side the talus origin in world (rows, 3) and its rotation from the zero pose (rows, 3, 3)."""
+    fk = model.native().forward_kinematics(np.ascontiguousarray(positions))
+    zero = model.native().forward_kinematics(np.zeros((1, positions.shape[1])))[0]
+    index = model.body_index
+    place, turn = {}, {}
+    for side, (_, _, talus) in SIDE_BODIES.items():
+        b = index[talus]
+        place[side] = fk[:, b, :3, 3]
+        turn[side] = fk[:, b, :3, :3] @ zero[b, :3, :3].T
+    return place, turn
+
+
+def _episode_signals(model, rec: dict, mass: float) -> dict:
+    """Every per-row signal of one episode, by name (side-suffixed where it has a side)."""
+    q = rec["positions"]
+    place, turn = _foot_kinematics(model, q)
+    sig = joint_angles(model, q, turn)
+    bw = mass * kinetics.GRAVITY
+    sig.update(kinetics.ground_reaction(rec["foot_force"], bw))
+    moments = kinetics.sagittal_moments(model, q, rec["moments"], mass)
+    sig.update(moments)
+    sig.update(kinetics.sagittal_powers(sig, moments, rec["time"]))
+    names = [m.name for m in model.muscles]
+    weights = np.array([m.f0 for m in model.muscles])
+    for group in (*NARROW, *BROAD):
+        for side in ("r", "l"):
+            idx = group_indices(names, group, side)
+            if idx:  # f0-weighted: a group's activity as the share of its force capacity in use
+                sig[f"{group}_{side}"] = rec["activations"][:, idx] @ weights[idx] / weights[idx].sum()
+    sig["_foot_position"] = place
+    return sig
+
+
+def _spatiotemporal(cycle, rec, sig, on) -> dict:
+    t, place = rec["time"], sig["_foot_position"]
+    k = events.SIDES.index(cycle.side)
+    other = events.SIDES[1 - k]
+    seconds = t[cycle.end] - t[cycle.start]
+    stride = place[cycle.side][cycle.end, 2] - place[cycle.side][cycle.start, 2]
+    at = cycle.start
+    both = on[cycle.start:cycle.end, 0] & on[cycle.start:cycle.end, 1]
+    stance = (t[cycle.toe_off] - t[cycle.start]) / seconds
+    return {"speed": stride / seconds, "cadence": 120.0 / seconds, "stride_length": stride,
+            "step_length": place[cycle.side][at, 2] - place[other][at, 2],
+            "step_width": abs(place[cycle.side][at, 0] - place[other][at, 0]),
+            "stance": 100 * stance, "swing": 100 * (1 - stance), "double_support": 100 * float(np.mean(both))}
+
+
+def _mean_sd(rows: list[np.ndarray]) -> dict:
+    a = np.asarray(rows)
+    return {"mean": a.mean(axis=0), "sd": a.std(axis=0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1:])}
+
+
+def _timing(curve: np.ndarray) -> list[list[float]]:
+    """[on %, off %] intervals where ``curve`` exceeds ON_THRESHOLD of its peak (wrapping at 100 %)."""
+    if np.max(curve) <= 0:
+        return []
+    on = curve > ON_THRESHOLD * np.max(curve)
+    runs = events._runs(on)
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == len(on):  # one burst across 100 % -> 0 %
+        runs = [(runs[-1][0], runs[0][1] + len(on) - 1)] + runs[1:-1]
+    return [[float(a), float((b - 1) % (len(on) - 1) if b > len(on) else b - 1)] for a, b in runs]
+
+
+def _symmetry(r: float, l: float) -> float:
+    """Robinson et al. (1987) symmetry index, %: 0 is perfect symmetry."""
+    return 100.0 * abs(r - l) / (0.5 * abs(r + l)) if r + l != 0 else float("nan")
+
+
+def gait_report(model, records: list[dict], settle: float = 1.0, distance: float | None = None) -> dict:
+    """The report of ``records`` (one per episode; rows of substeps). ``settle``: seconds after each reset
+    left out of the cycles. Raises ValueError when no complete gait cycle is found."""
+    mass = model.total_mass
+    bw = mass * kinetics.GRAVITY
+    curves = {s: {} for s in events.SIDES}
+    params = {s: {k: [] for k in SPATIOTEMPORAL} for s in events.SIDES}
+    heat = {s: [] for s in events.SIDES}
+    names = [m.name for m in model.muscles]
+    n_cycles, rejected, residual, other, seconds = dict.fromkeys(events.SIDES, 0), 0, 0.0, 0.0, 0.0
+    metabolic_j, positive_work_j, walked = 0.0, 0.0, 0.0
+    for rec in records:
+        if len(rec["time"]) < 2:
+            continue
+        sig = _episode_signals(model, rec, mass)
+        cycles, on, bad = events.find_cycles(rec["time"], rec["foot_force"][:, :, 1], bw, settle)
+        rejected += bad
+        residual = max(residual, kinetics.root_residual(rec["moments"], bw))
+        other = max(other, float(np.max(np.abs(rec["other_contact_force"][:, 1]))) / bw)
+        seconds += rec["time"][-1] - rec["time"][0]
+        if cycles:  # energetics over the whole cycles walked (first to last heel strike of the right foot)
+            right = [c for c in cycles if c.side == "r"] or cycles
+            a, b = right[0].start, right[-1].end
+            span = slice(a, b + 1)
+            power = energy.metabolic_power(rec["time"][span], rec["activations"][span], rec["muscle_length"][span],
+                                           rec["fiber_length"][span], rec["muscle_force"][span], model.muscles,
+                                           mass)
+            metabolic_j += power["energy"]
+            work = energy.mechanical_work(rec["time"][span], rec["moments"][span], rec["velocities"][span])
+            positive_work_j += work["positive_work"]
+            walked += float(np.mean([p[b, 2] - p[a, 2] for p in sig["_foot_position"].values()]))
+        for c in cycles:
+            n_cycles[c.side] += 1
+            for k, v in _spatiotemporal(c, rec, sig, on).items():
+                params[c.side][k].append(v)
+            for name, values in sig.items():
+                if name.startswith("_"):
+                    continue
+                base, side = (name, None) if name == "pelvis_tilt" else name.rsplit("_", 1)
+                if side is None or side == c.side:
+                    curves[c.side].setdefault(base, []).append(events.normalise(values, rec["time"], c))
+            side_idx = [i for i, n in enumerate(names) if n.startswith(c.side.upper() + "_")]
+            heat[c.side].append(events.normalise(rec["activations"][:, side_idx], rec["time"], c).T)
+    if not any(n_cycles.values()):
+        raise ValueError(f"no complete gait cycle in {len(records)} episode(s) of {seconds:.1f} s after the first "
+                         f"{settle} s of each (a fall, standing, or steps the contact forces cannot separate)")
+    return _assemble(model, curves, params, heat, n_cycles, rejected, residual, other, seconds, len(records),
+                     metabolic_j, positive_work_j, walked)
+
+
+def _assemble(model, curves, params, heat, n_cycles, rejected, residual, other, seconds, episodes,
+              metabolic_j, positive_work_j, walked) -> dict:
+    mass = model.total_mass
+    out_curves, comparison = {}, {}
+    known = set(normative.curve_names())
+    for side in events.SIDES:
+        for base, rows in curves[side].items():
+            stats = _mean_sd(rows)
+            out_curves.setdefault(base, {})[side] = {k: v.tolist() for k, v in stats.items()}
+            if base in known:
+                comparison.setdefault(base, {})[side] = normative.compare(stats["mean"], base)
+    spatio = {}
+    for k in SPATIOTEMPORAL:
+        entry = {"unit": UNITS[k]}
+        for side in events.SIDES:
+            v = params[side][k]
+            entry[side] = {"mean": float(np.mean(v)) if v else math.nan,
+                           "sd": float(np.std(v, ddof=1)) if len(v) > 1 else math.nan}
+        entry["symmetry_index"] = _symmetry(entry["r"]["mean"], entry["l"]["mean"])
+        spatio[k] = entry
+    timing = {}
+    for g in (*NARROW, *BROAD):
+        for side in out_curves.get(g, {}):
+            on_off = _timing(np.asarray(out_curves[g][side]["mean"]))
+            timing.setdefault(g, {})[side] = {"on_off": on_off, "normative": normative.compare_timing(g, on_off)}
+    names = [m.name for m in model.muscles]
+    muscles = {}
+    for side in events.SIDES:
+        idx = [i for i, n in enumerate(names) if n.startswith(side.upper() + "_")]
+        if heat[side]:
+            order = sorted(range(len(idx)), key=lambda j: (str(group_of(names[idx[j]])), names[idx[j]]))
+            mean = np.mean(heat[side], axis=0)
+            muscles[side] = {"names": [names[idx[j]] for j in order],
+                             "groups": [group_of(names[idx[j]]) for j in order],
+                             "activation": mean[order].round(4).tolist()}
+    metabolic_w = metabolic_j / max(seconds, 1e-9)
+    energetics = {"metabolic_energy_J": metabolic_j, "positive_joint_work_J": positive_work_j,
+                  "distance_m": walked,
+                  "cost_of_transport_J_per_kg_m": energy.cost_of_transport(metabolic_j, mass, walked)
+                  if walked > 0 else math.nan,
+                  "mechanical_cost_of_transport_J_per_kg_m": positive_work_j / (mass * walked) if walked > 0
+                  else math.nan,
+                  "metabolic_power_W_per_kg": metabolic_w / mass, "model": ENERGY_MODEL}
+    return {"body": {"model": model.name, "mass_kg": mass},
+            "episodes": episodes, "seconds": seconds, "cycles": n_cycles, "rejected_cycles": rejected,
+            "quality": {"max_root_residual_bw": residual, "max_other_contact_bw": other},
+            "spatiotemporal": spatio, "curves": out_curves, "comparison": comparison, "timing": timing,
+            "muscles": muscles, "energetics": energetics}
+
+
+def curves_table(report: dict) -> tuple[list[str], np.ndarray]:
+    """(header, rows) of every curve's mean and SD per side over 0..100 % of the cycle, for a CSV."""
+    header, cols = ["phase_percent"], [np.arange(events.SAMPLES, dtype=float)]
+    for base, sides in report["curves"].items():
+        for side, stats in sides.items():
+            for k in ("mean", "sd"):
+                header.append(f"{base}_{side}_{k}")
+                cols.append(np.asarray(stats[k]))
+    return header, np.stack(cols, axis=1)
