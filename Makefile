@@ -32,6 +32,8 @@ $(VENV)/.deps-done: $(VENV)/bin/python Makefile  # a dependency added here reach
 	  "glfw>=2.5" "moderngl>=5.8" "imgui-bundle>=1.6" "PyOpenGL>=3.1" "imageio>=2.30" "imageio-ffmpeg>=0.4" \
 	  "py-rattler-build==0.73.0" "py-rattler==0.28.0" "ruff==0.17.6" "clang-format==23.1.5" "hypothesis>=6.100" \
 	  "ray==2.60.0"  # bidir-ppo's optional [ray] extra, so that the rollout=ray tests run
+	# the OpenSim export's round-trip tests (optional: a Python without an opensim wheel skips them)
+	$(PY) -m pip install -q "opensim==4.6" || echo "opensim: no wheel for this Python; its tests skip"
 	touch $@
 
 # bidir-sim's editable build also builds the C++ unit tests (cpp/tests; run by make test).

@@ -1,7 +1,8 @@
 """The gait report as one figure in the gait-lab layout (``python -m bidir_ppo.analyze``): pelvis, hip, knee
 and ankle kinematics, joint moments and powers, ground reaction forces, muscle activity and the heat map of
 every muscle, each over 0..100 % of the gait cycle from heel strike; right side red, left blue (mean, SD
-shaded), the normative band (mean +- 1 SD) grey, a compared gait dashed, toe-off as a vertical line."""
+shaded), the normative band (mean +- 1 SD) grey, normative EMG on/off timing as a dark bar along the bottom
+of a muscle's panel, a compared gait dashed, toe-off as a vertical line."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def _panel(ax, name: str, report: dict, compare: dict | None) -> None:
                 ax.fill_between(x, mean - sd, mean + sd, color=COLOURS[side], alpha=0.15, lw=0)
                 peak = max(peak if peak != 1.0 else 0.0, float(mean.max()))
                 ax.axvline(rep["spatiotemporal"]["stance"][side]["mean"], color=COLOURS[side], lw=0.6, ls=":")
+    timing = normative.data().get("emg", {}).get("muscles", {}).get(normative.EMG_MUSCLE.get(name, ""))
+    if timing:  # the normative on/off timing (Perry) as a bar along the bottom
+        ax.broken_barh([(a, b - a) for a, b in timing["on_off"]], (0.0, 0.06), color="0.35",
+                       transform=ax.get_xaxis_transform())
     if name in normative.curve_names():
         m, s = normative.band(name)
         if emg:  # the normative envelope is a fraction of its peak: drawn at the simulated peak's scale
@@ -71,9 +76,11 @@ def _text(ax, lines: list[str]) -> None:
 
 def _summary(report: dict, label: str) -> list[str]:
     s = report["spatiotemporal"]
-    lines = [label[-38:], f"{report['cycles']['r']} R / {report['cycles']['l']} L cycles", "", "          right   left    SI%"]
+    lines = [label[-44:], f"{report['cycles']['r']} R / {report['cycles']['l']} L cycles", "",
+             f"{'':15s}  right   left   SI %"]
     for k, v in s.items():
-        lines.append(f"{k[:9]:9s} {v['r']['mean']:6.2f} {v['l']['mean']:6.2f} {v['symmetry_index']:5.1f}")
+        lines.append(f"{k + ' (' + v['unit'].split(' ')[0] + ')':15s} {v['r']['mean']:6.2f} {v['l']['mean']:6.2f} "
+                     f"{v['symmetry_index']:5.1f}")
     return lines
 
 
@@ -88,8 +95,8 @@ def _energy(report: dict) -> list[str]:
 def draw(report: dict, stem: Path, label: str, compare: dict | None = None, compare_label: str | None = None):
     """Writes ``stem``.png and ``stem``.pdf."""
     rows = len(LAYOUT) + 1
-    fig = plt.figure(figsize=(18, 3.0 * rows))
-    grid = fig.add_gridspec(rows, 5, hspace=0.55, wspace=0.3)
+    fig = plt.figure(figsize=(18, 2.6 * rows))
+    grid = fig.add_gridspec(rows, 5, hspace=0.5, wspace=0.3, top=0.95, bottom=0.03, left=0.05, right=0.97)
     for i, row in enumerate(LAYOUT):
         for j, name in enumerate(row):
             ax = fig.add_subplot(grid[i, j])
