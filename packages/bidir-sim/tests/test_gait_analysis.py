@@ -268,3 +268,27 @@ def test_report_of_an_assisted_walk_finds_its_cycles_and_timing(assisted_walk):
     e = report["energetics"]
     assert e["distance_m"] > 2.0 and np.isfinite(e["cost_of_transport_J_per_kg_m"])
     assert report["quality"]["max_root_residual_bw"] > 0  # the assist is an external force no contact explains
+
+
+def test_the_normative_gait_meets_every_realism_target():
+    """A report whose curves are the normative means (and whose muscles fire at Perry's timing) passes every
+    realism check, and a crouched knee fails its own."""
+    from bidir_sim.gait.report import realism
+
+    names = ("hip_flexion", "knee_flexion", "ankle_dorsiflexion", "pelvis_obliquity", "pelvis_rotation",
+             "hip_adduction")
+    comparison = {n: {"r": normative.compare(normative.band(n)[0], n)} for n in names}
+    curves = {n: {"r": {"mean": normative.band(n)[0].tolist()}} for n in ("grf_vertical", "grf_anterior")}
+    phase = np.arange(101)
+    curves["soleus"] = {"r": {"mean": np.exp(-0.5 * ((phase - 48) / 6.0) ** 2).tolist()}}
+    curves["gastrocnemius"] = curves["soleus"]
+    table = normative.data()["emg"]["muscles"]
+    timing = {g: {"r": {"on_off": table[m]["on_off"]}} for g, m in normative.EMG_MUSCLE.items()}
+    report = {"comparison": comparison, "curves": curves, "timing": timing,
+              "spatiotemporal": {"stance": {"r": {"mean": 62.0}}}}
+    checks = realism(report)
+    assert len(checks) == 14 and all(c["met"] for c in checks), [c for c in checks if not c["met"]]
+    crouch = normative.band("knee_flexion")[0] + 20.0
+    report["comparison"]["knee_flexion"]["r"] = normative.compare(crouch, "knee_flexion")
+    failed = [c["target"] for c in realism(report) if not c["met"]]
+    assert failed == ["knee_flexion: r >= 0.9 and RMSE <= 5 deg against the normative mean"]

@@ -178,6 +178,10 @@ def _print_summary(r: dict) -> None:
         if c:
             print(f"  {name:20s} r {c['r']:.2f}  RMSE {c['rmse']:.1f} deg  ROM {c['rom']:.0f} (normative "
                   f"{c['rom_normative']:.0f})  in band {100 * c['in_band']:.0f} %")
+    checks = r["realism"].get("r", [])
+    print(f"  realism targets met (right side): {sum(c['met'] for c in checks)} of {len(checks)}")
+    for c in checks:
+        print(f"    [{'x' if c['met'] else ' '}] {c['target']}: {c['measured']}")
     e = r["energetics"]
     print(f"  cost of transport {e['cost_of_transport_J_per_kg_m']:.2f} J/kg/m (metabolic model), "
           f"positive joint work {e['mechanical_cost_of_transport_J_per_kg_m']:.2f} J/kg/m")

@@ -186,11 +186,13 @@ def _assemble(model, curves, params, heat, n_cycles, rejected, residual, other, 
                   "mechanical_cost_of_transport_J_per_kg_m": positive_work_j / (mass * walked) if walked > 0
                   else math.nan,
                   "metabolic_power_W_per_kg": metabolic_w / mass, "model": ENERGY_MODEL}
-    return {"body": {"model": model.name, "mass_kg": mass},
+    report = {"body": {"model": model.name, "mass_kg": mass},
             "episodes": episodes, "seconds": seconds, "cycles": n_cycles, "rejected_cycles": rejected,
             "quality": {"max_root_residual_bw": residual, "max_other_contact_bw": other},
             "spatiotemporal": spatio, "curves": out_curves, "comparison": comparison, "timing": timing,
             "muscles": muscles, "energetics": energetics}
+    report["realism"] = {side: realism(report, side) for side in events.SIDES if n_cycles[side]}
+    return report
 
 
 def curves_table(report: dict) -> tuple[list[str], np.ndarray]:
@@ -202,3 +204,59 @@ def curves_table(report: dict) -> tuple[list[str], np.ndarray]:
                 header.append(f"{base}_{side}_{k}")
                 cols.append(np.asarray(stats[k]))
     return header, np.stack(cols, axis=1)
+
+
+def _peaks(grf: np.ndarray, stance: float) -> tuple[float, float, float]:
+    """First-half and second-half peaks of a vertical GRF curve over stance, and the dip between them."""
+    end = max(round(stance), 4)
+    half = end // 2
+    first, second = int(np.argmax(grf[:half])), half + int(np.argmax(grf[half:end]))
+    return float(grf[first]), float(grf[second]), float(grf[first:second + 1].min())
+
+
+def _on_at(timing: list, lo: float, hi: float) -> bool:
+    """Whether any [on, off] interval (possibly wrapping past 100 %) overlaps [lo, hi]."""
+    for a, b in timing:
+        spans = [(a, b)] if a <= b else [(a, 100.0), (0.0, b)]
+        if any(x <= hi and y >= lo for x, y in spans):
+            return True
+    return False
+
+
+def realism(report: dict, side: str = "r") -> list[dict]:
+    """The realism targets of a healthy gait (issues #27 and #28) checked on one side of a report: each as
+    {target, measured, met}."""
+    out = []
+    cmp, curves, timing = report["comparison"], report["curves"], report["timing"]
+
+    def add(target, measured, met):
+        out.append({"target": target, "measured": measured, "met": bool(met)})
+
+    for name in ("hip_flexion", "knee_flexion", "ankle_dorsiflexion"):
+        c = cmp[name][side]
+        add(f"{name}: r >= 0.9 and RMSE <= 5 deg against the normative mean", f"r {c['r']:.2f}, RMSE {c['rmse']:.1f} deg",
+            c["r"] >= 0.9 and c["rmse"] <= 5.0)
+    for name in ("pelvis_obliquity", "pelvis_rotation", "hip_adduction"):
+        c = cmp[name][side]
+        add(f"{name}: within the normative band for >= 70 % of the cycle", f"{100 * c['in_band']:.0f} %",
+            c["in_band"] >= 0.7)
+    stance = report["spatiotemporal"]["stance"][side]["mean"]
+    p1, p2, dip = _peaks(np.asarray(curves["grf_vertical"][side]["mean"]), stance)
+    add("vertical GRF: two peaks of 1.0-1.3 BW, mid-stance dip below 0.9 BW",
+        f"peaks {p1:.2f} and {p2:.2f} BW, dip {dip:.2f} BW", 1.0 <= p1 <= 1.3 and 1.0 <= p2 <= 1.3 and dip < 0.9)
+    ap = np.asarray(curves["grf_anterior"][side]["mean"])
+    off = round(stance) + 1
+    half = max(off // 2, 1)
+    brake, push = float(ap[:half].min()), float(ap[half:off].max())
+    add("anterior-posterior GRF: braking, then propulsion", f"min {brake:.2f} BW in the first half of stance, "
+        f"max {push:.2f} BW in the second", brake < -0.05 and push > 0.05)
+    plantar = np.asarray(curves["soleus"][side]["mean"]) + np.asarray(curves["gastrocnemius"][side]["mean"])
+    peak = int(np.argmax(plantar))
+    add("plantarflexors (soleus + gastrocnemius) peak in late stance (40-60 % of the cycle)", f"peak at {peak} %",
+        40 <= peak <= 60)
+    for group, lo, hi, where in (("tibialis_anterior", 0, 5, "at heel strike"), ("tibialis_anterior", 65, 95, "in swing"),
+                                 ("vasti", 0, 15, "in loading response"), ("hamstrings", 85, 100, "in terminal swing"),
+                                 ("gluteus_medius", 0, 30, "in early stance")):
+        on = timing.get(group, {}).get(side, {}).get("on_off", [])
+        add(f"{group} active {where} ({lo}-{hi} %)", f"on {on}", _on_at(on, lo, hi))
+    return out
