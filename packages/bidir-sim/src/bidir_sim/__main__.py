@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import yaml
 
-from .arguments import output_file
+from .arguments import Bounded, output_file
 from .errors import InputError, ModelError
-from .io_util import load_yaml, read_input_text
+from .io_util import json_text, load_yaml, read_input_text
+from .models.human import HEIGHT_RANGE_M, MASS_RANGE_KG
 from .models.limits import MAX_MODEL_FILE_BYTES
 
 
@@ -63,7 +63,7 @@ def _info(args) -> int:
 
         info = _model_info(load_model(args.model, args.muscles))
     if args.json:
-        print(json.dumps(info))
+        print(json_text(info))
     else:
         width = max(len(k) for k in info)
         for key, value in info.items():
@@ -100,7 +100,7 @@ def _motion(args) -> int:
         atomic_write_bytes(args.out, buffer.getvalue())
         info["out"] = str(args.out)
     if args.json:
-        print(json.dumps(info))
+        print(json_text(info))
         return 0
     print(f"{info['file']} on {info['model']}: {info['frames']} frames of {info['frame_time']:.5f} s "
           f"({info['duration_s']:.2f} s), root scaled by {info['scale']:.3f}")
@@ -119,6 +119,15 @@ def _motion(args) -> int:
 
 
 def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bidir_sim", description="bidir-sim tools")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="describe a model (bodies, DoFs, muscles, mass, height) or an env config "
@@ -130,8 +139,10 @@ def main(argv=None) -> int:
     p.set_defaults(func=_info)
     p = sub.add_parser("generate", help="write bidir's parametric human to a model .yaml")
     p.add_argument("output", type=output_file)
-    p.add_argument("--height", type=float, default=1.75, help="stature in m (default 1.75)")
-    p.add_argument("--mass", type=float, default=72.0, help="body mass in kg (default 72)")
+    p.add_argument("--height", type=Bounded(float, *HEIGHT_RANGE_M), default=1.75,
+                   help=f"stature in m (default 1.75; {Bounded(float, *HEIGHT_RANGE_M).range_text})")
+    p.add_argument("--mass", type=Bounded(float, *MASS_RANGE_KG), default=72.0,
+                   help=f"body mass in kg (default 72; {Bounded(float, *MASS_RANGE_KG).range_text})")
     p.set_defaults(func=_generate)
     p = sub.add_parser("motion", help="retarget a BVH clip onto a model and report how well it fits "
                        "(docs/motion.md)")
@@ -141,12 +152,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", type=output_file, metavar="CLIP.npz", help="also write the joint positions (.npz)")
     p.set_defaults(func=_motion)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except InputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    return parser
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """Checks of the arguments users pass to the envs (counts, seeds, action arrays): a ValueError naming the
-argument and the reason, never a raw pybind11 TypeError or a numpy warning; and of the command lines' output
-files."""
+argument and the reason, never a raw pybind11 TypeError or a numpy warning; and of the command lines'
+arguments: output files (``output_file``) and numbers (``Bounded``: every numeric option of every bidir
+command has a documented range, checked when the command line is parsed; docs/reliability.md lists them).
+
+Public API: bidir-ppo and bidir-viewer use ``Bounded``, ``output_file`` and ``SEED_MAX`` for their command
+lines."""
 
 from __future__ import annotations
 
@@ -39,9 +43,48 @@ def as_float32_actions(actions: np.ndarray, name: str) -> np.ndarray:
     return np.ascontiguousarray(actions, dtype=np.float32)
 
 
+SEED_MAX = 2**31 - 1  # the commands' --seed: env i is seeded seed + i, torch with seed
+
+
+class Bounded:
+    """argparse ``type=`` for a number in a range, refused at parse time with the range and the value:
+    ``p.add_argument("--fps", type=Bounded(int, 1, 120))``. ``low_open``: the lower bound itself is
+    excluded (``(0, 100]``). NaN is never in a range; an integer option refuses ``1e9`` and ``2.5``."""
+
+    def __init__(self, kind: type, low, high, low_open: bool = False):
+        if kind not in (int, float):
+            raise TypeError(f"Bounded takes int or float, got {kind!r}")
+        self.kind, self.low, self.high, self.low_open = kind, kind(low), kind(high), low_open
+        self.__name__ = "an integer" if kind is int else "a number"  # argparse names the type by it
+
+    @property
+    def range_text(self) -> str:
+        """The range as docs/reliability.md writes it: ``[1, 120]`` or ``(0, 3600]``."""
+        def text(v):
+            return str(v) if self.kind is int else f"{v:g}"
+
+        return f"{'(' if self.low_open else '['}{text(self.low)}, {text(self.high)}]"
+
+    def __call__(self, text: str):
+        try:
+            value = self.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {self.__name__}; the range is "
+                                             f"{self.range_text}") from None
+        above = value > self.low if self.low_open else value >= self.low
+        if not (above and value <= self.high):  # NaN fails both
+            raise argparse.ArgumentTypeError(f"must be in {self.range_text}, got {text}")
+        return value
+
+    def __repr__(self) -> str:
+        return f"Bounded({self.kind.__name__}, {self.range_text})"
+
+
 def output_file(text: str) -> Path:
     """argparse ``type=`` for a file a command will write: refused at once (with the reason) when it is a
     directory or its folder cannot be created, rather than failing after the work is done."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a file name")
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")

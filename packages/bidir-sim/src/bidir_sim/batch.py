@@ -182,10 +182,15 @@ class BatchEnv(VectorEnv):
 
     def set_assist_scale(self, scale: float) -> None:
         """The strength of the pelvis assist (``environment.assist``, a training aid) for every env from the
-        next step on: a factor on its gains, >= 0; 0 (the default) switches it off."""
+        next step on: a factor on its gains, in [0, ``task.assist_scale_limit``] (beyond, its damping makes the
+        physics step unstable); 0 (the default) switches it off."""
         scale = float(scale)
         if not (scale >= 0.0 and np.isfinite(scale)):
             raise ValueError(f"assist scale must be finite and >= 0, got {scale}")
+        if scale > self.task.assist_scale_limit:
+            raise ValueError(f"assist scale {scale:g} is beyond {self.task.assist_scale_limit:.3g}, where the "
+                             f"assist's damping (environment.assist.kd_rotation, kd_position) makes the "
+                             f"{self.task.config.simulation.sim_hz} Hz physics step unstable")
         self.core.set_assist_scale(scale)
 
     def set_muscle_weights(self, weights) -> None:

@@ -26,7 +26,13 @@ class ConfigError(InputError):
 
 
 class ConfigWarning(UserWarning):
-    """A config key is accepted for compatibility with the reference system but has no effect."""
+    """A config key has no effect: the reference system ignored it too (accepted for compatibility), or it
+    acts only in another setting (``action.torque_scale`` without ``skeleton.actuator: torque``, ...)."""
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint is used where its numbers mean something else: a policy trained under one actuator run
+    (evaluated, warm-started, viewed) under another of the same sizes."""
 
 
 class CheckpointError(InputError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -81,6 +83,25 @@ def load_yaml(text: str):
 def dump_yaml(data, **kwargs) -> str:
     """yaml.safe_dump without aliases."""
     return yaml.dump(data, Dumper=_NoAliasDumper, **kwargs)
+
+
+def json_safe(value):
+    """NaN and infinities as null (JSON has neither), in nested dicts, lists and tuples too; numpy scalars
+    as Python numbers."""
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def json_text(value, **kwargs) -> str:
+    """``json.dumps`` of ``json_safe(value)``: valid JSON always (``allow_nan=False`` guards the rule)."""
+    return json.dumps(json_safe(value), allow_nan=False, **kwargs)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -22,6 +22,9 @@ from ..io_util import load_yaml, read_input_text, yaml_string_hint
 
 MAX_CONFIG_FILE_BYTES = 2**20  # a config is a few kB
 INT_LIMIT = 2**31              # integer keys become C++ ints
+GAIT_RATIO = (0.25, 4.0)       # parameters.gait.stride / cadence (ratios of the reference's): bounds the cycle
+MAX_AVG_VEL_WINDOW = 10.0      # reward.locomotion.avg_vel.window_mult (cycles); the window is also bounded in
+                               # samples at build (task.MAX_AVG_VEL_WINDOW_SAMPLES)
 
 
 def _f(default, **meta):
@@ -29,6 +32,17 @@ def _f(default, **meta):
     if dataclasses.is_dataclass(default):
         return field(default_factory=type(default), metadata=meta)
     return field(default=default, metadata=meta)
+
+
+# What a policy's action entries mean under each actuator (docs/env-config.md#actuators): the same sizes
+# under two actuators do not make a policy of one meaningful under the other.
+ACTUATOR_ACTIONS = {
+    "mass": "offsets of the PD target on every DoF, turned into muscle activations by the muscle network",
+    "mass_lower": "offsets of the PD target, turned into muscle activations on the legs and trunk (SPD above)",
+    "pd": "offsets of the PD target on every DoF, applied as ideal SPD torques (no muscles)",
+    "torque": "joint torques (kp x action.torque_scale per unit action; no PD, no muscles)",
+    "muscle": "offsets of the upper body's PD target, then one activation per muscle",
+}
 
 
 @dataclass
@@ -42,7 +56,7 @@ class SkeletonConfig:
 class MotionConfig:
     type: str = _f("procedural", choices=("procedural", "bvh"))
     file: str = _f("walk")      # procedural: "walk"; bvh: a path
-    stride: float = _f(0.0, min=0.0)     # procedural only, m per cycle; 0 = 0.8 x stature
+    stride: float = _f(0.0, min=0.0, max=10.0)  # procedural only, m per cycle; 0 = 0.8 x stature
     cadence: float = _f(110.0, min=60.0, max=160.0)  # procedural only, steps per minute
     cyclic: bool = _f(True)     # bvh: the clip loops (root advancing); false: episodes end with the clip
     map: str = _f("")           # bvh: a YAML {model body or role: BVH joint} map; empty: by role
@@ -114,7 +128,7 @@ class StepRewardConfig:
 @dataclass
 class AvgVelConfig:
     weight: float = _f(6.0, min=0.0)
-    window_mult: float = _f(1.0, gt=0.0)
+    window_mult: float = _f(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW)
     clip: float = _f(-1.0)
     consider_x: bool = _f(False)
 
@@ -164,9 +178,9 @@ class RewardConfig:
 
 @dataclass
 class ParameterRange:
-    min: float = _f(1.0, gt=0.0)
-    max: float = _f(1.0, gt=0.0)
-    default: float = _f(1.0, gt=0.0)
+    min: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1])
+    max: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1])
+    default: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1])
     sampling: str = _f("uniform", choices=("uniform", "extremes"))
 
 
@@ -275,7 +289,7 @@ def _check_value(value, hint, meta, key: str, source: str):
     return value
 
 
-def _build(cls, data, key: str, source: str):
+def _build(cls, data, key: str, source: str, given: set | None = None):
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -302,9 +316,11 @@ def _build(cls, data, key: str, source: str):
             raise ConfigError(source, path, f"unknown key; valid keys: {', '.join(sorted(fields))}")
         hint = hints[k]
         if dataclasses.is_dataclass(hint):
-            values[k] = _build(hint, v, path, source)
+            values[k] = _build(hint, v, path, source, given)
         else:
             values[k] = _check_value(v, hint, fields[k].metadata, path, source)
+            if given is not None:
+                given.add(path)
     renamed = values.pop("_renamed", [])
     obj = cls(**values)
     for parent, leaf, v in renamed:
@@ -328,12 +344,51 @@ def parse_env_config(text: str, source: str = "<string>", name: str = "custom") 
             raise ConfigError(source, k, UNSUPPORTED[k])
         if k not in ("environment", "Horizon", "training"):
             raise ConfigError(source, k, "unknown top-level key; valid keys: Horizon, environment, training")
-    cfg = _build(EnvConfig, doc["environment"], "environment", source)
+    given: set[str] = set()
+    cfg = _build(EnvConfig, doc["environment"], "environment", source, given)
     if "Horizon" in doc:
         cfg.horizon = _check_value(doc["Horizon"], int, {"min": 1}, "Horizon", source)
     cfg.name, cfg.source = name, source
     _check_consistency(cfg)
+    _check_applies(cfg, given)
     return cfg
+
+
+# Keys that act only in some settings: key -> (whether it acts in cfg, the setting it acts in). A key given
+# where it does nothing gets a ConfigWarning (unless its value is what that setting does anyway: SAME_ANYWAY);
+# a file it names must still exist (a missing file is an error).
+APPLIES = {
+    "environment.action.torque_scale": (lambda c: c.skeleton.actuator == "torque", "skeleton.actuator: torque"),
+    "environment.motion.stride": (lambda c: c.motion.type == "procedural", "motion.type: procedural"),
+    "environment.motion.cadence": (lambda c: c.motion.type == "procedural", "motion.type: procedural"),
+    "environment.motion.cyclic": (lambda c: c.motion.type == "bvh", "motion.type: bvh"),
+    "environment.motion.map": (lambda c: c.motion.type == "bvh", "motion.type: bvh"),
+    "environment.reward.locomotion.dragX.weight": (lambda c: c.reward.locomotion.dragX.use,
+                                                   "reward.locomotion.dragX.use: true"),
+    "environment.reward.locomotion.dragX.threshold": (lambda c: c.reward.locomotion.dragX.use,
+                                                      "reward.locomotion.dragX.use: true"),
+    "environment.reward.knee_pain.weight": (lambda c: c.reward.knee_pain.use, "reward.knee_pain.use: true"),
+    "environment.reward.knee_pain.scale": (lambda c: c.reward.knee_pain.use or c.reward.knee_pain.termination,
+                                           "reward.knee_pain.use or termination: true"),
+    "environment.reward.knee_pain.use_max": (lambda c: c.reward.knee_pain.use, "reward.knee_pain.use: true"),
+    "environment.reward.knee_pain.max_weight": (lambda c: c.reward.knee_pain.use and c.reward.knee_pain.use_max,
+                                                "reward.knee_pain.use and use_max: true"),
+    "environment.reward.clip.value": (lambda c: c.reward.clip.step > 0, "reward.clip.step > 0"),
+}
+FILE_KEYS = {"environment.motion.map": lambda c: c.motion.map}
+SAME_ANYWAY = {"environment.motion.cyclic": lambda c: c.motion.cyclic}  # the procedural walk always loops
+
+
+def _check_applies(cfg: EnvConfig, given: set[str]) -> None:
+    for key in sorted(given & APPLIES.keys()):
+        acts, setting = APPLIES[key]
+        if acts(cfg) or (key in SAME_ANYWAY and SAME_ANYWAY[key](cfg)):
+            continue
+        if key in FILE_KEYS and FILE_KEYS[key](cfg) and not cfg.resolve(FILE_KEYS[key](cfg)).is_file():
+            raise ConfigError(cfg.source, key, f"names {cfg.resolve(FILE_KEYS[key](cfg))}, which does not exist "
+                              f"(the key acts only with {setting})")
+        warnings.warn(f"{cfg.source}: {key}: has no effect here (it acts only with {setting})", ConfigWarning,
+                      stacklevel=3)
 
 
 def _check_consistency(cfg: EnvConfig) -> None:

@@ -26,6 +26,14 @@ from .symmetry import Symmetry, model_symmetry
 FALL_FRACTION = 0.6          # terminate when the COM is below this x body scale (m), as the reference
 END_EFFECTORS = ("Head", "HandR", "HandL", "TalusR", "TalusL")  # deepmimic
 CONTACT_BAND = 0.002         # m above its lowest point where a foot counts as on the ground
+# The reference motion's bounds, checked at build (docs/reliability.md):
+MIN_REFERENCE_CONTROL_STEPS = 8        # a cycle (or a clip that does not loop) at the highest cadence ratio
+MAX_AVG_VEL_WINDOW_SAMPLES = 2**18     # the average-velocity window (cycle x window_mult x sim_hz), 24 B each per env
+MAX_REFERENCE_SPEED = 1000.0           # rad/s or m/s of the reference at the extreme ratios: what Simulation takes
+# The pelvis assist is a PD force applied explicitly each physics step: its damping is stable while
+# scale x kd x dt / (pelvis inertia or mass) stays below about 4 (measured on pd: the default gains hold to
+# scale 2.2 and diverge from 2.5); ASSIST_STABILITY keeps a margin below that.
+ASSIST_STABILITY = 3.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,18 @@ class Task:
         """Seconds per gait cycle of the reference at cadence ratio 1."""
         return self.compiled.reference_duration
 
+    @functools.cached_property
+    def assist_scale_limit(self) -> float:
+        """The largest pelvis-assist scale (``BatchEnv.set_assist_scale``, the trainer's ``assist.scale``) at
+        which its damping stays stable on this model and physics step: ASSIST_STABILITY x (pelvis inertia or
+        mass) / (kd x dt), the smaller of rotation and position; inf when both dampings are 0."""
+        pelvis = self.model.bodies[0]
+        dt = 1.0 / self.config.simulation.sim_hz
+        inertia = float(np.linalg.eigvalsh(np.asarray(pelvis.inertia, dtype=float)).min())
+        limits = [ASSIST_STABILITY * m / (kd * dt) for kd, m in ((self.config.assist.kd_rotation, inertia),
+                                                                  (self.config.assist.kd_position, pelvis.mass)) if kd > 0]
+        return min(limits, default=float("inf"))
+
     def reference_pose(self, phase: float, stride_ratio: float = 1.0) -> np.ndarray:
         """The reference's joint positions at ``phase`` (cycles, unwrapped: the root advances one stride
         per cycle), interpolated exactly as the env does (ball joints as rotations)."""
@@ -157,7 +177,11 @@ def _reference_samples(cfg: EnvConfig, model: Model) -> tuple[np.ndarray, float,
     if cfg.motion.type == "procedural":
         if cfg.motion.file != "walk":
             raise ConfigError(cfg.source, "environment.motion.file", f"procedural motions: 'walk'; got '{cfg.motion.file}'")
-        ref = walking_reference(model, stride=cfg.motion.stride or None, cadence=cfg.motion.cadence)
+        try:
+            ref = walking_reference(model, stride=cfg.motion.stride or None, cadence=cfg.motion.cadence)
+        except ModelError as e:
+            key = "environment.motion.stride" if e.element == "stride" else "environment.skeleton.file"
+            raise ConfigError(cfg.source, key, str(e)) from None
         return ref.positions, ref.stride, ref.duration
     from ..motion import load_bvh, load_joint_map, retarget
 
@@ -173,6 +197,8 @@ def _reference_samples(cfg: EnvConfig, model: Model) -> tuple[np.ndarray, float,
         raise ConfigError(cfg.source, "environment.motion.file", str(e)) from None
     if len(q) < 2:
         raise ConfigError(cfg.source, "environment.motion.file", f"{path}: needs at least 2 frames")
+    if not np.all(np.isfinite(q)):
+        raise ConfigError(cfg.source, "environment.motion.file", f"{path}: retargets to non-finite joint positions")
     # One cycle: the root's forward travel per cycle continues one frame past the last one.
     stride = (q[-1, 5] - q[0, 5]) * len(q) / (len(q) - 1)
     q = q.copy()
@@ -271,6 +297,7 @@ def build_task(config: EnvConfig | str) -> Task:
     spec.stride, spec.cadence = _parameter(cfg.parameters.gait.stride), _parameter(cfg.parameters.gait.cadence)
 
     samples, stride, duration = _reference_samples(cfg, model)
+    _check_reference_timing(cfg, duration)
     ref = _core.ReferenceSpec()
     ref.samples, ref.stride, ref.duration = samples, stride, duration
     offsets = model.dof_offsets()
@@ -282,7 +309,49 @@ def build_task(config: EnvConfig | str) -> Task:
         compiled = _core.CompiledTask(model.native(), spec)
     except ValueError as e:
         raise ConfigError(cfg.source, "environment", str(e)) from None
+    _check_reference_speed(cfg, compiled, len(samples))
     return Task(cfg, model, compiled, symmetry)
+
+
+def _motion_key(cfg: EnvConfig) -> tuple[str, str]:
+    """The key that sets the reference's timing, and how to say what it is."""
+    if cfg.motion.type == "procedural":
+        return "environment.motion.cadence", f"the procedural walk at {cfg.motion.cadence:g} steps/min"
+    return "environment.motion.file", f"{cfg.resolve(cfg.motion.file)}"
+
+
+def _check_reference_timing(cfg: EnvConfig, duration: float) -> None:
+    """The reference's cycle (or the clip) at the extreme cadence ratios: long enough for the control rate,
+    short enough that the average-velocity window (a buffer per env) stays bounded."""
+    key, what = _motion_key(cfg)
+    cadence = cfg.parameters.gait.cadence
+    control_dt = 1.0 / cfg.simulation.control_hz
+    shortest = duration / cadence.max
+    if shortest < MIN_REFERENCE_CONTROL_STEPS * control_dt:
+        kind = "a cycle" if cfg.motion.type == "procedural" or cfg.motion.cyclic else "the clip (it does not loop)"
+        raise ConfigError(cfg.source, key, f"{what}: {kind} lasts {duration:g} s, {shortest:g} s at "
+                          f"parameters.gait.cadence.max = {cadence.max:g}: less than {MIN_REFERENCE_CONTROL_STEPS} "
+                          f"control steps of {control_dt:g} s (every episode would last a step or two)")
+    window = duration / cadence.min * cfg.reward.locomotion.avg_vel.window_mult * cfg.simulation.sim_hz
+    if window > MAX_AVG_VEL_WINDOW_SAMPLES:
+        raise ConfigError(cfg.source, key, f"{what}: a cycle of {duration:g} s at parameters.gait.cadence.min = "
+                          f"{cadence.min:g} with reward.locomotion.avg_vel.window_mult = "
+                          f"{cfg.reward.locomotion.avg_vel.window_mult:g} makes an average-velocity window of "
+                          f"{window:.3g} physics steps, more than {MAX_AVG_VEL_WINDOW_SAMPLES}")
+
+
+def _check_reference_speed(cfg: EnvConfig, compiled, frames: int) -> None:
+    """The reference's joint velocities at the highest stride and cadence ratios (an episode starts with them)
+    must be within what the simulation takes, else every reset would fail naming a velocity index."""
+    stride, cadence = cfg.parameters.gait.stride.max, cfg.parameters.gait.cadence.max
+    for k in range(frames):
+        v = np.abs(compiled.reference_velocity(k / frames, stride, cadence))
+        if not v.max() <= MAX_REFERENCE_SPEED:
+            key, what = _motion_key(cfg)
+            timing = f", frame time {compiled.reference_duration / frames:g} s" if cfg.motion.type == "bvh" else ""
+            raise ConfigError(cfg.source, key, f"{what}: the reference moves DoF {int(np.argmax(v))} at "
+                              f"{v.max():.3g} (rad or m)/s at frame {k}{timing} (stride x {stride:g}, cadence x "
+                              f"{cadence:g}), beyond the simulation's {MAX_REFERENCE_SPEED:g}")
 
 
 @functools.lru_cache(maxsize=16)

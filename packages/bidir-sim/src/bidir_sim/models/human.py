@@ -108,6 +108,10 @@ class _Builder:
         self.frames[name] = translation(origin)
 
 
+HEIGHT_RANGE_M = (1.2, 2.2)   # the generator's statures (python -m bidir_sim generate --height)
+MASS_RANGE_KG = (25.0, 200.0)  # and body masses (--mass)
+
+
 def human(height_m: float = NOMINAL_HEIGHT, mass_kg: float = NOMINAL_MASS, name: str = "bidir-human",
           with_muscles: bool = True) -> Model:
     """Builds bidir's default human model for a given stature and body mass.
@@ -115,7 +119,7 @@ def human(height_m: float = NOMINAL_HEIGHT, mass_kg: float = NOMINAL_MASS, name:
     The result is validated; ``with_muscles=False`` gives the skeleton alone.
     """
     src = "bidir_sim.models.human()"
-    for key, value, lo, hi in (("height_m", height_m, 1.2, 2.2), ("mass_kg", mass_kg, 25.0, 200.0)):
+    for key, value, lo, hi in (("height_m", height_m, *HEIGHT_RANGE_M), ("mass_kg", mass_kg, *MASS_RANGE_KG)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
             raise ModelError(src, key, f"must be a number in [{lo}, {hi}], got {value!r}")
     b = build_skeleton(float(height_m), float(mass_kg))

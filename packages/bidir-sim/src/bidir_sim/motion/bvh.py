@@ -7,6 +7,7 @@ The BVH rest pose must be the model's zero pose (true for MASS human.xml with it
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,12 @@ from scipy.spatial.transform import Rotation
 from ..errors import ModelError
 from ..io_util import read_input_text
 
-MAX_BVH_FILE_BYTES = 64 * 2**20   # about 40 min of 60-joint capture at 120 Hz
+MAX_BVH_FILE_BYTES = 64 * 2**20   # about 40 min of 60-joint capture at 120 Hz (text; the frames are bounded too)
 MAX_BVH_JOINTS = 1024
+MAX_BVH_FRAMES = 20_000           # 2.8 min at 120 Hz: about 12 s to retarget and report on the default body
+MAX_BVH_JOINT_FRAMES = 2**21      # frames x joints: each joint's rotation per frame is computed (72 B each)
+BVH_FRAME_TIME_S = (1e-4, 1.0)    # 10 kHz capture to 1 frame per second
+CHUNK_FRAMES = 2048               # per-frame work (forward kinematics) runs in chunks of this many frames
 MAX_BVH_POSITION_CM = 1e6         # 10 km
 MAX_BVH_OFFSET_CM = 1e5           # 1 km
 _CHANNELS = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"}
@@ -37,6 +42,13 @@ class BVH:
     @property
     def num_frames(self) -> int:
         return self.frames.shape[0]
+
+    def chunks(self, size: int | None = None):
+        """The clip as consecutive clips of at most ``size`` (CHUNK_FRAMES) frames: per-frame work in bounded
+        memory."""
+        size = size or CHUNK_FRAMES
+        for start in range(0, self.num_frames, size):
+            yield dataclasses.replace(self, frames=self.frames[start:start + size])
 
     def column(self, joint: str) -> int:
         k = 0
@@ -164,6 +176,8 @@ def load_bvh(path: str | Path) -> BVH:
             bad = [c for c in names if c not in _CHANNELS]
             if bad:
                 raise ModelError(src, f"line {i}", f"unknown channel '{bad[0]}'")
+            if len(set(names)) != len(names):
+                raise ModelError(src, f"line {i}", f"joint '{current}' lists a channel twice: {' '.join(names)}")
             channels[current] = names
         elif key == "MOTION":
             break
@@ -188,28 +202,44 @@ def load_bvh(path: str | Path) -> BVH:
 
     try:
         num_frames = int(header("Frames"))
+    except ValueError:
+        raise ModelError(src, f"line {i}", "Frames must be an integer") from None
+    # The header is checked before any frame is read: the frame count bounds the work on the clip
+    # (retargeting, forward kinematics per frame), the frame time its speeds.
+    if not 1 <= num_frames <= MAX_BVH_FRAMES:
+        raise ModelError(src, "Frames", f"must be in [1, {MAX_BVH_FRAMES}] (docs/reliability.md), got {num_frames}")
+    width = sum(len(c) for c in channels.values())
+    if num_frames * len(joints) > MAX_BVH_JOINT_FRAMES:
+        raise ModelError(src, "Frames", f"{num_frames} frames of {len(joints)} joints: more than "
+                         f"{MAX_BVH_JOINT_FRAMES} joint-frames (docs/reliability.md)")
+    try:
         frame_time = float(header("Frame Time"))
     except ValueError:
-        raise ModelError(src, f"line {i}", "Frames / Frame Time must be numbers") from None
-    if num_frames <= 0 or not (frame_time > 0):
-        raise ModelError(src, "MOTION", f"needs Frames > 0 and Frame Time > 0, got {num_frames}, {frame_time}")
-    width = sum(len(c) for c in channels.values())
-    data = []
+        raise ModelError(src, f"line {i}", "Frame Time must be a number (seconds)") from None
+    lo, hi = BVH_FRAME_TIME_S
+    if not lo <= frame_time <= hi:  # NaN fails too
+        raise ModelError(src, "Frame Time", f"must be in [{lo:g}, {hi:g}] s ({1 / hi:g} to {1 / lo:g} frames "
+                         f"per second; docs/reliability.md), got {frame_time:g}")
+    frames = np.empty((num_frames, width))
+    count = 0
     for line in lines[i:]:
-        if not line.strip():
-            continue
         row = line.split()
+        if not row:
+            continue
+        if count >= num_frames:
+            raise ModelError(src, "MOTION", f"declares {num_frames} frames but has more (frame {count} and on)")
         if len(row) != width:
-            raise ModelError(src, f"frame {len(data)}", f"has {len(row)} values, the hierarchy has {width} channels")
+            raise ModelError(src, f"frame {count}", f"has {len(row)} values, the hierarchy has {width} channels")
         try:
-            data.append([float(x) for x in row])
+            frames[count] = row
         except ValueError:
-            raise ModelError(src, f"frame {len(data)}", "contains a value that is not a number") from None
-    if len(data) != num_frames:
-        raise ModelError(src, "MOTION", f"declares {num_frames} frames but has {len(data)} (file truncated?)")
-    frames = np.asarray(data)
+            raise ModelError(src, f"frame {count}", "contains a value that is not a number") from None
+        count += 1
+    if count != num_frames:
+        raise ModelError(src, "MOTION", f"declares {num_frames} frames but has {count} (file truncated?)")
     if not np.all(np.isfinite(frames)):
-        raise ModelError(src, "MOTION", "contains NaN or inf")
+        f, k = np.argwhere(~np.isfinite(frames))[0]
+        raise ModelError(src, f"frame {f}", f"value {k} is {frames[f, k]} (NaN or inf)")
     # Capture volumes are metres wide: a position beyond 10 km (or an offset beyond 1 km) is a broken file,
     # and would put the body where the simulation refuses to go.
     names = [(j, c) for j in joints for c in channels[j]]

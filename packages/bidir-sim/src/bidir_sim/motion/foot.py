@@ -10,6 +10,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..errors import ModelError
+from . import bvh as _bvh
 
 
 def rot_x(angle: np.ndarray) -> np.ndarray:
@@ -144,13 +145,24 @@ def contact_points(model) -> dict[str, list[tuple[int, np.ndarray]]]:
     return out
 
 
+def forward_kinematics_chunked(model, Q: np.ndarray, use) -> list:
+    """``use(T)`` for the body transforms T (frames, bodies, 4, 4) of each chunk of ``Q``'s frames: per-frame
+    work in bounded memory, whatever the clip's length."""
+    native, size = model.native(), _bvh.CHUNK_FRAMES
+    return [use(native.forward_kinematics(Q[s:s + size])) for s in range(0, len(Q), size)]
+
+
 def foot_points(model, Q: np.ndarray) -> dict[str, np.ndarray]:
     """World positions (frames, points, 3) of each foot's contact corners."""
-    T = model.native().forward_kinematics(Q)
-    out = {}
-    for side, pts in contact_points(model).items():
-        idx = np.array([i for i, _ in pts])
-        local = np.array([p for _, p in pts])
-        Tb = T[:, idx]
-        out[side] = np.einsum("fpij,pj->fpi", Tb[..., :3, :3], local) + Tb[..., :3, 3]
-    return out
+    sides = {side: (np.array([i for i, _ in pts]), np.array([p for _, p in pts]))
+             for side, pts in contact_points(model).items()}
+
+    def points(T):
+        out = {}
+        for side, (idx, local) in sides.items():
+            Tb = T[:, idx]
+            out[side] = np.einsum("fpij,pj->fpi", Tb[..., :3, :3], local) + Tb[..., :3, 3]
+        return out
+
+    chunks = forward_kinematics_chunked(model, Q, points)
+    return {side: np.concatenate([c[side] for c in chunks]) for side in sides}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .bvh import BVH
-from .foot import foot_points
+from .foot import foot_points, forward_kinematics_chunked
 from .retarget import Retargeted, bvh_global
 from .roles import NEXT, body_role
 
@@ -17,12 +17,14 @@ SEGMENTS = ("hip_l", "hip_r", "knee_l", "knee_r", "ankle_l", "ankle_r", "spine",
 
 def joint_origins(model, Q: np.ndarray) -> dict[str, np.ndarray]:
     """World position of every body's joint at each frame (frames, 3)."""
-    T = model.native().forward_kinematics(Q)
-    out = {}
-    for i, b in enumerate(model.bodies):
-        local = np.linalg.solve(np.asarray(b.frame), np.append(np.asarray(b.joint.frame)[:3, 3], 1.0))
-        out[b.name] = np.einsum("fij,j->fi", T[:, i], local)[:, :3]
-    return out
+    local = [np.linalg.solve(np.asarray(b.frame), np.append(np.asarray(b.joint.frame)[:3, 3], 1.0))
+             for b in model.bodies]
+
+    def origins(T):
+        return [np.einsum("fij,j->fi", T[:, i], local[i])[:, :3] for i in range(len(model.bodies))]
+
+    chunks = forward_kinematics_chunked(model, Q, origins)
+    return {b.name: np.concatenate([c[i] for c in chunks]) for i, b in enumerate(model.bodies)}
 
 
 def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:

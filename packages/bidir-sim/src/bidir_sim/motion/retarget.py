@@ -30,6 +30,8 @@ from .bvh import BVH
 from .roles import NEXT, REQUIRED, ROLES, TRUNK, body_role, bvh_role
 
 CM = 0.01
+MIN_REST_LENGTH = 1e-5  # m (1e-3 BVH units): shorter rest-pose distances cannot define a direction or a scale
+MAX_ROOT_TRAVEL_M = 1e5  # the retargeted root stays within this of the origin (the simulation takes 1e6)
 
 
 @dataclass
@@ -154,14 +156,23 @@ def _minimal_rotation(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def clip_axes(bvh: BVH, rest: dict[str, np.ndarray], by_role: dict[str, str]) -> np.ndarray:
-    """A: clip axes -> model axes, from the rest pose (left = right hip to left hip, up = pelvis to neck)."""
-    left = rest[by_role["hip_l"]] - rest[by_role["hip_r"]]
+    """A: clip axes -> model axes, from the rest pose (left = right hip to left hip, up = pelvis to neck).
+    ModelError naming the file and the joints when the rest pose cannot tell left or up (hips at one
+    place, a spine without length, a spine along the hip line)."""
+    hip_l, hip_r = by_role["hip_l"], by_role["hip_r"]
+    left = rest[hip_l] - rest[hip_r]
     top = next((by_role[r] for r in ("neck", "chest", "head", "spine") if r in by_role), None)
     if top is None:
         raise ModelError(bvh.source, "role 'spine'", "no spine, chest, neck or head joint: cannot tell up")
+    if np.linalg.norm(left) < MIN_REST_LENGTH:
+        raise ModelError(bvh.source, f"joints '{hip_l}', '{hip_r}'", "the hips are at the same place in the rest "
+                         "pose (their OFFSETs), so left cannot be told from right")
     up = rest[top] - rest[by_role["pelvis"]]
     left = left / np.linalg.norm(left)
     up = up - left * np.dot(up, left)
+    if np.linalg.norm(up) < MIN_REST_LENGTH:
+        raise ModelError(bvh.source, f"joints '{by_role['pelvis']}', '{top}'", "the spine has no length across "
+                         "the hip line in the rest pose (their OFFSETs), so up cannot be told")
     up = up / np.linalg.norm(up)
     return np.stack([left, up, np.cross(left, up)])  # rows: the model's x, y, z in clip axes
 
@@ -186,12 +197,40 @@ def _leg_length(points: list[np.ndarray]) -> float:
 
 
 def retarget(bvh: BVH, model, explicit_map: dict[str, str] | None = None) -> Retargeted:
-    """The clip as joint positions of ``model``; ModelError when the pelvis, a hip, knee or ankle gets no data."""
+    """The clip as joint positions of ``model``; ModelError when the pelvis, a hip, knee or ankle gets no data,
+    or the clip's rest pose is degenerate. Frames are retargeted in chunks (bounded memory)."""
     mapping = map_joints(bvh, model, explicit_map)
     _check_coverage(bvh, model, mapping)
     role_joint = {body_role(b): mapping[b.name] for b in model.bodies if b.name in mapping}
     rest = rest_positions(bvh)
     A = clip_axes(bvh, rest, role_joint)
+    body_of = {body_role(b): b for b in model.bodies}
+    leg = ("hip", "knee", "ankle")
+    model_leg = np.mean([_leg_length([_joint_origin(body_of[f"{r}_{s}"]) for r in leg]) for s in "lr"])
+    clip_legs = [_leg_length([rest[role_joint[f"{r}_{s}"]] for r in leg]) for s in "lr"]
+    if min(clip_legs) < MIN_REST_LENGTH:
+        side = "lr"[int(np.argmin(clip_legs))]
+        joints = ", ".join(f"'{role_joint[f'{r}_{side}']}'" for r in leg)
+        raise ModelError(bvh.source, f"joints {joints}", "the leg has no length in the rest pose (their OFFSETs), "
+                         "so the clip cannot be scaled to the model")
+    scale = float(model_leg / np.mean(clip_legs))
+    Q = np.concatenate([_positions(chunk, model, mapping, role_joint, rest, A, scale) for chunk in bvh.chunks()])
+    root = model.bodies[0]
+    if root.joint.type == "free":
+        k, JR = model.dof_offsets()[root.name], np.asarray(root.joint.frame, dtype=float)[:3, :3]
+        Q[:, k + 3:k + 6] -= np.array([0.0, _lowest_foot(model, Q), 0.0]) @ JR
+        travel = np.abs(Q[:, k + 3:k + 6]).max()
+        if not travel <= MAX_ROOT_TRAVEL_M:
+            raise ModelError(bvh.source, "MOTION", f"the root goes {travel:g} m from the origin on the model (clip "
+                             f"scaled by {scale:g}), beyond {MAX_ROOT_TRAVEL_M:g} m")
+    return Retargeted(positions=Q, frame_time=bvh.frame_time, mapping=mapping, role_joints=role_joint, axes=A,
+                      unused_bvh_joints=[j for j in bvh.joints if j not in set(mapping.values())],
+                      bodies_without_data=[b.name for b in model.bodies if b.name not in mapping],
+                      scale=scale, limit_violations=_limit_violations(model, Q))
+
+
+def _positions(bvh: BVH, model, mapping, role_joint, rest, A, scale) -> np.ndarray:
+    """The joint positions of the frames of ``bvh`` (one chunk of the clip), the root not yet lifted."""
     g_rot, g_pos = bvh_global(bvh)
     frames, n = bvh.num_frames, model.num_dofs
     offsets = model.dof_offsets()
@@ -230,21 +269,12 @@ def retarget(bvh: BVH, model, explicit_map: dict[str, str] | None = None) -> Ret
             world[b.name] = parent @ np.einsum("ij,fjk,lk->fil", J, hinge, J)
         else:
             world[b.name] = parent
-    body_of = {body_role(b): b for b in model.bodies}
-    leg = ("hip", "knee", "ankle")
-    model_leg = np.mean([_leg_length([_joint_origin(body_of[f"{r}_{s}"]) for r in leg]) for s in "lr"])
-    clip_leg = np.mean([_leg_length([rest[role_joint[f"{r}_{s}"]] for r in leg]) for s in "lr"])
-    scale = float(model_leg / clip_leg)
     root = model.bodies[0]
     if root.joint.type == "free":
         k, JR = offsets[root.name], np.asarray(root.joint.frame, dtype=float)[:3, :3]
         origin = scale * (g_pos[role_joint["pelvis"]] @ A.T)   # where the root joint goes, model axes
         Q[:, k + 3:k + 6] = (origin - _joint_origin(root)) @ JR  # the free joint's translation is in its frame
-        Q[:, k + 3:k + 6] -= np.array([0.0, _lowest_foot(model, Q), 0.0]) @ JR
-    return Retargeted(positions=Q, frame_time=bvh.frame_time, mapping=mapping, role_joints=role_joint, axes=A,
-                      unused_bvh_joints=[j for j in bvh.joints if j not in set(mapping.values())],
-                      bodies_without_data=[b.name for b in model.bodies if b.name not in mapping],
-                      scale=scale, limit_violations=_limit_violations(model, Q))
+    return Q
 
 
 def _lowest_foot(model, Q: np.ndarray) -> float:
