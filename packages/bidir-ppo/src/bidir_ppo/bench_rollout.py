@@ -27,7 +27,7 @@ from types import SimpleNamespace
 
 import torch
 from bidir_sim import BatchEnv, build_task
-from bidir_sim.arguments import output_file
+from bidir_sim.arguments import Bounded, output_file
 from bidir_sim.io_util import atomic_write_text
 
 from .agent import Agent, initial_log_std
@@ -122,11 +122,16 @@ def summarise(rows: dict, learner: dict, args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bidir_ppo.bench_rollout", description=__doc__.split("\n\n")[0])
     p.add_argument("--env", default="A2_sep")
-    p.add_argument("--envs", type=int, default=32, help="envs in all (split evenly over the workers)")
-    p.add_argument("--steps", type=int, default=128, help="control steps per env per iteration")
-    p.add_argument("--workers", type=int, default=2, help="Ray workers of 1 CPU; rollout=local's threads")
-    p.add_argument("--iterations", type=int, default=5, help="timed iterations of each (after a warm-up)")
-    p.add_argument("--learner-threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--envs", type=Bounded(int, 1, 4096), default=32,
+                   help="envs in all (split evenly over the workers; 1 to 4096)")
+    p.add_argument("--steps", type=Bounded(int, 1, 100_000), default=128,
+                   help="control steps per env per iteration (1 to 100000)")
+    p.add_argument("--workers", type=Bounded(int, 1, 256), default=2,
+                   help="Ray workers of 1 CPU; rollout=local's threads (1 to 256)")
+    p.add_argument("--iterations", type=Bounded(int, 1, 1000), default=5,
+                   help="timed iterations of each, after a warm-up (1 to 1000)")
+    p.add_argument("--learner-threads", type=Bounded(int, 1, 256), default=os.cpu_count() or 1,
+                   help="torch threads of the learner (1 to 256)")
     p.add_argument("--address", default=None, help="a Ray cluster's host:port (default: start Ray here)")
     p.add_argument("--json", type=output_file, help="also write the result here")
     args = p.parse_args(argv)

@@ -144,9 +144,15 @@ def _check_metadata(meta_path: Path, metadata) -> None:
 def load(path: str | os.PathLike) -> Checkpoint:
     """Reads a checkpoint directory (or RUN_DIR, meaning RUN_DIR/ckpt); raises CheckpointError naming the
     file and the problem. Runs no pickled code."""
+    if not str(path).strip():
+        raise CheckpointError(repr(str(path)), "directory", "is empty: give a checkpoint directory (RUN_DIR/ckpt) "
+                              "or a run directory")
     path = Path(path)
     if (path / LATEST).exists() and not (path / "agent.pt").exists():
         path = path / LATEST
+    if path.exists() and not path.is_dir():
+        raise CheckpointError(str(path), "directory", f"is a file, not a checkpoint directory (a directory holding "
+                              f"{', '.join(FILES)}; RUN_DIR/ckpt or RUN_DIR)")
     if not path.is_dir():
         raise CheckpointError(str(path), "directory", "does not exist")
     parts = {}

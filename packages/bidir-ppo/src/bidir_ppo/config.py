@@ -139,6 +139,17 @@ def resolve_rollout_layout(cfg) -> None:
 
 
 MAX_RAY_WORKERS = 65_536
+MAX_MINUTES = 1e6  # about two years
+
+
+def validate_for_task(cfg, task) -> None:
+    """The checks that need the compiled env task: the assist's strength where its physics is stable."""
+    limit = task.assist_scale_limit
+    if cfg.assist.scale > limit:
+        _fail("assist.scale", f"must be at most {limit:.3g} for env '{task.config.name}': beyond, the pelvis "
+              f"assist's damping (environment.assist.kd_rotation = {task.config.assist.kd_rotation:g}, kd_position = "
+              f"{task.config.assist.kd_position:g}) makes its {task.config.simulation.sim_hz} Hz physics step "
+              f"diverge (sim_error), got {cfg.assist.scale:g}")
 
 
 def validate(cfg) -> None:
@@ -150,8 +161,14 @@ def validate(cfg) -> None:
         fail("threads", f"must be at least 1, got {cfg.threads}")
     if cfg.total_steps < 1:
         fail("total_steps", f"must be positive, got {cfg.total_steps}")
-    if cfg.max_minutes is not None and not cfg.max_minutes > 0:
-        fail("max_minutes", f"must be positive, got {cfg.max_minutes}")
+    if cfg.max_minutes is not None and not 0 < cfg.max_minutes <= MAX_MINUTES:
+        fail("max_minutes", f"must be > 0 and at most {MAX_MINUTES:g} (or null: no limit), got {cfg.max_minutes}"
+             " (the run always completes at least one iteration)")
+    for key in ("init", "resume", "run_dir"):
+        value = cfg[key]
+        if value is not None and not str(value).strip():
+            fail(key, "is empty: give a directory, or leave the key out (null)"
+                 + (": Hydra's output directory" if key == "run_dir" else ""))
     if cfg.checkpoint_every < 1:
         fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
     if cfg.keep_checkpoints is not None and cfg.keep_checkpoints < 1:

@@ -18,18 +18,19 @@ The pelvis assist (a training aid) is never on here: a new BatchEnv starts with 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
+import warnings
 
 import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
-from bidir_sim.arguments import output_file
-from bidir_sim.io_util import atomic_write_text
+from bidir_sim.arguments import SEED_MAX, Bounded, output_file
+from bidir_sim.batch import MAX_THREADS
+from bidir_sim.errors import CheckpointWarning
+from bidir_sim.io_util import atomic_write_text, json_text
 
 from . import checkpoint, restore
-from .metrics import json_safe
 from .muscle_learner import MuscleNet
 
 POLICIES = ("mean", "sample", "zero")
@@ -118,35 +119,57 @@ class _Actor:
         return self.agent.get_action_and_value(obs)
 
 
-def main(argv: list[str] | None = None) -> int:
+MAX_EPISODES = 10_000
+MAX_ENVS = 1024
+
+
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bidir_ppo.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint", nargs="?", help="a checkpoint directory, or a run directory (its latest)")
     p.add_argument("--env", help="an env config (shipped name or YAML path): without a checkpoint, for --policy "
                    "zero; with one, instead of the checkpoint's own (same observation and action sizes), e.g. the "
                    "plain task without a training recipe's early termination")
     p.add_argument("--policy", choices=POLICIES, default="mean")
-    p.add_argument("--episodes", type=int, default=32, help="whole episodes to run (default 32)")
-    p.add_argument("--envs", type=int, default=None, help="envs running them in parallel (default: one per episode, "
-                   "at most 32)")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--episodes", type=Bounded(int, 1, MAX_EPISODES), default=32,
+                   help=f"whole episodes to run (default 32; at most {MAX_EPISODES})")
+    p.add_argument("--envs", type=Bounded(int, 1, MAX_ENVS), default=None,
+                   help=f"envs running them in parallel (default: one per episode, at most 32; at most {MAX_ENVS})")
+    p.add_argument("--threads", type=Bounded(int, 1, MAX_THREADS), default=None,
+                   help=f"C++ threads stepping them (default: one per core; at most {MAX_THREADS})")
+    p.add_argument("--seed", type=Bounded(int, 0, SEED_MAX), default=0, help=f"env i is seeded seed + i (0 to {SEED_MAX})")
     p.add_argument("--json", type=output_file, help="also write the result here")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
+    if args.checkpoint is not None and not args.checkpoint.strip():
+        p.error("the checkpoint argument is empty: give a checkpoint directory (RUN_DIR/ckpt) or a run directory")
+    if args.env is not None and not args.env.strip():
+        p.error("--env is empty: give a shipped config name or a YAML path")
     if args.checkpoint is None and args.env is None:
         p.error("give a checkpoint, --env, or both")
     if args.checkpoint is None and args.policy != "zero":
         p.error(f"--policy {args.policy} needs a checkpoint (with --env only --policy zero)")
     if args.envs is None:
         args.envs = min(args.episodes, 32)
-    if args.envs < 1 or args.episodes < 1:
-        p.error("--envs and --episodes must be positive")
     torch.set_num_threads(1)
+    caught: list[str] = []
     try:
         agent, muscle, config = None, None, args.env
         if args.checkpoint:
             ckpt = checkpoint.load(args.checkpoint)
             config, muscle = restore.env_task(ckpt) if args.env is None else build_task(args.env), ckpt.muscle
-            restore.check_dims(ckpt, config)
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always", CheckpointWarning)
+                restore.check_dims(ckpt, config)
+            for w in seen:
+                if issubclass(w.category, CheckpointWarning):
+                    caught.append(str(w.message))
+                    print(f"warning: {w.message}", file=sys.stderr)
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             agent = restore.build_agent(ckpt)
         env = BatchEnv(config, num_envs=args.envs, num_threads=args.threads, seed=args.seed)
         if muscle is None:  # an untrained network (Xavier init), like a run's first iteration
@@ -160,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result["checkpoint"] = str(args.checkpoint) if args.checkpoint else None
     result["env"] = env.task.config.name
+    result["warnings"] = caught
     r = result
     print(f"{r['policy']} policy, {r['episodes']} episodes: mean length {r['mean_length']:.1f} control steps, "
           f"{100 * r['reached_end_fraction']:.0f} % reached the end (horizon {r['horizon']}), mean return "
@@ -169,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cadence {r['mean_cadence']:.0f} steps/min (reference {r['mean_reference_cadence']:.0f}), step length "
           f"{r['mean_step_length']:.2f} m (reference {r['mean_reference_step_length']:.2f})")
     if args.json:
-        atomic_write_text(args.json, json.dumps(json_safe(result), indent=2) + "\n")
+        atomic_write_text(args.json, json_text(result, indent=2) + "\n")
     return 0
 
 

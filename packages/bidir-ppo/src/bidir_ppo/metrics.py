@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+from bidir_sim.io_util import json_safe  # the one definition; analyze and evaluate import it from here
 from rich.console import Console
 
 SHOWN = (("return", "ret {:.2f}"), ("length", "len {:.0f}"), ("muscle/loss", "mloss {:.4f}"),
@@ -15,15 +16,6 @@ SHOWN = (("return", "ret {:.2f}"), ("length", "len {:.0f}"), ("muscle/loss", "ml
 HIDDEN_WHEN_ZERO = {"assist/scale"}  # shown only while the training aid is on
 
 
-def json_safe(value):
-    """NaN and infinities as null (JSON has neither), in nested dicts and lists too."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_safe(v) for v in value]
-    return value
 
 
 class MetricsLogger:

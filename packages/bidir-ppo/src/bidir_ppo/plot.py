@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from bidir_sim.arguments import Bounded
 from bidir_sim.io_util import atomic_write_text
 
 CURVES = (("return", "mean episode return"), ("length", "mean episode length (control steps)"),
@@ -77,7 +78,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bidir_ppo.plot", description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--baseline", type=Path, help="JSON written by python -m bidir_ppo.evaluate --json")
-    parser.add_argument("--window", type=int, default=10, help="iterations averaged at the start and the end")
+    parser.add_argument("--window", type=Bounded(int, 1, 100_000), default=10,
+                        help="iterations averaged at the start and the end (1 to 100000)")
     args = parser.parse_args(argv)
     try:
         baseline = json.loads(args.baseline.read_text()) if args.baseline else None

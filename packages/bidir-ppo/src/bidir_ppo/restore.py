@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
 from bidir_sim.envs import Task, build_task
-from bidir_sim.envs.config import EnvConfig, parse_env_config, shipped_configs
+from bidir_sim.envs.config import ACTUATOR_ACTIONS, EnvConfig, load_env_config, parse_env_config, shipped_configs
+from bidir_sim.errors import CheckpointWarning, InputError
 
 from .agent import Agent
 from .checkpoint import Checkpoint, CheckpointError, state_dict_problem
@@ -42,12 +44,30 @@ def env_config(ckpt: Checkpoint) -> str | EnvConfig:
 
 def check_dims(ckpt: Checkpoint, task: Task) -> None:
     """CheckpointError unless the checkpoint was trained with the observation and action sizes of ``task``
-    (a policy for another env would otherwise fail deep inside torch, as a matrix shape error)."""
+    (a policy for another env would otherwise fail deep inside torch, as a matrix shape error); a
+    CheckpointWarning when it was trained under another actuator (same sizes, another meaning)."""
     meta = ckpt.metadata
     if (meta["obs_dim"], meta["action_dim"]) != (task.observation_dim, task.action_dim):
         raise CheckpointError(str(ckpt.path / "metadata.yaml"), "obs_dim",
                               f"the checkpoint was trained with obs/action dims {meta['obs_dim']}/{meta['action_dim']}, "
                               f"the env '{task.config.name}' has {task.observation_dim}/{task.action_dim}")
+    trained = trained_actuator(ckpt)
+    if trained is not None and trained != task.actuator:
+        warnings.warn(f"{ckpt.path}: trained under skeleton.actuator {trained}, whose actions are "
+                      f"{ACTUATOR_ACTIONS[trained]}; env '{task.config.name}' uses {task.actuator}, whose actions "
+                      f"are {ACTUATOR_ACTIONS[task.actuator]}. The sizes match, the meaning does not: what the "
+                      f"policy does there (and any figure measured) is that of a policy on a task it was not "
+                      f"trained for, or, with init=, the starting point of a new training", CheckpointWarning,
+                      stacklevel=2)
+
+
+def trained_actuator(ckpt: Checkpoint) -> str | None:
+    """The ``skeleton.actuator`` the checkpoint was trained under (None where its env config cannot be read)."""
+    try:
+        config = env_config(ckpt)
+        return (load_env_config(config) if isinstance(config, str) else config).skeleton.actuator
+    except InputError:
+        return None
 
 
 def env_task(ckpt: Checkpoint) -> Task:

@@ -26,13 +26,22 @@ from torch import nn
 
 from . import checkpoint, restore
 from .agent import Agent, initial_log_std
-from .config import register, resolve_rollout_layout, validate
+from .config import register, resolve_rollout_layout, validate, validate_for_task
 from .metrics import MetricsLogger
 from .muscle_learner import MuscleLearner
 from .ray_source import RaySource, RolloutFailed
 from .rollout import BatchEnvSource, Rollout, RolloutSource
 
 register()
+
+# A run whose episodes mostly end in sim_error (the physics diverged) learns nothing true: each such
+# iteration is reported, and this many in a row stop the run (with a checkpoint).
+SIM_ERROR_FRACTION = 0.5
+SIM_ERROR_PATIENCE = 3
+
+
+class SimulationDiverging(RuntimeError):
+    """Most episodes of several iterations in a row ended in sim_error; the run stops (with a checkpoint)."""
 
 
 def pick_device(name: str) -> torch.device:
@@ -140,8 +149,13 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     validate(cfg)
     device = pick_device(cfg.device)
     task = build_task(cfg.env.name)  # a bad env config fails here, before any worker starts
+    validate_for_task(cfg, task)
     torch.set_num_threads(1)  # rollouts: the envs' C++ threads do the work
-    source = make_source(cfg, task, device)
+    try:
+        source = make_source(cfg, task, device)
+    except RolloutFailed as e:  # at the start: a setting, not a fault to resume from
+        raise ValueError(f"config key 'ray': the rollout workers could not start (check ray.envs_per_worker and "
+                         f"ray.threads_per_worker against the nodes' memory and cores): {e}") from None
     try:
         return _train(cfg, run_dir, task, source, device)
     finally:
@@ -161,6 +175,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     muscle = MuscleLearner(task, cfg.muscle, device)
 
     iteration, global_step = 0, 0
+    diverging = 0  # iterations in a row whose episodes mostly ended in sim_error
     if cfg.init:  # a new run (iteration 0) from a checkpoint's networks
         _load_networks(checkpoint.load(cfg.init), task, agent, muscle, optimizer, optimizers=cfg.init_optimizer)
     if cfg.resume:
@@ -186,11 +201,13 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
         return checkpoint.save(run_dir, iteration, keep, files, metadata, keep_last=cfg.keep_checkpoints)
 
     steps_per_iteration = source.num_envs * cfg.ppo.num_steps
+    start_step = global_step
     last = None
     interrupted, failure = False, None
     deadline = time.monotonic() + 60.0 * cfg.max_minutes if cfg.max_minutes else float("inf")
     try:
-        while global_step < cfg.total_steps and time.monotonic() < deadline:
+        # max_minutes: the iteration in which the time passes is the last; at least one always runs
+        while global_step < cfg.total_steps and (time.monotonic() < deadline or global_step == start_step):
             start = time.perf_counter()
             learning_rate = _learning_rate(cfg, global_step)
             for group in optimizer.param_groups:
@@ -222,6 +239,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
                         "time/rollout": t_rollout, "time/ppo": t_ppo, "time/muscle": t_muscle,
                         "ppo/learning_rate": learning_rate, "assist/scale": assist,
                         **ppo_stats, **muscle_stats, **rollout.info_means, **rollout.source_metrics})
+            diverging = _check_sim_errors(rollout, diverging, logger.console)
             if iteration % cfg.checkpoint_every == 0:
                 last = save(keep=True)
                 # Envs restart from a known seed after a kept checkpoint, so a run resumed from it
@@ -230,7 +248,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     except KeyboardInterrupt:
         interrupted = True
         logger.console.print("interrupted: saving a checkpoint")
-    except RolloutFailed as e:
+    except (RolloutFailed, SimulationDiverging) as e:
         failure = e
         logger.console.print(f"{e}: saving a checkpoint")
     if last is None or last.name != f"ckpt_{iteration}":
@@ -260,6 +278,22 @@ def _load_networks(ckpt, task, agent, muscle, optimizer, optimizers: bool) -> No
             trained = "obs_norm.mean" in ckpt.agent
             problem += f" (set model.obs_norm={str(trained).lower()}: the checkpoint was trained with{'' if trained else 'out'} it)"
         raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", problem) from None
+
+
+def _check_sim_errors(rollout: Rollout, diverging: int, console) -> int:
+    """Says so when most of the iteration's ended episodes ended in sim_error; returns the count of such
+    iterations in a row, and raises SimulationDiverging at SIM_ERROR_PATIENCE."""
+    ended = len(rollout.episodes.get("return", []))
+    errors = round(rollout.info_means.get("sim_error", 0.0) * float(rollout.valid.sum()))
+    if not ended or errors <= SIM_ERROR_FRACTION * ended:
+        return 0
+    diverging += 1
+    message = (f"{errors} of the {ended} episodes that ended in this iteration ended in sim_error: the simulation "
+               "diverges (the env's gains, assist.scale, or the actions' scale)")
+    if diverging >= SIM_ERROR_PATIENCE:
+        raise SimulationDiverging(f"{message}, for {diverging} iterations in a row; the run stops")
+    console.print(f"[bold red]warning:[/] {message} ({diverging} of {SIM_ERROR_PATIENCE} before the run stops)")
+    return diverging
 
 
 def _learning_rate(cfg, global_step: int) -> float:
@@ -302,6 +336,9 @@ def main(cfg: DictConfig) -> None:
         sys.exit(2)
     except RolloutFailed as e:
         print(f"error: {e} (resume from the checkpoint with resume=...)", file=sys.stderr)
+        sys.exit(1)
+    except SimulationDiverging as e:
+        print(f"error: {e} (the last checkpoint holds the run so far)", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
