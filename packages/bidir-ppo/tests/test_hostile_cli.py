@@ -5,7 +5,8 @@ import json
 import math
 
 import pytest
-from bidir_ppo import checkpoint, evaluate, train as train_module
+from bidir_ppo import checkpoint, evaluate
+from bidir_ppo import train as train_module
 from bidir_ppo.ray_source import RolloutFailed
 from bidir_ppo.train import SimulationDiverging, train
 from bidir_sim.envs import task as task_module
