@@ -225,7 +225,7 @@ def test_bad_checkpoints_fail_with_a_clear_message_before_any_window(ckpt, tmp_p
     (["--record", "out.txt"], "--record out.txt: the file name must end in one of .mp4"),
     (["--screenshot", "shot.mp4"], "--screenshot shot.mp4: the file name must end in one of .png"),
     (["--size", "12x5"], "width and height must lie in 16..8192"),
-    (["--speed", "0"], "must be positive"),
+    (["--speed", "0"], "argument --speed: must be in (0, 100], got 0"),
     (["--screenshot", "a.png", "--record", "b.mp4"], "choose one of"),
 ])
 def test_bad_options_fail_before_anything_is_built(args, message, tmp_path):

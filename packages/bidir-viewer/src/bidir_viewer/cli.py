@@ -10,10 +10,10 @@ headless to a PNG or a video.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from bidir_sim.arguments import output_file
+from bidir_sim.arguments import SEED_MAX, Bounded, output_file
+from bidir_sim.io_util import json_text
 
 from .camera import PRESETS
 from .scene import COLOR_MODES, Toggles
@@ -35,11 +35,9 @@ def _motion(text: str) -> str:
     raise argparse.ArgumentTypeError(f"'{text}' is not reference, zero or a .bvh clip")
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
+MAX_SECONDS = 3600.0  # --record: an hour of simulated time
+MAX_FPS = 120         # --record: within libx264's levels at every --size
+MAX_STILLS = 32
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,26 +54,33 @@ def parser() -> argparse.ArgumentParser:
                    "or a MASS .xml)")
     p.add_argument("--muscle-file", help="with --motion CLIP.bvh and a MASS skeleton as --model: its muscle .xml")
     p.add_argument("--sample", action="store_true", help="sample the policy's actions instead of the mean")
-    p.add_argument("--speed", type=_positive, default=1.0, help="playback speed (x real time)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--speed", type=Bounded(float, 0, 100, low_open=True), default=1.0,
+                   help="playback speed (x real time; (0, 100])")
+    p.add_argument("--seed", type=Bounded(int, 0, SEED_MAX), default=0, help=f"the env's seed (0 to {SEED_MAX})")
     p.add_argument("--camera", choices=sorted(PRESETS), default="three-quarter")
-    p.add_argument("--distance", type=_positive, default=3.2, help="camera distance, m")
+    p.add_argument("--distance", type=Bounded(float, 0.1, 1000), default=3.2, help="camera distance, m ([0.1, 1000])")
     p.add_argument("--color", choices=COLOR_MODES, default="activation", help="what the muscles' colour shows")
     p.add_argument("--muscles", default="", metavar="FILTER", help="draw only muscles whose name contains this")
     p.add_argument("--ghosts", action="store_true", help="draw the PD-target and reference poses as ghosts")
-    p.add_argument("--body-opacity", type=float, default=0.45)
+    p.add_argument("--body-opacity", type=Bounded(float, 0, 1, low_open=True), default=0.45,
+                   help="opacity of the bodies ((0, 1]; default 0.45)")
     p.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
     p.add_argument("--screenshot", type=output_file, metavar="PNG", help="headless: render one image and exit")
     p.add_argument("--record", type=output_file, metavar="VIDEO", help="headless: write a video (.mp4, .gif, ...)")
-    p.add_argument("--seconds", type=_positive, default=10.0, help="length of --record, s of simulated time")
-    p.add_argument("--fps", type=int, default=30, help="frames per second of --record")
-    p.add_argument("--stills", type=int, default=0, metavar="N",
-                   help="with --record: also write N equally spaced frames side by side to VIDEO-stills.png")
-    p.add_argument("--warmup", type=float, default=1.0, help="simulated seconds before --screenshot")
-    p.add_argument("--benchmark", type=int, metavar="FRAMES", help="headless: time drawing FRAMES frames, "
-                   "print JSON")
+    p.add_argument("--seconds", type=Bounded(float, 0, MAX_SECONDS, low_open=True), default=10.0,
+                   help=f"length of --record, s of simulated time ((0, {MAX_SECONDS:g}])")
+    p.add_argument("--fps", type=Bounded(int, 1, MAX_FPS), default=30,
+                   help=f"frames per second of --record (1 to {MAX_FPS})")
+    p.add_argument("--stills", type=Bounded(int, 0, MAX_STILLS), default=0, metavar="N",
+                   help="with --record: also write N equally spaced frames side by side to VIDEO-stills.png (0 to "
+                        f"{MAX_STILLS}, at most the video's frames)")
+    p.add_argument("--warmup", type=Bounded(float, 0, 600), default=1.0,
+                   help="simulated seconds before --screenshot ([0, 600])")
+    p.add_argument("--benchmark", type=Bounded(int, 1, 100_000), metavar="FRAMES",
+                   help="headless: time drawing FRAMES frames (1 to 100000), print JSON")
     p.add_argument("--json", type=output_file, help="with --benchmark: also write the result here")
-    p.add_argument("--exit-after-frames", type=int, metavar="N", help="window: close after N frames")
+    p.add_argument("--exit-after-frames", type=Bounded(int, 1, 10**6), metavar="N",
+                   help="window: close after N frames (1 to 1000000)")
     p.add_argument("--save-window", type=output_file, metavar="PNG", help="window: save the last frame (with panels)")
     return p
 
@@ -108,21 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     headless = [o for o in ("screenshot", "record", "benchmark") if getattr(args, o) is not None]
     if len(headless) > 1:
         p.error(f"choose one of --{', --'.join(headless)}")
-    if args.fps < 1:
-        p.error("--fps must be at least 1")
-    if not 0 <= args.stills <= 32:
-        p.error("--stills must be in [0, 32]")
+    from .headless import IMAGE_SUFFIXES, VIDEO_SUFFIXES, record_frames
+
     if args.stills and not args.record:
         p.error("--stills needs --record")
-    from .headless import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+    frames = record_frames(args.seconds, args.fps)
+    if args.stills > frames:
+        p.error(f"--stills {args.stills} is more than the {frames} frame(s) of the video (--seconds {args.seconds:g} "
+                f"x --fps {args.fps})")
 
     for option, path, suffixes in (("--screenshot", args.screenshot, IMAGE_SUFFIXES),
                                     ("--save-window", args.save_window, IMAGE_SUFFIXES),
                                     ("--record", args.record, VIDEO_SUFFIXES)):
         if path is not None and path.suffix.lower() not in suffixes:
             p.error(f"{option} {path}: the file name must end in one of {', '.join(suffixes)}")
-    if not 0.0 < args.body_opacity <= 1.0:
-        p.error("--body-opacity must lie in (0, 1]")
     toggles = Toggles(pd_ghost=args.ghosts, reference_ghost=args.ghosts, color_mode=args.color,
                       muscle_filter=args.muscles, body_opacity=args.body_opacity)
     try:  # everything that reads files happens here, before any window opens
@@ -173,9 +177,9 @@ def _headless(args, playback, toggles) -> int:
     else:
         result = benchmark(view, args.benchmark)
         result["muscles"] = len(playback.model.muscles)
-        print(json.dumps(result, indent=2))
+        print(json_text(result, indent=2))
         if args.json:
             from bidir_sim.io_util import atomic_write_text
 
-            atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
+            atomic_write_text(args.json, json_text(result, indent=2) + "\n")
     return 0

@@ -78,7 +78,9 @@ def record(view: OffscreenView, path: str | Path, seconds: float, fps: int = 30,
     """Writes ``round(seconds * fps)`` frames of playback at ``speed`` x real time; returns the frame count.
     With ``stills`` > 0 also writes that many equally spaced frames side by side to ``stills_path(path)``
     (the still frames for docs: is it a gait or a shuffle?)."""
-    frames = max(1, round(seconds * fps))
+    frames = record_frames(seconds, fps)
+    if not 0 <= stills <= frames:
+        raise ValueError(f"stills must be in [0, {frames}] (the video's frames), got {stills}")
     picked = {round(k * (frames - 1) / max(1, stills - 1)) for k in range(stills)} if stills > 1 else set(range(stills))
     kept: list[np.ndarray] = []
     suffix = Path(path).suffix.lower()
@@ -104,6 +106,11 @@ def record(view: OffscreenView, path: str | Path, seconds: float, fps: int = 30,
         sheet = np.concatenate(kept, axis=1)
         _write_atomic(stills_path(path), lambda tmp: imageio.imwrite(tmp, sheet, format=".png"))
     return frames
+
+
+def record_frames(seconds: float, fps: int) -> int:
+    """The frames ``record`` writes for ``seconds`` at ``fps``."""
+    return max(1, round(seconds * fps))
 
 
 def stills_path(video: str | Path) -> Path:
