@@ -28,13 +28,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
+from bidir_sim.arguments import Bounded
 from bidir_sim.gait import gait_report, opensim
 from bidir_sim.gait.report import curves_table
-from bidir_sim.io_util import atomic_write_text
+from bidir_sim.io_util import atomic_write_text, json_safe
 
 from . import checkpoint, restore
 from .evaluate import _Actor
-from .metrics import json_safe
 from .muscle_learner import MuscleNet
 
 MAX_EPISODES = 64
@@ -112,31 +112,19 @@ def _export_opensim(out: Path, task, record: dict) -> dict:
                           {n: record["activations"][:, j] for j, n in enumerate(names)})
 
 
-def _bounded(kind, low, high):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text}")
-        return value
-    return parse
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bidir_ppo.analyze", description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint", nargs="?", help="a checkpoint directory, or a run directory (its latest)")
     p.add_argument("--env", help="an env config instead of the checkpoint's (same sizes), or with --policy zero")
     p.add_argument("--policy", choices=("mean", "zero"), default="mean")
-    p.add_argument("--episodes", type=_bounded(int, 1, MAX_EPISODES), default=4,
+    p.add_argument("--episodes", type=Bounded(int, 1, MAX_EPISODES), default=4,
                    help=f"recorded episodes, one per env (default 4, at most {MAX_EPISODES})")
-    p.add_argument("--seconds", type=_bounded(float, 1.0, MAX_SECONDS), default=20.0,
+    p.add_argument("--seconds", type=Bounded(float, 1.0, MAX_SECONDS), default=20.0,
                    help=f"longest recorded episode in s (default 20, the horizon; at most {MAX_SECONDS:g})")
-    p.add_argument("--settle", type=_bounded(float, 0.0, 10.0), default=1.0,
+    p.add_argument("--settle", type=Bounded(float, 0.0, 10.0), default=1.0,
                    help="seconds after each reset left out of the gait cycles (default 1)")
-    p.add_argument("--seed", type=_bounded(int, 0, 2**31 - 1), default=0)
-    p.add_argument("--threads", type=_bounded(int, 1, 256), default=None)
+    p.add_argument("--seed", type=Bounded(int, 0, 2**31 - 1), default=0)
+    p.add_argument("--threads", type=Bounded(int, 1, 256), default=None)
     p.add_argument("--compare", metavar="CKPT", help="a second checkpoint, overlaid in the figure")
     p.add_argument("--opensim", action="store_true", help="also export the first episode to OUT/opensim")
     p.add_argument("--out", type=Path, required=True, help="output directory")
