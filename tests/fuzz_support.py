@@ -7,6 +7,7 @@ hostile values, and the tally of outcomes that docs/reliability.md's figures com
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -15,6 +16,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from bidir_sim.arguments import Bounded
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -137,3 +139,58 @@ def expect_clear(error: Exception, *names: str) -> str:
     assert named, f"the error does not name {names}: {message}"
     assert len(message) > len(max(named, key=len)) + 5, f"no reason given: {message}"
     return "clear error"
+
+
+# --- the commands' numeric options (the fuzz target of issue #31 and docs/reliability.md's table) ---
+
+class _Stop(Exception):
+    """Raised where a command would start its work: everything before it (parsing, checks) passed."""
+
+
+def _stop(*_args, **_kwargs):
+    raise _Stop
+
+
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    from bidir_ppo import bench_rollout, evaluate, plot
+    from bidir_sim.__main__ import parser as sim_parser
+    from bidir_viewer.cli import parser as viewer_parser
+
+    return {"evaluate": evaluate.parser(), "viewer": viewer_parser(), "bidir_sim": sim_parser(),
+            "plot": _parser_of(plot.main), "bench_rollout": _parser_of(bench_rollout.main)}
+
+
+def _parser_of(main) -> argparse.ArgumentParser:
+    """The parser a main() builds (captured from parse_args)."""
+    captured = []
+    original = argparse.ArgumentParser.parse_args
+
+    def capture(self, *_a, **_k):
+        captured.append(self)
+        raise _Stop
+
+    argparse.ArgumentParser.parse_args = capture
+    try:
+        with contextlib.suppress(_Stop):
+            main(["x"])
+    finally:
+        argparse.ArgumentParser.parse_args = original
+    return captured[0]
+
+
+def numeric_options() -> list[tuple[str, str, list[str], argparse.Action]]:
+    """(command, option, the other arguments it needs, action) for every numeric option of every command."""
+    out = []
+    base = {"evaluate": ["--env", "A2_sep", "--policy", "zero"], "viewer": ["--env", "A2_sep"], "plot": ["run"],
+            "bench_rollout": []}
+    for command, parser in command_parsers().items():
+        parsers = {command: parser}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.update({f"{command} {name}": sub for name, sub in action.choices.items()})
+        for name, p in parsers.items():
+            for action in p._actions:
+                if isinstance(action.type, Bounded) or action.type in (int, float):
+                    need = base.get(name, {"bidir_sim generate": ["generate", "out.yaml"]}.get(name, []))
+                    out.append((name, action.option_strings[0], need, action))
+    return out

@@ -131,3 +131,54 @@ def test_cluster_page_documents_every_ray_key():
     page = (DOCS / "cluster.md").read_text()
     missing = [f"ray.{f.name}" for f in dataclasses.fields(RayConfig) if f"`ray.{f.name}`" not in page]
     assert not missing, f"docs/cluster.md lacks {missing}"
+
+
+def test_reliability_table_states_the_limits_of_the_second_round():
+    """Issue #31's limits: one place (docs/reliability.md's table), agreeing with the code."""
+    import importlib
+    import re
+
+    from bidir_ppo import config as trainer_config
+    from bidir_ppo import train
+    from bidir_sim.envs import config, task
+    from bidir_sim.motion import bvh
+
+    retarget = importlib.import_module("bidir_sim.motion.retarget")  # the package's name is the function
+
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| ([^|]+) \|",
+                                                       (DOCS / "reliability.md").read_text(), re.MULTILINE)}
+
+    def stated(name):
+        return [float(x.replace(",", "")) for x in re.findall(r"\d[\d,.]*(?:e-?\d+)?", rows[name].split(" × ")[0])]
+
+    expected = {"MAX_BVH_FRAMES": [bvh.MAX_BVH_FRAMES], "MAX_BVH_JOINT_FRAMES": [bvh.MAX_BVH_JOINT_FRAMES],
+                "BVH_FRAME_TIME_S": list(bvh.BVH_FRAME_TIME_S), "CHUNK_FRAMES": [bvh.CHUNK_FRAMES],
+                "MIN_REST_LENGTH": [retarget.MIN_REST_LENGTH], "MAX_ROOT_TRAVEL_M": [retarget.MAX_ROOT_TRAVEL_M],
+                "GAIT_RATIO": list(config.GAIT_RATIO), "MAX_AVG_VEL_WINDOW": [config.MAX_AVG_VEL_WINDOW],
+                "MIN_REFERENCE_CONTROL_STEPS": [task.MIN_REFERENCE_CONTROL_STEPS],
+                "MAX_AVG_VEL_WINDOW_SAMPLES": [task.MAX_AVG_VEL_WINDOW_SAMPLES],
+                "MAX_REFERENCE_SPEED": [task.MAX_REFERENCE_SPEED], "ASSIST_STABILITY": [task.ASSIST_STABILITY],
+                "SIM_ERROR_FRACTION": [train.SIM_ERROR_FRACTION, train.SIM_ERROR_PATIENCE],
+                "MAX_MINUTES": [trainer_config.MAX_MINUTES]}
+    for name, values in expected.items():
+        assert stated(name) == values, name
+
+
+def test_reliability_table_states_every_command_line_range():
+    """Every numeric option of every command has a range (bidir_sim.arguments.Bounded), and the table of
+    docs/reliability.md states it."""
+    import re
+
+    from bidir_sim.arguments import Bounded
+    from fuzz_support import numeric_options
+
+    names = {"evaluate": "python -m bidir_ppo.evaluate", "viewer": "bidir-viewer", "plot": "python -m bidir_ppo.plot",
+             "bidir_sim generate": "python -m bidir_sim generate", "bench_rollout": "python -m bidir_ppo.bench_rollout"}
+    table = {(m.group(1), m.group(2)): m.group(3).strip() for m in re.finditer(
+        r"^\| `([^`]+)` \| `(--[\w-]+)` \| ([^|]+) \|$", (DOCS / "reliability.md").read_text(), re.MULTILINE)}
+    options = numeric_options()
+    assert len(options) >= 20
+    for command, option, _, action in options:
+        assert isinstance(action.type, Bounded), f"{command} {option} has no range"
+        assert table.get((names[command], option)) == action.type.range_text, (command, option)
+    assert len(table) == len(options)  # and no stale row

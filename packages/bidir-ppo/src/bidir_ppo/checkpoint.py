@@ -147,6 +147,8 @@ def load(path: str | os.PathLike) -> Checkpoint:
     if not str(path).strip():
         raise CheckpointError(repr(str(path)), "directory", "is empty: give a checkpoint directory (RUN_DIR/ckpt) "
                               "or a run directory")
+    if "\x00" in str(path):
+        raise CheckpointError(repr(str(path)), "directory", "the path contains a NUL byte")
     path = Path(path)
     if (path / LATEST).exists() and not (path / "agent.pt").exists():
         path = path / LATEST

@@ -5,7 +5,9 @@ key fails at start. Groups: ``env`` (one option per config bidir-sim ships; the 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bidir_sim.envs.config import shipped_configs
@@ -142,6 +144,18 @@ MAX_RAY_WORKERS = 65_536
 MAX_MINUTES = 1e6  # about two years
 
 
+def _check_run_dir(run_dir: str) -> None:
+    """run_dir must be a directory this process can write, or one it can create."""
+    path = Path(run_dir).expanduser()
+    if path.exists() and not path.is_dir():
+        _fail("run_dir", f"{run_dir} is a file, not a directory")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        _fail("run_dir", f"{run_dir}: cannot write under {parent}")
+
+
 def validate_for_task(cfg, task) -> None:
     """The checks that need the compiled env task: the assist's strength where its physics is stable."""
     limit = task.assist_scale_limit
@@ -169,6 +183,10 @@ def validate(cfg) -> None:
         if value is not None and not str(value).strip():
             fail(key, "is empty: give a directory, or leave the key out (null)"
                  + (": Hydra's output directory" if key == "run_dir" else ""))
+        if value is not None and "\x00" in str(value):
+            fail(key, "contains a NUL byte, which no path can")
+    if cfg.run_dir is not None:
+        _check_run_dir(cfg.run_dir)
     if cfg.checkpoint_every < 1:
         fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
     if cfg.keep_checkpoints is not None and cfg.keep_checkpoints < 1:

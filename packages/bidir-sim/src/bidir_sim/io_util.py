@@ -52,6 +52,8 @@ def read_input_bytes(path: str | os.PathLike, error: type, max_bytes: int, kind:
         raise error(src, "file", "is a directory, not a file") from None
     except OSError as e:
         raise error(src, "file", f"cannot be read: {e.strerror or e}") from None
+    except ValueError:  # a NUL byte in the path
+        raise error(repr(src), "file", "the path contains a NUL byte") from None
 
 
 def _decode(data: bytes, src: str, error: type) -> str:

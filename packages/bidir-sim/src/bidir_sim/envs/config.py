@@ -384,7 +384,8 @@ def _check_applies(cfg: EnvConfig, given: set[str]) -> None:
         acts, setting = APPLIES[key]
         if acts(cfg) or (key in SAME_ANYWAY and SAME_ANYWAY[key](cfg)):
             continue
-        if key in FILE_KEYS and FILE_KEYS[key](cfg) and not cfg.resolve(FILE_KEYS[key](cfg)).is_file():
+        if key in FILE_KEYS and FILE_KEYS[key](cfg) and ("\x00" in FILE_KEYS[key](cfg)
+                                                          or not cfg.resolve(FILE_KEYS[key](cfg)).is_file()):
             raise ConfigError(cfg.source, key, f"names {cfg.resolve(FILE_KEYS[key](cfg))}, which does not exist "
                               f"(the key acts only with {setting})")
         warnings.warn(f"{cfg.source}: {key}: has no effect here (it acts only with {setting})", ConfigWarning,
@@ -435,6 +436,8 @@ def load_env_config(name_or_path: str | Path) -> EnvConfig:
         path = CONFIG_DIR / f"{text_name}.yaml"
         return parse_env_config(path.read_text(encoding="utf-8"), source=str(path), name=text_name)
     path = Path(name_or_path)
+    if "\x00" in text_name:
+        raise ConfigError(repr(text_name), "file", "the path contains a NUL byte")
     if not path.exists():
         raise ConfigError(text_name, "file", f"no such config file, and not a shipped config "
                           f"({', '.join(shipped_configs())})")

@@ -28,8 +28,16 @@ def joint_origins(model, Q: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    cos = np.sum(a * b, axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+    """Angles (degrees) between vectors; NaN where either has no length (no direction to compare)."""
+    norms = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    cos = np.sum(a * b, axis=-1) / np.where(norms > 1e-12, norms, np.nan)
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _largest(angles: np.ndarray) -> float | None:
+    """The largest angle over the frames that have one; None when no frame has (a bone of no length)."""
+    finite = angles[np.isfinite(angles)]
+    return float(finite.max()) if finite.size else None
 
 
 def direction_errors(bvh: BVH, model, clip: Retargeted, fk=None) -> dict[str, float]:
@@ -49,11 +57,15 @@ def direction_errors(bvh: BVH, model, clip: Retargeted, fk=None) -> dict[str, fl
         ends = np.mean([origins[name] for name in role_bodies[nxt]], axis=0)  # both toes: their middle
         model_dir = ends - origins[role_bodies[role][0]]
         clip_dir = (pos[role_joint[nxt]] - pos[role_joint[role]]) @ A.T
-        out[role] = float(_angle(model_dir, clip_dir).max())
+        largest = _largest(_angle(model_dir, clip_dir))
+        if largest is not None:  # a clip bone of no length has no direction to follow
+            out[role] = largest
     # the pelvis: the model's hip line and the clip's
     model_hips = origins[role_bodies["hip_l"][0]] - origins[role_bodies["hip_r"][0]]
     clip_hips = (pos[role_joint["hip_l"]] - pos[role_joint["hip_r"]]) @ A.T
-    out["pelvis"] = float(_angle(model_hips, clip_hips).max())
+    largest = _largest(_angle(model_hips, clip_hips))
+    if largest is not None:
+        out["pelvis"] = largest
     return out
 
 
