@@ -326,7 +326,7 @@ def test_trainer_path_keys(key, value, other, checkpoints, tmp_path_factory):
     if other and key == "run_dir":  # with init= as well
         overrides.append(f"init={checkpoints['a2']}")
     with TALLY.attempt("trainer paths", (ValueError, HydraException, OmegaConfBaseException), key, str(target)), \
-            warnings.catch_warnings():
+            warnings.catch_warnings(), contextlib.chdir(tmp_path_factory.mktemp("cwd")):  # relative paths land there
         warnings.simplefilter("ignore", CheckpointWarning)  # init= of pd into A2_sep: accepted, and said so
         cfg = _compose(overrides)
         train(cfg, run_dir if cfg.run_dir is None else Path(cfg.run_dir))  # as main() does
