@@ -133,3 +133,15 @@ def test_workers_that_cannot_start_are_a_setting_not_a_fault_to_resume(tmp_path,
                                          r"ray.envs_per_worker .*num_envs=100000 needs about") as error:
         train(config("total_steps=16"), tmp_path)
     assert "resume" not in str(error.value)
+
+
+def test_trainer_keys_that_do_nothing_here_warn():
+    from bidir_ppo.config import resolve_rollout_layout, validate
+    from bidir_sim.errors import ConfigWarning
+
+    for overrides, key in ((["ray.workers=4"], "ray.workers"), (["rollout=ray", "threads=2"], "threads"),
+                           (["assist.fade_until=0.3"], "assist.fade_until")):
+        cfg = config(*overrides)
+        resolve_rollout_layout(cfg)
+        with pytest.warns(ConfigWarning, match=f"config key '{key}': has no effect here"):
+            validate(cfg)

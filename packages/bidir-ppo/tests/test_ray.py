@@ -268,3 +268,13 @@ def test_an_unreachable_address_fails_at_start(cluster, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=rf"no Ray head answers at 127.0.0.1:{port}"):
         train(config("ray.address=auto", "ray.connect_timeout_s=2"), tmp_path)
     assert time.monotonic() - start < 30
+
+
+@in_namespace
+def test_workers_too_large_for_their_node_are_a_setting_at_start(cluster, tmp_path):
+    # issue #31: the memory message advised "resume from the checkpoint" at the start of a run (none exists)
+    with pytest.raises(ValueError, match=r"config key 'ray': the rollout workers could not start \(check "
+                                         r"ray.envs_per_worker .*num_envs=100000 needs about") as error:
+        train(config(f"ray.address={cluster.address}", "ray.envs_per_worker=100000"), tmp_path)
+    assert "resume" not in str(error.value)
+    assert not (tmp_path / "metrics.jsonl").exists()

@@ -4,13 +4,16 @@ key fails at start. Groups: ``env`` (one option per config bidir-sim ships; the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bidir_sim.envs.config import shipped_configs
+from bidir_sim.errors import ConfigWarning
 from hydra.core.config_store import ConfigStore
 
 
@@ -205,6 +208,7 @@ def validate(cfg) -> None:
         fail("rollout", f"must be one of {ROLLOUTS}, got '{cfg.rollout}'")
     if cfg.rollout == "ray":
         _validate_ray(cfg.ray)
+    _warn_inert(cfg)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
     p = cfg.ppo
@@ -250,6 +254,22 @@ def validate(cfg) -> None:
         fail("muscle", f"needs epochs >= 0 and minibatch_size >= 1, got {m.epochs} and {m.minibatch_size}")
     if not cfg.model.hidden or any(not 1 <= h <= 65536 for h in cfg.model.hidden) or len(cfg.model.hidden) > 64:
         fail("model.hidden", f"must be 1 to 64 layer sizes in [1, 65536], got {list(cfg.model.hidden)}")
+
+
+def _warn_inert(cfg) -> None:
+    """A ConfigWarning for keys set away from their default where they do nothing: ray.* without rollout=ray,
+    threads with it, assist.fade_until without the assist."""
+    inert = []
+    if cfg.rollout != "ray":
+        defaults = dataclasses.asdict(RayConfig())
+        inert += [(f"ray.{k}", "rollout=ray") for k, v in defaults.items() if cfg.ray.get(k) != v]
+    elif cfg.threads is not None:
+        inert.append(("threads", "rollout=local (ray.threads_per_worker sets the workers')"))
+    if cfg.assist.scale == 0 and cfg.assist.fade_until != AssistConfig().fade_until:
+        inert.append(("assist.fade_until", "assist.scale > 0"))
+    for key, setting in inert:
+        warnings.warn(f"config key '{key}': has no effect here (it acts only with {setting})", ConfigWarning,
+                      stacklevel=3)
 
 
 def _validate_ray(r) -> None:
