@@ -201,8 +201,16 @@ MAP_VALUES = st.one_of(st.sampled_from([f"mixamorig:{n}" for n, _, _ in _JOINTS]
                        st.sampled_from(["", "Hips", "mixamorig:Nope", "1", "null", "~", "[x]", "{a: 1}"]))
 
 
+VALID_PAIRS = st.sampled_from([  # the map a user would write for this clip (role or body: joint)
+    ("pelvis", "mixamorig:Hips"), ("spine", "mixamorig:Spine"), ("chest", "mixamorig:Spine2"),
+    ("neck", "mixamorig:Neck"), ("head", "mixamorig:Head"), ("hip_l", "mixamorig:LeftUpLeg"),
+    ("knee_l", "mixamorig:LeftLeg"), ("ankle_l", "mixamorig:LeftFoot"), ("toes_l", "mixamorig:LeftToeBase"),
+    ("hip_r", "mixamorig:RightUpLeg"), ("knee_r", "mixamorig:RightLeg"), ("FemurL", "mixamorig:RightUpLeg"),
+    ("TibiaR", "mixamorig:RightLeg"), ("shoulder_l", "mixamorig:LeftArm"), ("elbow_r", "mixamorig:RightForeArm")])
+
+
 @examples(40)
-@given(entries=st.lists(st.tuples(MAP_KEYS, MAP_VALUES), max_size=8),
+@given(entries=st.lists(st.one_of(VALID_PAIRS, VALID_PAIRS, st.tuples(MAP_KEYS, MAP_VALUES)), max_size=8),
        garbage=st.one_of(st.none(), st.sampled_from(HOSTILE_TOKENS), st.binary(max_size=20)))
 def test_retargeting_maps(entries, garbage, tmp_path_factory):
     """A joint map {model body or role: BVH joint}: wrong names, wrong types, broken YAML, a non-mapping."""
