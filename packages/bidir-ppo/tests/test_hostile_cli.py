@@ -48,7 +48,10 @@ def test_evaluate_numbers_are_bounded_at_parse_time(args, message, capsys):
 def test_evaluate_checkpoint_paths(tmp_path, capsys):
     with pytest.raises(SystemExit):
         evaluate.main([""])
-    assert "the checkpoint argument is empty" in capsys.readouterr().err
+    assert "argument checkpoint: is empty; give a path" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        evaluate.main(["--env", " ", "--policy", "zero"])
+    assert "argument --env: is empty; give a path" in capsys.readouterr().err
     a_file = tmp_path / "agent.pt"
     a_file.write_bytes(b"x")
     assert evaluate.main([str(a_file), "--episodes", "1"]) == 2  # was: "does not exist" (it exists)

@@ -153,6 +153,16 @@ def test_the_motion_command_writes_valid_json(clip, tmp_path):
     assert r.returncode == 2 and "Frame Time: must be in [0.0001, 1] s" in r.stderr and not r.stdout
 
 
+@pytest.mark.parametrize("args", [["motion", "x.bvh", "--map", ""], ["motion", " "], ["info", "default", "--muscles", ""]])
+def test_empty_paths_on_the_command_line_are_refused(args, capsys):
+    # was: --map '' and --muscles '' read as not given
+    from bidir_sim.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2 and "is empty; give a path" in capsys.readouterr().err
+
+
 def test_json_text_never_writes_non_finite_numbers():
     value = {"a": float("nan"), "b": [float("inf"), 1.0, (2, -float("inf"))], "c": np.float64("nan"), "d": 3}
     assert json_safe(value) == {"a": None, "b": [None, 1.0, [2, None]], "c": None, "d": 3}

@@ -19,11 +19,18 @@ from bidir_viewer import cli
     (["--benchmark", "0"], "argument --benchmark: must be in [1, 100000]"),
     (["--exit-after-frames", "-5"], "argument --exit-after-frames: must be in [1, 1000000]"),
     (["--stills", "33"], "argument --stills: must be in [0, 32]"),
+    (["--model", ""], "argument --model: is empty; give a path"),
 ])
 def test_numbers_are_bounded_at_parse_time(args, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--env", "A2_sep", *args])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_empty_paths_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--env", ""])
+    assert "argument --env: is empty; give a path" in capsys.readouterr().err
 
 
 def test_stills_are_at_most_the_videos_frames(capsys, tmp_path):

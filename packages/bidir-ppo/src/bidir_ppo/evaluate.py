@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
-from bidir_sim.arguments import SEED_MAX, Bounded, output_file
+from bidir_sim.arguments import SEED_MAX, Bounded, input_path, output_file
 from bidir_sim.batch import MAX_THREADS
 from bidir_sim.errors import CheckpointWarning
 from bidir_sim.io_util import atomic_write_text, json_text
@@ -125,8 +125,8 @@ MAX_ENVS = 1024
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bidir_ppo.evaluate", description=__doc__.split("\n\n")[0])
-    p.add_argument("checkpoint", nargs="?", help="a checkpoint directory, or a run directory (its latest)")
-    p.add_argument("--env", help="an env config (shipped name or YAML path): without a checkpoint, for --policy "
+    p.add_argument("checkpoint", nargs="?", type=input_path, help="a checkpoint directory, or a run directory (its latest)")
+    p.add_argument("--env", type=input_path, help="an env config (shipped name or YAML path): without a checkpoint, for --policy "
                    "zero; with one, instead of the checkpoint's own (same observation and action sizes), e.g. the "
                    "plain task without a training recipe's early termination")
     p.add_argument("--policy", choices=POLICIES, default="mean")
@@ -144,10 +144,6 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if args.checkpoint is not None and not args.checkpoint.strip():
-        p.error("the checkpoint argument is empty: give a checkpoint directory (RUN_DIR/ckpt) or a run directory")
-    if args.env is not None and not args.env.strip():
-        p.error("--env is empty: give a shipped config name or a YAML path")
     if args.checkpoint is None and args.env is None:
         p.error("give a checkpoint, --env, or both")
     if args.checkpoint is None and args.policy != "zero":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .arguments import Bounded, output_file
+from .arguments import Bounded, input_path, output_file
 from .errors import InputError, ModelError
 from .io_util import json_text, load_yaml, read_input_text
 from .models.human import HEIGHT_RANGE_M, MASS_RANGE_KG
@@ -132,9 +132,9 @@ def parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="describe a model (bodies, DoFs, muscles, mass, height) or an env config "
                        "(also observation/action sizes, rates, muscle-network input)")
-    p.add_argument("model", help="'default', a bidir model .yaml, a MASS skeleton .xml, a shipped env config "
+    p.add_argument("model", type=input_path, help="'default', a bidir model .yaml, a MASS skeleton .xml, a shipped env config "
                    "(A2_sep, ...) or an env-config .yaml")
-    p.add_argument("--muscles", help="MASS muscle .xml to attach to a MASS skeleton")
+    p.add_argument("--muscles", type=input_path, help="MASS muscle .xml to attach to a MASS skeleton")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_info)
     p = sub.add_parser("generate", help="write bidir's parametric human to a model .yaml")
@@ -146,9 +146,10 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_generate)
     p = sub.add_parser("motion", help="retarget a BVH clip onto a model and report how well it fits "
                        "(docs/motion.md)")
-    p.add_argument("clip", help="a .bvh file")
-    p.add_argument("--model", default="default", help="'default', a bidir model .yaml or a MASS skeleton .xml")
-    p.add_argument("--map", help="YAML {model body or role: BVH joint}, for names no convention covers")
+    p.add_argument("clip", type=input_path, help="a .bvh file")
+    p.add_argument("--model", type=input_path, default="default",
+                   help="'default', a bidir model .yaml or a MASS skeleton .xml")
+    p.add_argument("--map", type=input_path, help="YAML {model body or role: BVH joint}, for names no convention covers")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", type=output_file, metavar="CLIP.npz", help="also write the joint positions (.npz)")
     p.set_defaults(func=_motion)

@@ -80,6 +80,14 @@ class Bounded:
         return f"Bounded({self.kind.__name__}, {self.range_text})"
 
 
+def input_path(text: str) -> str:
+    """argparse ``type=`` for a file or directory a command reads: an empty name is refused (it would read as
+    "not given", or as the working directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a path")
+    return text
+
+
 def output_file(text: str) -> Path:
     """argparse ``type=`` for a file a command will write: refused at once (with the reason) when it is a
     directory or its folder cannot be created, rather than failing after the work is done."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bidir_sim.arguments import SEED_MAX, Bounded, output_file
+from bidir_sim.arguments import SEED_MAX, Bounded, input_path, output_file
 from bidir_sim.io_util import json_text
 
 from .camera import PRESETS
@@ -45,14 +45,14 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="keys: Space play/pause, S step, R reset, Esc quit, 0/1/2 cameras; "
                                        "mouse: left-drag orbit, right-drag pan, wheel zoom")
-    p.add_argument("checkpoint", nargs="?", help="a checkpoint directory (RUN_DIR/ckpt) or a run directory")
-    p.add_argument("--env", help="with no checkpoint: an env config (shipped name or YAML path)")
+    p.add_argument("checkpoint", nargs="?", type=input_path, help="a checkpoint directory (RUN_DIR/ckpt) or a run directory")
+    p.add_argument("--env", type=input_path, help="with no checkpoint: an env config (shipped name or YAML path)")
     p.add_argument("--motion", type=_motion, default=None, metavar="reference|zero|CLIP.bvh",
                    help="with --env: the reference motion (default) or a zero-action rollout; with a "
                         "checkpoint: zero replaces the policy; a .bvh clip: play it retargeted onto --model")
-    p.add_argument("--model", default="default", help="with --motion CLIP.bvh: the model ('default', a .yaml "
+    p.add_argument("--model", type=input_path, default="default", help="with --motion CLIP.bvh: the model ('default', a .yaml "
                    "or a MASS .xml)")
-    p.add_argument("--muscle-file", help="with --motion CLIP.bvh and a MASS skeleton as --model: its muscle .xml")
+    p.add_argument("--muscle-file", type=input_path, help="with --motion CLIP.bvh and a MASS skeleton as --model: its muscle .xml")
     p.add_argument("--sample", action="store_true", help="sample the policy's actions instead of the mean")
     p.add_argument("--speed", type=Bounded(float, 0, 100, low_open=True), default=1.0,
                    help="playback speed (x real time; (0, 100])")
