@@ -359,7 +359,9 @@ def test_ray_settings(key, value, second, value2):
 
     overrides = ["rollout=ray", f"{key}={value}"] + ([f"{second}={value2}"] if second != key else [])
     names = (key.split(".")[-1], second.split(".")[-1], "ray", "envs")
-    with TALLY.attempt("Ray settings", (ValueError, HydraException, OmegaConfBaseException), *names):
+    with TALLY.attempt("Ray settings", (ValueError, HydraException, OmegaConfBaseException), *names), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConfigWarning)
         cfg = _compose(overrides)
         resolve_rollout_layout(cfg)
         validate(cfg)
@@ -384,7 +386,9 @@ def test_training_aid_keys(env, key, value, tasks):
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    with TALLY.attempt("training-aid keys", (ValueError, HydraException, OmegaConfBaseException), key.split(".")[-1]):
+    with TALLY.attempt("training-aid keys", (ValueError, HydraException, OmegaConfBaseException), key.split(".")[-1]), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConfigWarning)  # a key that does nothing here: accepted, and said so
         cfg = _compose([f"env={env}", f"{key}={value}"])
         validate(cfg)
         validate_for_task(cfg, tasks[env])
