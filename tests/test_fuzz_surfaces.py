@@ -333,7 +333,8 @@ def test_trainer_path_keys(key, value, other, checkpoints, tmp_path_factory):
         overrides.append(f"run_dir={run_dir}")
     if other and key == "run_dir":  # with init= as well
         overrides.append(f"init={checkpoints['a2']}")
-    with TALLY.attempt("trainer paths", (ValueError, HydraException, OmegaConfBaseException), key, str(target)), \
+    with TALLY.attempt("trainer paths", (ValueError, HydraException, OmegaConfBaseException), key,
+                       str(target).strip("'")), \
             warnings.catch_warnings(), contextlib.chdir(tmp_path_factory.mktemp("cwd")):  # relative paths land there
         warnings.simplefilter("ignore", CheckpointWarning)  # init= of pd into A2_sep: accepted, and said so
         cfg = _compose(overrides)
