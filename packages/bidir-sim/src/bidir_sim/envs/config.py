@@ -58,6 +58,7 @@ class MotionConfig:
     file: str = _f("walk")      # procedural: "walk"; bvh: a path
     stride: float = _f(0.0, min=0.0, max=10.0)  # procedural only, m per cycle; 0 = 0.8 x stature
     cadence: float = _f(110.0, min=60.0, max=160.0)  # procedural only, steps per minute
+    reference_version: int = _f(1, choices=(1, 2))  # procedural only: 1 make walk's reference; 2 the normative fit
     cyclic: bool = _f(True)     # bvh: the clip loops (root advancing); false: episodes end with the clip
     map: str = _f("")           # bvh: a YAML {model body or role: BVH joint} map; empty: by role
 
@@ -361,6 +362,7 @@ APPLIES = {
     "environment.action.torque_scale": (lambda c: c.skeleton.actuator == "torque", "skeleton.actuator: torque"),
     "environment.motion.stride": (lambda c: c.motion.type == "procedural", "motion.type: procedural"),
     "environment.motion.cadence": (lambda c: c.motion.type == "procedural", "motion.type: procedural"),
+    "environment.motion.reference_version": (lambda c: c.motion.type == "procedural", "motion.type: procedural"),
     "environment.motion.cyclic": (lambda c: c.motion.type == "bvh", "motion.type: bvh"),
     "environment.motion.map": (lambda c: c.motion.type == "bvh", "motion.type: bvh"),
     "environment.reward.locomotion.dragX.weight": (lambda c: c.reward.locomotion.dragX.use,

@@ -178,7 +178,8 @@ def _reference_samples(cfg: EnvConfig, model: Model) -> tuple[np.ndarray, float,
         if cfg.motion.file != "walk":
             raise ConfigError(cfg.source, "environment.motion.file", f"procedural motions: 'walk'; got '{cfg.motion.file}'")
         try:
-            ref = walking_reference(model, stride=cfg.motion.stride or None, cadence=cfg.motion.cadence)
+            ref = walking_reference(model, stride=cfg.motion.stride or None, cadence=cfg.motion.cadence,
+                                    version=cfg.motion.reference_version)
         except ModelError as e:
             key = "environment.motion.stride" if e.element == "stride" else "environment.skeleton.file"
             raise ConfigError(cfg.source, key, str(e)) from None

@@ -14,7 +14,9 @@ How one cycle is made (``_solve_cycle``), in the root's moving frame (the root a
 5. Leg IK (leg_ik) finds hip flexion/adduction and knee flexion that put each ankle on its target; the
    ankle and toe angles then give the chosen foot orientation, with the toes flat while the heel is up.
 
-The result is sampled once per cycle and interpolated at any phase.
+The result is sampled once per cycle and interpolated at any phase. This is version 1, the default (what
+``make walk`` trains on); ``walking_reference(..., version=2)`` builds the normative fit instead
+(normative_walk.py), which follows the sagittal curves and composes the pelvis obliquity with its true sign.
 """
 
 from __future__ import annotations
@@ -30,18 +32,23 @@ from .foot import (
     LegGeometry,
     foot_pose,
     leg_geometry,
-    leg_reach,
     lowest_point,
     rolling_foot_pose,
     transform_points,
 )
-from .gait_curves import curve
 from .leg_ik import solve_legs
-
-SAMPLES = 240  # per cycle, for the root solve and interpolation
-# Normative hip angles are measured against a pelvis tilted ~10 deg anteriorly (Kadaba et al. 1990); the
-# model's pelvis is upright at the zero pose, so the thigh's angle to the vertical is hip flexion - tilt.
-PELVIC_TILT = math.radians(10.0)
+from .walk_common import (  # noqa: F401 (PELVIC_TILT, TOE_OFF, ...: walk's public names since version 1)
+    CLEARANCE,
+    LATERAL_SWAY,
+    MIN_KNEE,
+    NOMINAL_STRIDE,
+    PELVIC_TILT,
+    SAMPLES,
+    STEP_WIDTH,
+    TOE_OFF,
+)
+from .walk_common import normative_pose as _joint_angles
+from .walk_common import root_height_limit as _root_height_limit
 
 
 @dataclass
@@ -53,6 +60,7 @@ class WalkingReference:
     cadence: float         # steps per minute
     positions: np.ndarray  # (SAMPLES, dofs), root translation relative to the cycle start
     hip_scale: float       # the hip excursion factor that gives the stride
+    version: int = 1       # walking_reference's construction (VERSIONS)
 
     @property
     def phases(self) -> np.ndarray:
@@ -97,45 +105,6 @@ class WalkingReference:
         return [offsets[b.name] for b in self.model.bodies if b.joint.type in ("ball", "free")]
 
 
-def _joint_angles(model, phase: np.ndarray, hip_scale: float) -> np.ndarray:
-    """Joint positions with the root at the origin (rotation from the pelvis curves), toes at zero."""
-    n = len(phase)
-    Q = np.zeros((n, model.num_dofs))
-    off = model.dof_offsets()
-
-    def ball(body, flex_x, rot_y, side_z):
-        # intrinsic x (flexion axis), then z (frontal plane), then y (axial rotation)
-        Q[:, off[body]:off[body] + 3] = Rotation.from_euler("XZY", np.stack([flex_x, side_z, rot_y], -1)).as_rotvec()
-
-    pel_rot = curve("pelvis_rotation", phase, hip_scale)
-    # right side up = rotation about +z (forward) lifts the -x side
-    ball_root = Rotation.from_euler("XZY", np.stack([np.zeros(n), curve("pelvis_obliquity", phase), pel_rot], -1))
-    Q[:, 0:3] = ball_root.as_rotvec()
-    for side, shift, mirror in (("R", 0.0, 1.0), ("L", 0.5, -1.0)):
-        p = phase + shift
-        hip = curve("hip_flexion", p, hip_scale) - PELVIC_TILT
-        # frontal/transverse: +z is adduction on the right, abduction on the left (mirror)
-        ball(f"Femur{side}", -hip, mirror * curve("hip_internal_rotation", p), mirror * curve("hip_adduction", p))
-        Q[:, off[f"Tibia{side}"]] = curve("knee_flexion", p)
-        ball(f"Talus{side}", -curve("ankle_dorsiflexion", p), np.zeros(n), np.zeros(n))
-        shoulder = curve("shoulder_flexion", p)
-        abduction = np.full(n, math.radians(8.0))
-        # right arm: abduction moves the hand to -x (rotation about -z)
-        ball(f"Arm{side}", -shoulder, np.zeros(n), -mirror * abduction)
-        Q[:, off[f"ForeArm{side}"]] = curve("elbow_flexion", p)
-    # the chest counter-rotates against the pelvis
-    ball("Torso", np.zeros(n), curve("thorax_rotation", phase) - pel_rot, np.zeros(n))
-    return Q
-
-
-TOE_OFF = 0.60        # fraction of the cycle a foot is on the ground (Perry & Burnfield 2010: ~60 %)
-CLEARANCE = 0.015     # m, least swing-foot height in mid-swing (normative minimum toe clearance: 1-2 cm)
-LATERAL_SWAY = 0.02   # m, pelvis shift toward the stance foot (adults: about +-2 cm)
-MIN_KNEE = math.radians(3.0)  # the stance knee never locks straight: keeps the leg IK well conditioned
-STEP_WIDTH = 0.65     # heel x as a fraction of the hip joint's: ~11 cm between heels for the default body
-NOMINAL_STRIDE = 0.8  # x stature: the stride the normative hip curve belongs to (scaled for other strides)
-
-
 def _hermite(s: np.ndarray, p0, v0, p1, v1, duration: float) -> np.ndarray:
     """Cubic Hermite curve through p0 (s = 0) and p1 (s = 1) with velocities v0, v1 per unit of time."""
     s = s[:, None]
@@ -167,20 +136,6 @@ def _periodic_min_filter(x: np.ndarray, radius: int) -> np.ndarray:
 def _smooth_below(x: np.ndarray, width: int) -> np.ndarray:
     """A smooth periodic curve that is nowhere above ``x`` (min filter over the kernel's support, then blur)."""
     return _periodic_smooth(_periodic_min_filter(x, 3 * width), width)
-
-
-def _hip_centre(model, leg: LegGeometry, T: np.ndarray) -> np.ndarray:
-    return transform_points(T[:, leg.femur], transform_points(np.linalg.inv(model.bodies[leg.femur].frame), leg.hip_w0))
-
-
-def _root_height_limit(model, leg: LegGeometry, T: np.ndarray, ankle: np.ndarray, knee: np.ndarray) -> np.ndarray:
-    """The root height at which the hip is exactly as far from ``ankle`` as the leg reaches with the knee
-    flexed by ``knee`` (T: forward kinematics with the root at height 0). NaN where it cannot reach."""
-    hip = _hip_centre(model, leg, T)
-    horiz = np.hypot(*(hip - ankle)[:, [0, 2]].T)
-    reach = leg_reach(leg, knee)
-    with np.errstate(invalid="ignore"):
-        return ankle[:, 1] + np.sqrt(reach**2 - horiz**2) - hip[:, 1]
 
 
 def _swing(model, leg: LegGeometry, T: np.ndarray, root_y: np.ndarray, stance: np.ndarray, pitch: np.ndarray,
@@ -298,10 +253,17 @@ def _solve_cycle(model, stride: float, hip_scale: float) -> np.ndarray:
     return Q
 
 
-def walking_reference(model, stride: float | None = None, cadence: float = 110.0) -> WalkingReference:
+VERSIONS = (1, 2)  # 1: the default (make walk's); 2: the normative fit (motion/normative_walk.py, issue #28)
+
+
+def walking_reference(model, stride: float | None = None, cadence: float = 110.0, version: int = 1) -> WalkingReference:
     """A walking cycle for ``model`` with ``stride`` m per cycle (default 0.8 x stature) and
-    ``cadence`` steps per minute."""
+    ``cadence`` steps per minute. ``version`` 1 (the default) is this module's construction; 2 is the
+    normative fit (``normative_walk``): the sagittal hip, knee and ankle angles follow gait_curves, the
+    pelvis obliquity has gait_curves' sign, and the root's forward speed varies within the cycle."""
     src = "walking_reference()"
+    if isinstance(version, bool) or not isinstance(version, int) or version not in VERSIONS:
+        raise ModelError(src, "version", f"must be one of {', '.join(map(str, VERSIONS))}, got {version!r}")
     height = float(model.metadata.get("height_m", 1.75))
     if stride is None:
         stride = NOMINAL_STRIDE * height
@@ -312,8 +274,13 @@ def walking_reference(model, stride: float | None = None, cadence: float = 110.0
                  "ForeArmR", "ForeArmL"):
         if name not in model.body_index:
             raise ModelError(model.source, f"body '{name}'", "the walking reference needs the bidir/MASS topology")
-    hip_scale = stride / (NOMINAL_STRIDE * height)
-    Q = _solve_cycle(model, float(stride), hip_scale)
-    Q[:, 5] = stride * np.arange(SAMPLES) / SAMPLES
+    if version == 2:
+        from .normative_walk import solve_cycle
+
+        Q, hip_scale = solve_cycle(model, float(stride))
+    else:
+        hip_scale = stride / (NOMINAL_STRIDE * height)
+        Q = _solve_cycle(model, float(stride), hip_scale)
+        Q[:, 5] = stride * np.arange(SAMPLES) / SAMPLES
     return WalkingReference(model=model, stride=float(stride), cadence=float(cadence), positions=Q,
-                            hip_scale=hip_scale)
+                            hip_scale=hip_scale, version=version)
