@@ -90,7 +90,8 @@ def test_empty_paths_are_refused(key, value, tmp_path):
 
 @pytest.mark.parametrize("key", ["init", "resume"])
 def test_a_file_is_not_a_checkpoint_directory(key, a2_ckpt, tmp_path):
-    with pytest.raises(CheckpointError, match=r"agent.pt: directory: is a file, not a checkpoint directory"):
+    with pytest.raises(CheckpointError, match=rf"agent.pt: directory: is a file, not a checkpoint directory .*\(config "
+                                              rf"key '{key}'\)"):
         train(config("total_steps=16", f"{key}={a2_ckpt / 'agent.pt'}"), tmp_path)
 
 

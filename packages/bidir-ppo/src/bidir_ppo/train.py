@@ -177,9 +177,9 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     iteration, global_step = 0, 0
     diverging = 0  # iterations in a row whose episodes mostly ended in sim_error
     if cfg.init:  # a new run (iteration 0) from a checkpoint's networks
-        _load_networks(checkpoint.load(cfg.init), task, agent, muscle, optimizer, optimizers=cfg.init_optimizer)
+        _load_networks(_load_checkpoint(cfg, "init"), task, agent, muscle, optimizer, optimizers=cfg.init_optimizer)
     if cfg.resume:
-        ckpt = checkpoint.load(cfg.resume)
+        ckpt = _load_checkpoint(cfg, "resume")
         _load_networks(ckpt, task, agent, muscle, optimizer, optimizers=True)
         torch.set_rng_state(ckpt.state["torch_rng"])
         generator.set_state(ckpt.state["generator"])
@@ -260,6 +260,15 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     if failure is not None:
         raise failure
     return last
+
+
+def _load_checkpoint(cfg, key: str):
+    """checkpoint.load of ``init`` or ``resume``; its error also names the key (the path as Hydra read it:
+    ``init=1e9`` arrives as 1000000000.0)."""
+    try:
+        return checkpoint.load(cfg[key])
+    except checkpoint.CheckpointError as e:
+        raise checkpoint.CheckpointError(e.source, e.element, f"{e.reason} (config key '{key}')") from None
 
 
 def _load_networks(ckpt, task, agent, muscle, optimizer, optimizers: bool) -> None:
