@@ -293,3 +293,18 @@ def test_bounded_argument_type():
         with pytest.raises(Exception, match=r"must be in \(0, 3600\]"):
             f(bad)
     assert task_module.MAX_REFERENCE_SPEED == 1000.0  # Simulation's kMaxSpeed (simulation_test.cpp)
+
+
+def test_clip_bones_of_no_length_have_no_direction_error(tmp_path, default_model, monkeypatch):
+    # found by the fuzz suite: a toe at its ankle gave NaN direction errors (and a numpy warning) in the report
+    from bidir_sim.motion.quality import report
+
+    monkeypatch.setattr(test_retarget, "JOINTS", [(k, p, ZERO if k == "ltoe" else o) for k, p, o in
+                                                  test_retarget.JOINTS])
+    path = tmp_path / "toe.bvh"
+    write_bvh(path, NAMES["mixamo"])
+    bvh = load_bvh(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        errors = report(bvh, default_model, retarget(bvh, default_model))["direction_error_deg"]
+    assert "ankle_l" not in errors and "ankle_r" in errors and all(np.isfinite(v) for v in errors.values())
