@@ -20,6 +20,7 @@ run (the trainer saves a checkpoint first).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -180,7 +181,7 @@ class RaySource:
             try:
                 self.info[calls[ref]] = ray.get(ref)
             except self.ray.exceptions.RayActorError as e:
-                raise RolloutFailed(f"ray: worker {calls[ref]} could not start: {e}") from None
+                raise RolloutFailed(f"ray: worker {calls[ref]} could not start: {_cause(e)}") from None
 
     def restart(self, seed: int) -> None:
         self._restart_seed, self._collections = seed, 0
@@ -254,6 +255,14 @@ class RaySource:
         if self._owns_ray and self.ray.is_initialized():
             self.ray.shutdown()
         self._owns_ray = False
+
+
+def _cause(error: Exception) -> str:
+    """The telling line of an actor's error: Ray's message holds the remote traceback (with terminal colour
+    codes); its last line is the exception raised in the worker, e.g. BatchEnv's memory refusal."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(error).splitlines()]
+    lines = [line for line in lines if line]
+    return lines[-1] if lines else type(error).__name__
 
 
 def _tensor_bytes(tensors: dict) -> int:
