@@ -42,18 +42,19 @@ def read_input_bytes(path: str | os.PathLike, error: type, max_bytes: int, kind:
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
-            if size > max_bytes:
-                raise error(src, "file", f"is {size / 2**20:.1f} MiB; {kind} files are limited to "
-                            f"{max_bytes / 2**20:g} MiB (docs/reliability.md)")
-            return f.read(max_bytes + 1)
+            data = f.read(max_bytes + 1) if size <= max_bytes else None
     except FileNotFoundError:
         raise error(src, "file", "does not exist") from None
     except IsADirectoryError:
         raise error(src, "file", "is a directory, not a file") from None
     except OSError as e:
         raise error(src, "file", f"cannot be read: {e.strerror or e}") from None
-    except ValueError:  # a NUL byte in the path
+    except ValueError:  # a NUL byte in the path (the input errors are ValueErrors too: none is raised in here)
         raise error(repr(src), "file", "the path contains a NUL byte") from None
+    if data is None:
+        raise error(src, "file", f"is {size / 2**20:.1f} MiB; {kind} files are limited to "
+                    f"{max_bytes / 2**20:g} MiB (docs/reliability.md)")
+    return data
 
 
 def _decode(data: bytes, src: str, error: type) -> str:
