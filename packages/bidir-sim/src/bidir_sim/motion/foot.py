@@ -110,22 +110,28 @@ def rolling_foot_pose(leg: LegGeometry, pitch: np.ndarray, heel_plant: np.ndarra
     return foot_pose(leg, pitch, pivot_local, pivot_world)
 
 
-def lowest_point(model, leg: LegGeometry, T_talus: np.ndarray, toe_angle: np.ndarray) -> np.ndarray:
-    """The lowest world y of the foot's shapes (talus and toes) for talus poses (n, 4, 4)."""
+def foot_body_transforms(model, leg: LegGeometry, T_talus: np.ndarray, toe_angle: np.ndarray):
+    """(body, world poses (n, 4, 4)) of the foot's bodies, the talus then each toe bent by ``toe_angle``, for
+    talus poses (n, 4, 4)."""
     talus = model.bodies[leg.talus]
     inv_F = np.linalg.inv(talus.frame)
-    low = np.full(len(T_talus), np.inf)
-    for s in talus.shapes:
-        low = np.minimum(low, transform_points(T_talus[:, None], np.array(s.corners())[None])[..., 1].min(axis=1))
+    out = [(talus, T_talus)]
     for i, sign in zip(leg.toes, leg.toe_sign):
         toe = model.bodies[i]
         J = toe.joint.frame
         R = Rotation.from_rotvec(np.outer(sign * toe_angle, toe.joint.axis)).as_matrix()
         bend = np.zeros((len(T_talus), 4, 4))
         bend[:, :3, :3], bend[:, 3, 3] = R, 1.0
-        T_toe = T_talus @ (inv_F @ J) @ bend @ (np.linalg.inv(J) @ toe.frame)
-        for s in toe.shapes:
-            low = np.minimum(low, transform_points(T_toe[:, None], np.array(s.corners())[None])[..., 1].min(axis=1))
+        out.append((toe, T_talus @ (inv_F @ J) @ bend @ (np.linalg.inv(J) @ toe.frame)))
+    return out
+
+
+def lowest_point(model, leg: LegGeometry, T_talus: np.ndarray, toe_angle: np.ndarray) -> np.ndarray:
+    """The lowest world y of the foot's shapes (talus and toes) for talus poses (n, 4, 4)."""
+    low = np.full(len(T_talus), np.inf)
+    for body, T in foot_body_transforms(model, leg, T_talus, toe_angle):
+        for s in body.shapes:
+            low = np.minimum(low, transform_points(T[:, None], np.array(s.corners())[None])[..., 1].min(axis=1))
     return low
 
 

@@ -40,9 +40,18 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..errors import ModelError
-from .foot import foot_pose, leg_geometry, leg_reach, transform_points
+from .foot import foot_body_transforms, foot_pose, leg_geometry, leg_reach, transform_points
 from .leg_ik import solve_legs
-from .walk_common import LATERAL_SWAY, MIN_KNEE, SAMPLES, STEP_WIDTH, hip_centre, normative_pose, root_height_limit
+from .walk_common import (
+    LATERAL_SWAY,
+    MIN_KNEE,
+    SAMPLES,
+    STEP_WIDTH,
+    hip_centre,
+    normative_pose,
+    root_height_limit,
+    set_feet,
+)
 
 TOE_OFF = 0.60               # fraction of the cycle a foot is on the ground (as walk.TOE_OFF)
 MIDSTANCE = (0.15, 0.40)     # phase: the normative foot is flat on the ground in this part of the stance
@@ -78,23 +87,9 @@ def _rolling_foot(leg, pitch: np.ndarray, heel_plant: np.ndarray, drop: float) -
 
 def _foot_corners(model, leg, T_talus: np.ndarray, toe_angle: np.ndarray) -> np.ndarray:
     """World positions (n, points, 3) of the foot's visual box corners (talus and toes), as foot_points."""
-    talus = model.bodies[leg.talus]
-    inv_F = np.linalg.inv(talus.frame)
-    pts = []
-    for s in talus.shapes:
-        if s.visual:
-            pts.append(transform_points(T_talus[:, None], np.array(s.corners())[None]))
-    for i, sign in zip(leg.toes, leg.toe_sign):
-        toe = model.bodies[i]
-        J = toe.joint.frame
-        R = Rotation.from_rotvec(np.outer(sign * toe_angle, toe.joint.axis)).as_matrix()
-        bend = np.zeros((len(T_talus), 4, 4))
-        bend[:, :3, :3], bend[:, 3, 3] = R, 1.0
-        T_toe = T_talus @ (inv_F @ J) @ bend @ (np.linalg.inv(J) @ toe.frame)
-        for s in toe.shapes:
-            if s.visual:
-                pts.append(transform_points(T_toe[:, None], np.array(s.corners())[None]))
-    return np.concatenate(pts, axis=1)
+    return np.concatenate([transform_points(T[:, None], np.array(sh.corners())[None])
+                           for body, T in foot_body_transforms(model, leg, T_talus, toe_angle)
+                           for sh in body.shapes if sh.visual], axis=1)
 
 
 def _blend(k: int) -> np.ndarray:
@@ -417,16 +412,7 @@ def solve_cycle(model, stride: float) -> tuple[np.ndarray, float]:
     Q = solve_legs(model, Q, c.legs, targets,
                    {s: Rotation.from_rotvec(Q[:, off[f"Femur{s}"]:off[f"Femur{s}"] + 3]).as_euler("XZY")[:, 2]
                     for s in "RL"})
-    T = model.native().forward_kinematics(Q)
-    for side, leg in c.legs.items():
-        talus, tibia = model.bodies[leg.talus], model.bodies[leg.tibia]
-        J = talus.joint.frame[:3, :3]
-        R = (J.T @ tibia.frame[:3, :3]) @ np.swapaxes(T[:, leg.tibia, :3, :3], 1, 2) \
-            @ feet[side][:, :3, :3] @ talus.frame[:3, :3].T @ J
-        a = off[talus.name]
-        Q[:, a:a + 3] = Rotation.from_matrix(R).as_rotvec()
-        for i, sign in zip(leg.toes, leg.toe_sign):
-            Q[:, off[model.bodies[i].name]] = sign * toe[side]
+    set_feet(model, Q, c.legs, feet, toe)
     Q[:, 5] -= Q[0, 5]
     if not np.isfinite(Q).all() or not math.isfinite(hip_scale):
         raise ModelError(model.source, "walking reference", "the normative fit did not converge")

@@ -46,6 +46,7 @@ from .walk_common import (  # noqa: F401 (PELVIC_TILT, TOE_OFF, ...: walk's publ
     SAMPLES,
     STEP_WIDTH,
     TOE_OFF,
+    set_feet,
 )
 from .walk_common import normative_pose as _joint_angles
 from .walk_common import root_height_limit as _root_height_limit
@@ -240,16 +241,7 @@ def _solve_cycle(model, stride: float, hip_scale: float) -> np.ndarray:
                 {s: Rotation.from_rotvec(Q[:, off[f"Femur{s}"]:off[f"Femur{s}"] + 3]).as_euler("XZY")[:, 2]
                  for s in "RL"})
     # Ankles and toes: the foot orientations chosen above; toes flat on the ground while the heel is up.
-    T = model.native().forward_kinematics(Q)
-    for side, leg in legs.items():
-        talus, tibia = model.bodies[leg.talus], model.bodies[leg.tibia]
-        J = talus.joint.frame[:3, :3]
-        R = (J.T @ tibia.frame[:3, :3]) @ np.swapaxes(T[:, leg.tibia, :3, :3], 1, 2) \
-            @ feet[side][:, :3, :3] @ talus.frame[:3, :3].T @ J
-        a = off[talus.name]
-        Q[:, a:a + 3] = Rotation.from_matrix(R).as_rotvec()
-        for i, sign in zip(leg.toes, leg.toe_sign):
-            Q[:, off[model.bodies[i].name]] = sign * toe[side]
+    set_feet(model, Q, legs, feet, toe)
     return Q
 
 

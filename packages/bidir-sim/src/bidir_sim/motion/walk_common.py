@@ -71,3 +71,19 @@ def root_height_limit(model, leg: LegGeometry, T: np.ndarray, ankle: np.ndarray,
     reach = leg_reach(leg, knee)
     with np.errstate(invalid="ignore"):
         return ankle[:, 1] + np.sqrt(reach**2 - horiz**2) - hip[:, 1]
+
+
+def set_feet(model, Q: np.ndarray, legs: dict, feet: dict, toe: dict) -> None:
+    """Writes into ``Q`` the ankle angles that give each side's foot its chosen world orientation (``feet``:
+    (n, 4, 4) talus poses) below the shank the other joints put there, and the toe angles ``toe``."""
+    off = model.dof_offsets()
+    T = model.native().forward_kinematics(Q)
+    for side, leg in legs.items():
+        talus, tibia = model.bodies[leg.talus], model.bodies[leg.tibia]
+        J = talus.joint.frame[:3, :3]
+        R = (J.T @ tibia.frame[:3, :3]) @ np.swapaxes(T[:, leg.tibia, :3, :3], 1, 2) \
+            @ feet[side][:, :3, :3] @ talus.frame[:3, :3].T @ J
+        a = off[talus.name]
+        Q[:, a:a + 3] = Rotation.from_matrix(R).as_rotvec()
+        for i, sign in zip(leg.toes, leg.toe_sign):
+            Q[:, off[model.bodies[i].name]] = sign * toe[side]
