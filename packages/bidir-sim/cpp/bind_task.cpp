@@ -1,5 +1,6 @@
-// Python bindings of the task: the plain TaskSpec filled by bidir_sim.envs.task, and the CompiledTask
-// (read-only: sizes, observation layout, reward terms, reference motion).
+// Python bindings of the task: the plain TaskSpec filled by bidir_sim.envs.task (the env config as one map,
+// and the structure derived from the model), and the CompiledTask (read-only: sizes, observation layout,
+// reward terms, reference motion).
 #include <pybind11/eigen.h>
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -24,63 +25,13 @@ void bindTask(py::module_& m) {
       .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike)
       .def_readwrite("cyclic", &ReferenceSpec::cyclic);
 
-  py::class_<RewardSpec>(m, "RewardSpec")
-      .def(py::init<>())
-      .def_readwrite("type", &RewardSpec::type)
-      .def_readwrite("metabolic_type", &RewardSpec::metabolicType)
-      .def_readwrite("metabolic_weight", &RewardSpec::metabolicWeight)
-      .def_readwrite("metabolic_scale", &RewardSpec::metabolicScale)
-      .def_readwrite("multiplicative", &RewardSpec::multiplicative)
-      .def_readwrite("torque_coeff", &RewardSpec::torqueCoeff)
-      .def_readwrite("separate_torque", &RewardSpec::separateTorque)
-      .def_readwrite("head_acc_weight", &RewardSpec::headAccWeight)
-      .def_readwrite("head_rot_weight", &RewardSpec::headRotWeight)
-      .def_readwrite("step_weight", &RewardSpec::stepWeight)
-      .def_readwrite("step_clip", &RewardSpec::stepClip)
-      .def_readwrite("avg_vel_weight", &RewardSpec::avgVelWeight)
-      .def_readwrite("avg_vel_window", &RewardSpec::avgVelWindow)
-      .def_readwrite("avg_vel_clip", &RewardSpec::avgVelClip)
-      .def_readwrite("avg_vel_consider_x", &RewardSpec::avgVelConsiderX)
-      .def_readwrite("drag_x", &RewardSpec::dragX)
-      .def_readwrite("drag_x_weight", &RewardSpec::dragXWeight)
-      .def_readwrite("drag_x_threshold", &RewardSpec::dragXThreshold)
-      .def_readwrite("knee", &RewardSpec::knee)
-      .def_readwrite("knee_max", &RewardSpec::kneeMax)
-      .def_readwrite("knee_termination", &RewardSpec::kneeTermination)
-      .def_readwrite("knee_weight", &RewardSpec::kneeWeight)
-      .def_readwrite("knee_scale", &RewardSpec::kneeScale)
-      .def_readwrite("knee_max_weight", &RewardSpec::kneeMaxWeight)
-      .def_readwrite("clip_steps", &RewardSpec::clipSteps)
-      .def_readwrite("clip_value", &RewardSpec::clipValue);
-
-  py::class_<ParameterSpec>(m, "ParameterSpec")
-      .def(py::init<>())
-      .def_readwrite("min", &ParameterSpec::min)
-      .def_readwrite("max", &ParameterSpec::max)
-      .def_readwrite("default", &ParameterSpec::defaultValue)
-      .def_readwrite("uniform", &ParameterSpec::uniform);
-
   py::class_<TaskSpec>(m, "TaskSpec")
       .def(py::init<>())
       .def("__copy__", [](const TaskSpec& self) { return TaskSpec(self); })
       .def(
           "__deepcopy__", [](const TaskSpec& self, py::dict) { return TaskSpec(self); }, py::arg("memo"))
-      .def_readwrite("sim_hz", &TaskSpec::simHz)
-      .def_readwrite("control_hz", &TaskSpec::controlHz)
-      .def_readwrite("horizon", &TaskSpec::horizon)
-      .def_readwrite("inference_per_sim", &TaskSpec::inferencePerSim)
-      .def_readwrite("truncate_by_time", &TaskSpec::truncateByTime)
-      .def_readwrite("action_scale", &TaskSpec::actionScale)
-      .def_readwrite("time_warping", &TaskSpec::timeWarping)
-      .def_readwrite("actuator", &TaskSpec::actuator)
-      .def_readwrite("pd_muscle_tuples", &TaskSpec::pdMuscleTuples)
-      .def_readwrite("torque_scale", &TaskSpec::torqueScale)
-      .def_readwrite("enforce_symmetry", &TaskSpec::enforceSymmetry)
-      .def_readwrite("hard_phase_clipping", &TaskSpec::hardPhaseClipping)
-      .def_readwrite("include_jtp_in_spd", &TaskSpec::includeJtpInSpd)
-      .def_readwrite("force_velocity", &TaskSpec::forceVelocity)
-      .def_readwrite("joint_state_in_observation", &TaskSpec::jointStateInObservation)
-      .def_readwrite("normalized_parameters", &TaskSpec::normalizedParameters)
+      .def_readwrite("config", &TaskSpec::config,
+                     "The env config: dotted key -> value (bidir_sim.envs.config.config_values), read by CompiledTask.")
       .def_readwrite("upper_dofs", &TaskSpec::upperDofs)
       .def_readwrite("dof_mirror", &TaskSpec::dofMirror)
       .def_readwrite("dof_mirror_sign", &TaskSpec::dofMirrorSign)
@@ -101,20 +52,7 @@ void bindTask(py::module_& m) {
           })
       .def_readwrite("end_effectors", &TaskSpec::endEffectors)
       .def_readwrite("fall_height", &TaskSpec::fallHeight)
-      .def_readwrite("head_drop", &TaskSpec::headDrop)
-      .def_readwrite("pelvis_angle", &TaskSpec::pelvisAngle)
-      .def_readwrite("reward", &TaskSpec::reward)
-      .def_readwrite("assist", &TaskSpec::assist)
-      .def_readwrite("stride", &TaskSpec::stride)
-      .def_readwrite("cadence", &TaskSpec::cadence)
       .def_readwrite("reference", &TaskSpec::reference);
-
-  py::class_<AssistSpec>(m, "AssistSpec", "Gains of the pelvis assist (a training aid; off unless scaled).")
-      .def(py::init<>())
-      .def_readwrite("kp_position", &AssistSpec::kpPosition)
-      .def_readwrite("kd_position", &AssistSpec::kdPosition)
-      .def_readwrite("kp_rotation", &AssistSpec::kpRotation)
-      .def_readwrite("kd_rotation", &AssistSpec::kdRotation);
 
   m.attr("INFO_NAMES") = std::vector<std::string>(kInfoNames.begin(), kInfoNames.end());
 
@@ -139,8 +77,6 @@ void bindTask(py::module_& m) {
       .def_property_readonly("num_muscles", &CompiledTask::numMuscles)
       .def_property_readonly("substeps", &CompiledTask::substeps)
       .def_property_readonly("inference_per_sim", [](const CompiledTask& t) { return t.spec().inferencePerSim; })
-      .def_property_readonly("reward_type", [](const CompiledTask& t) { return t.spec().reward.type; })
-      .def_property_readonly("metabolic_type", [](const CompiledTask& t) { return t.spec().reward.metabolicType; })
       .def_property_readonly("actuator", [](const CompiledTask& t) { return t.spec().actuator; })
       .def_property_readonly("action_dofs", &CompiledTask::actionDofs,
                              "The DoF (full indexing) each joint entry of the action drives, in action order.")

@@ -15,8 +15,6 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("task spec: " + what);
 }
 
-const std::shared_ptr<const Model>& checked(const std::shared_ptr<const Model>& model, const TaskSpec& spec);
-
 void checkSpec(const Model& model, const TaskSpec& s) {
   const int n = model.numDofs(), nb = model.numBodies(), nm = model.numMuscles();
   require(s.simHz > 0 && s.controlHz > 0 && s.simHz % s.controlHz == 0, "sim_hz must be a multiple of control_hz");
@@ -40,8 +38,10 @@ void checkSpec(const Model& model, const TaskSpec& s) {
   require(n > 6, "the model has no actuated DoFs");
 }
 
-const std::shared_ptr<const Model>& checked(const std::shared_ptr<const Model>& model, const TaskSpec& spec) {
+// The spec's config read into its fields (readConfig), then checked against the model.
+const std::shared_ptr<const Model>& checked(const std::shared_ptr<const Model>& model, TaskSpec& spec) {
   if (!model) throw std::invalid_argument("CompiledTask: model is null");
+  readConfig(spec);
   checkSpec(*model, spec);
   return model;
 }
@@ -61,13 +61,15 @@ MetabolicType parseMetabolicType(const std::string& t) {
   throw std::invalid_argument("task spec: unknown metabolic type '" + t + "' (A, A2, MA, MA2)");
 }
 
+// Python passes the canonical names; the reference's spellings (mass, mass_lower, muscle) stay readable here.
 Actuator parseActuator(const std::string& t) {
-  if (t == "mass") return Actuator::Mass;
-  if (t == "mass_lower") return Actuator::MassLower;
+  if (t == "muscle_net" || t == "mass") return Actuator::Mass;
+  if (t == "muscle_net_lower" || t == "mass_lower") return Actuator::MassLower;
   if (t == "pd") return Actuator::Pd;
   if (t == "torque") return Actuator::Torque;
-  if (t == "muscle") return Actuator::Muscle;
-  throw std::invalid_argument("task spec: unknown actuator '" + t + "' (mass, mass_lower, pd, torque, muscle)");
+  if (t == "activations" || t == "muscle") return Actuator::Muscle;
+  throw std::invalid_argument("task spec: unknown actuator '" + t +
+                              "' (muscle_net, muscle_net_lower, pd, torque, activations)");
 }
 
 }  // namespace

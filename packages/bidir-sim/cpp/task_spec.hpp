@@ -1,12 +1,25 @@
 // Plain description of a walking task, filled from Python (bidir_sim.envs.task) after the env config,
 // the model's symmetry and the reference motion have been checked there; CompiledTask (task.hpp) checks
 // it against the model and derives everything else once. No DART or torch types.
+//
+// The env config's keys arrive as one map (TaskSpec::config), declared once by the dataclasses of
+// bidir_sim/envs/config.py (type, default, range, meaning); readConfig (task_config.cpp) copies each into the
+// fields below, which hold no defaults of their own (zero until read). The structure derived from the model
+// (mirror maps, bodies, upper DoFs, the reference samples) is filled explicitly by Python.
 #pragma once
 #include <Eigen/Core>
+#include <cstdint>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace bidir {
+
+// One env config value, of the type its dataclass field declares (bool, int, float, str).
+using ConfigValue = std::variant<bool, std::int64_t, double, std::string>;
+// Dotted YAML key relative to `environment.` ("reward.metabolic.weight"; the top-level "Horizon") -> value.
+using ConfigValues = std::map<std::string, ConfigValue>;
 
 // The string choices of the spec as CompiledTask parses them.
 enum class RewardType { GaitNet, DeepMimic, ScaDiver };
@@ -30,50 +43,57 @@ struct ReferenceSpec {
 };
 
 struct RewardSpec {
-  std::string type = "gaitnet";     // gaitnet | deepmimic | scadiver
-  std::string metabolicType = "A";  // A | A2 | MA | MA2
-  double metabolicWeight = 0.05, metabolicScale = 1.0;
-  bool multiplicative = false;
-  double torqueCoeff = 0.0;
-  bool separateTorque = false;
-  double headAccWeight = 4.0, headRotWeight = 4.0;
-  double stepWeight = 2.0, stepClip = 0.075;
-  double avgVelWeight = 6.0, avgVelWindow = 1.0, avgVelClip = -1.0;
-  bool avgVelConsiderX = false;
-  bool dragX = false;
-  double dragXWeight = 1.0, dragXThreshold = 0.0;
-  bool knee = false, kneeMax = false, kneeTermination = false;
-  double kneeWeight = 1.0, kneeScale = 1.0, kneeMaxWeight = 1.0;
-  int clipSteps = 0;
-  double clipValue = 0.0;
+  std::string type{};           // gaitnet | deepmimic | scadiver
+  std::string metabolicType{};  // A | A2 | MA | MA2
+  double metabolicWeight{}, metabolicScale{};
+  bool multiplicative{};
+  double torqueCoeff{};
+  bool separateTorque{};
+  double headAccWeight{}, headRotWeight{};
+  double stepWeight{}, stepClip{};
+  double avgVelWeight{}, avgVelWindow{}, avgVelClip{};
+  bool avgVelConsiderX{};
+  bool dragX{};
+  double dragXWeight{}, dragXThreshold{};
+  bool knee{}, kneeMax{}, kneeTermination{};
+  double kneeWeight{}, kneeScale{}, kneeMaxWeight{};
+  int clipSteps{};
+  double clipValue{};
 };
 
 // A gait parameter (ratio of the reference's stride or cadence), sampled at reset.
 struct ParameterSpec {
-  double min = 1.0, max = 1.0, defaultValue = 1.0;
-  bool uniform = true;  // locations {0, 1/4, 1/2, 3/4, 1} of the range, else {0, 1}
+  double min{}, max{}, defaultValue{};
+  bool uniform{};  // locations {0, 1/4, 1/2, 3/4, 1} of the range, else {0, 1}
 };
 
 // A training aid (issue #19): a PD "harness" on the pelvis that pulls the body's COM toward the reference's
 // and the pelvis toward the reference's orientation. Its strength is set per env at run time
 // (Env::setAssistScale, 0 = off, the default), so that training can fade it out and evaluation never has it.
 struct AssistSpec {
-  double kpPosition = 0.0, kdPosition = 0.0;  // N/m, N s/m on the COM error (world x, y, z)
-  double kpRotation = 0.0, kdRotation = 0.0;  // N m/rad, N m s/rad on the pelvis orientation error
+  double kpPosition{}, kdPosition{};  // N/m, N s/m on the COM error (world x, y, z)
+  double kpRotation{}, kdRotation{};  // N m/rad, N m s/rad on the pelvis orientation error
 };
 
 struct TaskSpec {
-  int simHz = 480, controlHz = 30, horizon = 600;
-  int inferencePerSim = 1;      // the muscle network and JtA run every this many substeps; activations held between
-  bool truncateByTime = false;  // eoe_type time: truncate after 10 s instead of horizon steps
-  double actionScale = 0.04;
-  double timeWarping = 0.0;  // > 0: the last action dimension warps the phase by this factor
-  std::string actuator =
-      "mass_lower";             // mass | mass_lower (SPD torques drive upperDofs directly) | pd | torque | muscle
-  double torqueScale = 0.5;     // torque: a unit action is kp x this (rad) of torque on each DoF
-  bool pdMuscleTuples = false;  // pd: still compute the muscle network's tuples (tau_des, JtA)
-  bool enforceSymmetry = false, hardPhaseClipping = false, includeJtpInSpd = false;
-  bool forceVelocity = false, jointStateInObservation = true, normalizedParameters = false;
+  ConfigValues config;  // every key of the env config (bidir_sim.envs.config.config_values)
+  // Read from config by readConfig:
+  int simHz{}, controlHz{}, horizon{};
+  int inferencePerSim{};  // the muscle network and JtA run every this many substeps; activations held between
+  bool truncateByTime{};  // eoe_type time: truncate after 10 s instead of horizon steps
+  double actionScale{};
+  double timeWarping{};   // > 0: the last action dimension warps the phase by this factor
+  std::string actuator;   // muscle_net | muscle_net_lower (SPD torques drive upperDofs) | pd | torque | activations
+  double torqueScale{};   // torque: a unit action is kp x this (rad) of torque on each DoF
+  bool pdMuscleTuples{};  // pd: still compute the muscle network's tuples (tau_des, JtA)
+  bool enforceSymmetry{}, hardPhaseClipping{}, includeJtpInSpd{};
+  bool forceVelocity{}, jointStateInObservation{}, normalizedParameters{};
+  // Early termination (0: off): the head this far below its height at reset (m), or the pelvis this far
+  // from the reference pelvis orientation (rad).
+  double headDrop{}, pelvisAngle{};
+  RewardSpec reward;
+  AssistSpec assist;
+  ParameterSpec stride, cadence;
 
   // Structure of the model (from Python, chosen by body names and joint types, not indices).
   std::vector<int> upperDofs;     // DoFs (full indexing) that mass_lower drives with SPD torques
@@ -86,14 +106,12 @@ struct TaskSpec {
   int kneeBody[2] = {-1, -1};     // right, left tibia (-1: none; knee load is then 0)
   std::vector<int> endEffectors;  // deepmimic end effectors
   double fallHeight = 0.6;        // terminate when the COM is below this, m
-  // Early termination (0: off): the head this far below its height at reset (m), or the pelvis this far
-  // from the reference pelvis orientation (rad).
-  double headDrop = 0.0, pelvisAngle = 0.0;
 
-  RewardSpec reward;
-  AssistSpec assist;
-  ParameterSpec stride, cadence;
   ReferenceSpec reference;
 };
+
+// Fills the fields of `spec` that come from spec.config, each from its key; std::invalid_argument naming the key
+// when it is missing or of another type. CompiledTask calls it first.
+void readConfig(TaskSpec& spec);
 
 }  // namespace bidir

@@ -149,7 +149,7 @@ def test_muscle_tuples_and_shared_weight_update():
 def test_yaml_text_config_and_worker_errors():
     text = "environment:\n  skeleton: {file: default, actuator: mass}\n  simulation: {sim_hz: 480, control_hz: 30}\n"
     env = BatchEnv(text, num_envs=2, num_threads=1)
-    assert env.config.skeleton.actuator == "mass"
+    assert env.config.skeleton.actuator == "muscle_net"  # the reference's spelling, read as the canonical name
     spec = copy.copy(env.task.spec)
     spec.dof_mirror = [0]
     with pytest.raises(ValueError, match="task spec: dofMirror needs one entry per DoF"):

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 from bidir_sim.envs import load_env_config, shipped_configs
-from bidir_sim.envs.config import parse_env_config
+from bidir_sim.envs.config import ACTUATOR_ACTIONS, EnvConfig, config_values, leaf_keys, parse_env_config
 from bidir_sim.errors import ConfigError, ConfigWarning
 
 
@@ -24,7 +24,7 @@ def test_shipped_configs_load():
 def test_A2_sep_is_the_reference_task():
     cfg = load_env_config("A2_sep")
     assert (cfg.simulation.sim_hz, cfg.simulation.control_hz, cfg.substeps) == (480, 30, 16)
-    assert cfg.skeleton.actuator == "mass_lower"
+    assert cfg.skeleton.actuator == "muscle_net_lower"
     m = cfg.reward.metabolic
     assert (m.type, m.weight, m.multiplicative, m.torque.coeff, m.torque.separate) == ("A2", 0.03, True, 0.1, True)
     loc = cfg.reward.locomotion
@@ -77,7 +77,7 @@ Horizon: 300
     ("environment: {motion: {type: h5, file: walk.h5}}", "environment.motion.type", "must be one of procedural, bvh"),
     ("environment: {noise_injection: {file: x.yaml}}", "environment.noise_injection", "not supported"),
     ("environment: {skeleton: {actuator: torque}}", "environment.action.residual", "must be false under"),
-    ("environment: {action: {residual: false}}", "environment.action.residual", "got False with actuator mass_lower"),
+    ("environment: {action: {residual: false}}", "environment.action.residual", "got False with actuator muscle_net_lower"),
     ("environment: {skeleton: {actuator: torque}, action: {residual: false, torque_scale: 0}}",
      "environment.action.torque_scale", "must be > 0.0"),
     ("environment: {skeleton: {actuator: ideal}}", "environment.skeleton.actuator", "must be one of"),
@@ -101,3 +101,63 @@ def test_bad_config(text, key, reason):
 def test_missing_file_names_the_shipped_configs(tmp_path):
     with pytest.raises(ConfigError, match="no such config file, and not a shipped config .*A2_sep"):
         load_env_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("spelling, canonical", [("mass", "muscle_net"), ("mass_lower", "muscle_net_lower"),
+                                                 ("muscle", "activations"), ("muscle_net", "muscle_net"),
+                                                 ("activations", "activations")])
+def test_the_references_actuator_spellings_read_as_the_canonical_names(spelling, canonical):
+    assert parse(f"environment: {{skeleton: {{actuator: {spelling}}}}}").skeleton.actuator == canonical
+    assert set(ACTUATOR_ACTIONS) == set(leaf_field("skeleton.actuator").metadata["choices"])
+
+
+def test_learning_std_is_refused_naming_the_trainers_keys():
+    for value in ("true", "false"):
+        with pytest.raises(ConfigError, match=r"environment.advanced.learning_std: .*model.log_std_"):
+            parse(f"environment: {{advanced: {{learning_std: {value}}}}}")
+
+
+def leaf_field(key):
+    return next(f for k, _, f, _ in leaf_keys(EnvConfig) if k == key)
+
+
+def test_every_key_reaches_cpp_by_its_yaml_name_with_its_declared_type():
+    cfg = load_env_config("A2_sep")
+    values = config_values(cfg)
+    assert list(values) == [k for k, *_ in leaf_keys(EnvConfig)]
+    assert values["reward.locomotion.head_linear_acc_weight"] == 4.0  # the YAML's name, not a renamed copy
+    assert values["Horizon"] == 600 and values["simulation.sim_hz"] == 480
+    cfg.action.scale = 1  # code changing a config after parsing: checked again, and an int read as a float
+    assert type(config_values(cfg)["action.scale"]) is float
+    cfg.reward.metabolic.weight = -1.0
+    with pytest.raises(ConfigError, match="environment.reward.metabolic.weight: must be >= 0.0"):
+        config_values(cfg)
+
+
+def test_composed_configs_state_only_their_difference(tmp_path):
+    base, ma2 = load_env_config("A2_sep"), load_env_config("MA2_sep")
+    assert config_values(ma2) == {**config_values(base), "reward.metabolic.type": "MA2"}
+    a = config_values(load_env_config("A_sep"))
+    assert a == {**config_values(base), "reward.metabolic.type": "A", "reward.metabolic.weight": 0.05}
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mid.yaml").write_text("base: pd\nenvironment: {action: {scale: 0.05}}\nHorizon: 300\n")
+    (tmp_path / "top.yaml").write_text("base: sub/mid.yaml\nenvironment: {action: {time_warping: 0.002}}\n")
+    top = load_env_config(tmp_path / "top.yaml")
+    assert (top.action.scale, top.action.time_warping, top.horizon) == (0.05, 0.002, 300)
+    assert top.skeleton.actuator == "pd" and top.action.residual  # the rest of the mapping kept from pd
+
+
+def test_bad_bases_are_errors_naming_the_file(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\nenvironment: {}\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nenvironment: {}\n")
+    with pytest.raises(ConfigError, match=r"b.yaml: base: .*a.yaml is already in the chain of bases.*a cycle"):
+        load_env_config(tmp_path / "a.yaml")
+    (tmp_path / "c.yaml").write_text("base: nowhere.yaml\nenvironment: {}\n")
+    with pytest.raises(ConfigError, match=r"c.yaml: base: names .*nowhere.yaml, which does not exist"):
+        load_env_config(tmp_path / "c.yaml")
+    (tmp_path / "d.yaml").write_text("base: A3_sep\nenvironment: {}\n")
+    with pytest.raises(ConfigError, match=r"d.yaml: base: 'A3_sep' is not a shipped config"):
+        load_env_config(tmp_path / "d.yaml")
+    (tmp_path / "e.yaml").write_text("base: [pd]\nenvironment: {}\n")
+    with pytest.raises(ConfigError, match=r"e.yaml: base: must be a shipped config's name or a .yaml path"):
+        load_env_config(tmp_path / "e.yaml")

@@ -67,10 +67,73 @@ inline std::shared_ptr<const Model> walker() {
   return std::make_shared<Model>(spec);
 }
 
+// Every env config key, as bidir_sim.envs.config.config_values would give them for a plain gaitnet task at
+// 480 Hz (the values these tests were written against; the schema itself lives in Python).
+inline ConfigValues walkingConfig() {
+  using S = std::string;
+  return {{"Horizon", std::int64_t{600}},
+          {"simulation.sim_hz", std::int64_t{480}},
+          {"simulation.control_hz", std::int64_t{30}},
+          {"simulation.inference_per_sim", std::int64_t{1}},
+          {"skeleton.actuator", S("muscle_net_lower")},
+          {"muscle.learn_under_pd", false},
+          {"muscle.use_velocity_force", false},
+          {"muscle.use_joint_state", true},
+          {"action.scale", 0.04},
+          {"action.time_warping", -1.0},
+          {"action.torque_scale", 0.5},
+          {"advanced.enforce_symmetry", false},
+          {"advanced.hard_phase_clipping", false},
+          {"advanced.include_jtp_in_spd", false},
+          {"advanced.use_normalized_param_state", false},
+          {"termination.head_drop", 0.0},
+          {"termination.pelvis_angle", 0.0},
+          {"assist.kp_position", 0.0},
+          {"assist.kd_position", 0.0},
+          {"assist.kp_rotation", 0.0},
+          {"assist.kd_rotation", 0.0},
+          {"parameters.gait.stride.min", 1.0},
+          {"parameters.gait.stride.max", 1.0},
+          {"parameters.gait.stride.default", 1.0},
+          {"parameters.gait.stride.sampling", S("uniform")},
+          {"parameters.gait.cadence.min", 1.0},
+          {"parameters.gait.cadence.max", 1.0},
+          {"parameters.gait.cadence.default", 1.0},
+          {"parameters.gait.cadence.sampling", S("uniform")},
+          {"reward.type", S("gaitnet")},
+          {"reward.eoe_type", S("tuple")},
+          {"reward.clip.step", std::int64_t{0}},
+          {"reward.clip.value", 0.0},
+          {"reward.metabolic.type", S("A")},
+          {"reward.metabolic.weight", 0.05},
+          {"reward.metabolic.scale", 1.0},
+          {"reward.metabolic.multiplicative", false},
+          {"reward.metabolic.torque.coeff", 0.0},
+          {"reward.metabolic.torque.separate", false},
+          {"reward.locomotion.head_linear_acc_weight", 4.0},
+          {"reward.locomotion.head_rot_weight", 4.0},
+          {"reward.locomotion.step.weight", 2.0},
+          {"reward.locomotion.step.clip", 0.075},
+          {"reward.locomotion.avg_vel.weight", 6.0},
+          {"reward.locomotion.avg_vel.window_mult", 1.0},
+          {"reward.locomotion.avg_vel.clip", -1.0},
+          {"reward.locomotion.avg_vel.consider_x", false},
+          {"reward.locomotion.dragX.use", false},
+          {"reward.locomotion.dragX.weight", 1.0},
+          {"reward.locomotion.dragX.threshold", 0.0},
+          {"reward.knee_pain.use", false},
+          {"reward.knee_pain.weight", 1.0},
+          {"reward.knee_pain.scale", 1.0},
+          {"reward.knee_pain.termination", false},
+          {"reward.knee_pain.use_max", false},
+          {"reward.knee_pain.max_weight", 1.0}};
+}
+
 // A gaitnet task on the walker whose reference stands at the zero pose with the feet on the ground.
 inline TaskSpec standingTask(const Model& model) {
   const int n = model.numDofs(), nb = model.numBodies(), nm = model.numMuscles();
   TaskSpec s;
+  s.config = walkingConfig();
   s.reference.samples = Eigen::MatrixXd::Zero(4, n);
   s.reference.samples.col(4).setConstant(0.1);  // root y: the feet's boxes rest on y = 0
   s.reference.rotationDofs = {0, 6, 10};        // free root, then each ball hip (DoFs 6-8 and 10-12)

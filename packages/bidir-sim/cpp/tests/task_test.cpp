@@ -22,9 +22,10 @@ TEST_CASE("the observation layout covers the observation in order, without gaps"
   CHECK_THROWS_AS(task.block("nothing"), std::out_of_range);
 
   TaskSpec imitation = test::standingTask(*model);
-  imitation.reward.type = "deepmimic";
-  imitation.jointStateInObservation = false;
-  imitation.stride = {0.8, 1.2, 1.0, true};
+  imitation.config["reward.type"] = std::string("deepmimic");
+  imitation.config["muscle.use_joint_state"] = false;
+  imitation.config["parameters.gait.stride.min"] = 0.8;
+  imitation.config["parameters.gait.stride.max"] = 1.2;
   const CompiledTask other(model, imitation);
   CHECK_THROWS_AS(other.block("next_step_z"), std::out_of_range);
   CHECK(other.block("gait_parameters").size == 1);
@@ -35,7 +36,7 @@ TEST_CASE("sizes, the time-warp action and the reward terms come from the spec")
   auto model = test::walker();
   TaskSpec spec = test::standingTask(*model);
   CHECK(CompiledTask(model, spec).actionDim() == model->numDofs() - 6);
-  spec.timeWarping = 0.3;
+  spec.config["action.time_warping"] = 0.3;
   const CompiledTask warped(model, spec);
   CHECK(warped.hasTimeWarp());
   CHECK(warped.actionDim() == model->numDofs() - 6 + 1);
@@ -48,23 +49,23 @@ TEST_CASE("the action layout of each actuator") {
   auto model = test::walker();
   TaskSpec spec = test::standingTask(*model);
   const int n = model->numDofs(), nm = model->numMuscles();
-  for (const char* a : {"mass", "mass_lower", "pd", "torque"}) {
-    spec.actuator = a;
+  for (const char* a : {"muscle_net", "muscle_net_lower", "pd", "torque", "mass", "mass_lower"}) {
+    spec.config["skeleton.actuator"] = std::string(a);
     const CompiledTask task(model, spec);
     CHECK(task.actionDim() == n - 6);
     CHECK(task.actionDofs().front() == 6);
     CHECK(task.actionOfDof(6) == 0);
     CHECK(task.firstActivationAction() == -1);
   }
-  spec.actuator = "torque";
-  spec.torqueScale = 0.25;
+  spec.config["skeleton.actuator"] = std::string("torque");
+  spec.config["action.torque_scale"] = 0.25;
   const CompiledTask torque(model, spec);
   CHECK(torque.torqueLimits().head<6>().isZero());
   CHECK(torque.torqueLimits().tail(n - 6).isApprox(0.25 * model->kp().tail(n - 6)));
   CHECK_FALSE(torque.usesMuscleNetwork());
   CHECK_FALSE(torque.musclesAct());
-  spec.actuator = "muscle";
-  spec.timeWarping = 0.2;
+  spec.config["skeleton.actuator"] = std::string("activations");
+  spec.config["action.time_warping"] = 0.2;
   const CompiledTask muscle(model, spec);
   CHECK(muscle.actionDofs() == spec.upperDofs);  // the head's three DoFs, then the activations, then the warp
   CHECK(muscle.actionDim() == 3 + nm + 1);
@@ -79,20 +80,29 @@ TEST_CASE("the action layout of each actuator") {
   spec.dofMirror[n - 1] = 6;
   CHECK_THROWS_WITH_AS(CompiledTask(model, spec), doctest::Contains("is not an upper-body DoF"), std::invalid_argument);
   spec = test::standingTask(*model);
-  spec.actuator = "torque";
-  spec.torqueScale = 0.0;
+  spec.config["skeleton.actuator"] = std::string("torque");
+  spec.config["action.torque_scale"] = 0.0;
   CHECK_THROWS_WITH_AS(CompiledTask(model, spec), doctest::Contains("torqueScale"), std::invalid_argument);
 }
 
 TEST_CASE("a spec the model cannot run is refused, naming the problem") {
   auto model = test::walker();
   TaskSpec bad = test::standingTask(*model);
-  bad.reward.type = "gaitnett";
+  bad.config["reward.type"] = std::string("gaitnett");
   CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("unknown reward type 'gaitnett'"),
                        std::invalid_argument);
   bad = test::standingTask(*model);
-  bad.actuator = "pdd";
+  bad.config["skeleton.actuator"] = std::string("pdd");
   CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("unknown actuator 'pdd'"), std::invalid_argument);
+  bad = test::standingTask(*model);
+  bad.config.erase("reward.locomotion.step.clip");
+  CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("key 'reward.locomotion.step.clip' is missing"),
+                       std::invalid_argument);
+  bad = test::standingTask(*model);
+  bad.config["simulation.sim_hz"] = 480.0;
+  CHECK_THROWS_WITH_AS(CompiledTask(model, bad),
+                       doctest::Contains("key 'simulation.sim_hz' must be of type int, got float"),
+                       std::invalid_argument);
   bad = test::standingTask(*model);
   bad.bodyMirror.pop_back();
   CHECK_THROWS_WITH_AS(CompiledTask(model, bad), doctest::Contains("bodyMirror"), std::invalid_argument);

@@ -29,9 +29,12 @@ def env_seed(seed, num_envs: int) -> int:
     return int(seed)
 
 
-def as_float32_actions(actions: np.ndarray, name: str) -> np.ndarray:
-    """Real actions as contiguous float32; ValueError for complex or non-numeric ones and for values that
-    do not fit float32 (NaN/inf are refused by the C++ core, naming the index)."""
+def as_float32_actions(actions: np.ndarray, name: str, ndim: int) -> np.ndarray:
+    """Real actions as a contiguous float32 array of ``ndim`` dimensions; ValueError for another rank (which the
+    C++ binding could not even receive), complex or non-numeric ones and values that do not fit float32. The
+    sizes and NaN/inf are checked by the C++ core, naming the index."""
+    if actions.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension{'s' * (ndim > 1)}, got shape {actions.shape}")
     if not (np.issubdtype(actions.dtype, np.floating) or np.issubdtype(actions.dtype, np.integer)):
         raise ValueError(f"{name} must be real numbers, got dtype {actions.dtype}")
     if actions.dtype.itemsize <= 4:  # float32 and narrower, and int32: nothing to overflow

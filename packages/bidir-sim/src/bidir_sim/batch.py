@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -20,8 +19,8 @@ from gymnasium.vector.utils import batch_space
 
 from . import _core
 from .arguments import as_float32_actions, env_seed, positive_int
-from .envs.config import EnvConfig, parse_env_config, shipped_configs
-from .envs.task import Task, build_task, shipped_task
+from .envs.config import EnvConfig
+from .envs.task import task_of
 from .muscle_net import load_muscle_weights, make_muscle_net
 
 FLAGS = ("fall", "sim_error", "mirrored")
@@ -59,21 +58,6 @@ def _check_resources(num_envs: int, num_threads: int) -> None:
         raise ValueError(f"num_envs={num_envs} needs about {need / 2**30:.1f} GiB ({ENV_MEMORY_BYTES >> 20} MiB "
                          f"per env), more than the {free / 2**30:.1f} GiB of memory available; "
                          f"at most {free // ENV_MEMORY_BYTES} envs fit")
-
-
-def _task(config) -> Task:
-    """A Task from a shipped name, a YAML path, YAML text (the reference's ``BatchEnv(yaml_content)``), an
-    EnvConfig or a Task (used as it is)."""
-    if isinstance(config, Task):
-        return config
-    if isinstance(config, EnvConfig):
-        return build_task(config)
-    text = str(config)
-    if text in shipped_configs():
-        return shipped_task(text)
-    if "\n" in text or text.lstrip().startswith("environment"):
-        return build_task(parse_env_config(text, source="<yaml text>", name="custom"))
-    return build_task(Path(text))
 
 
 class BatchEnv(VectorEnv):
@@ -118,7 +102,7 @@ class BatchEnv(VectorEnv):
             warnings.warn(f"nn_mode='batched' with nn_batch={nn_batch} makes {groups} group(s) of envs for "
                           f"{num_threads} threads, so some threads idle; lower nn_batch or use nn_mode='per_env'",
                           stacklevel=2)
-        self.task = _task(config)
+        self.task = task_of(config)
         self.muscle_net = make_muscle_net(self.task)  # one copy of the weights, read by every env
         if muscle_weights is not None:
             load_muscle_weights(self.muscle_net, muscle_weights)
@@ -152,10 +136,7 @@ class BatchEnv(VectorEnv):
         return obs, self._infos(np.zeros(self.num_envs, bool))
 
     def step(self, actions):
-        actions = np.asarray(actions)
-        if actions.shape != self.action_space.shape:
-            raise ValueError(f"actions have shape {actions.shape}, expected {self.action_space.shape}")
-        actions = as_float32_actions(actions, "actions")
+        actions = as_float32_actions(np.asarray(actions), "actions", ndim=2)  # C++ checks the sizes and values
         obs, rewards, terminated, truncated = self.core.step(actions)
         return obs, rewards, terminated, truncated, self._infos(terminated | truncated)
 
@@ -185,8 +166,7 @@ class BatchEnv(VectorEnv):
         next step on: a factor on its gains, in [0, ``task.assist_scale_limit``] (beyond, its damping makes the
         physics step unstable); 0 (the default) switches it off."""
         scale = float(scale)
-        if not (scale >= 0.0 and np.isfinite(scale)):
-            raise ValueError(f"assist scale must be finite and >= 0, got {scale}")
+        # C++ refuses a negative or non-finite scale; the limit needs the model's pelvis, known here.
         if scale > self.task.assist_scale_limit:
             raise ValueError(f"assist scale {scale:g} is beyond {self.task.assist_scale_limit:.3g}, where the "
                              f"assist's damping (environment.assist.kd_rotation, kd_position) makes the "

@@ -9,6 +9,7 @@ for a strict lower bound). Keys the reference parsed but ignored are accepted wi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import typing
 import warnings
@@ -34,123 +35,198 @@ def _f(default, **meta):
     return field(default=default, metadata=meta)
 
 
-# What a policy's action entries mean under each actuator (docs/env-config.md#actuators): the same sizes
-# under two actuators do not make a policy of one meaningful under the other.
+# The actuators (docs/env-config.md#actuators), and what a policy's action entries mean under each: the same
+# sizes under two actuators do not make a policy of one meaningful under the other.
 ACTUATOR_ACTIONS = {
-    "mass": "offsets of the PD target on every DoF, turned into muscle activations by the muscle network",
-    "mass_lower": "offsets of the PD target, turned into muscle activations on the legs and trunk (SPD above)",
+    "muscle_net": "offsets of the PD target on every DoF, turned into muscle activations by the muscle network",
+    "muscle_net_lower": "offsets of the PD target, turned into muscle activations on the legs and trunk (SPD above)",
     "pd": "offsets of the PD target on every DoF, applied as ideal SPD torques (no muscles)",
     "torque": "joint torques (kp x action.torque_scale per unit action; no PD, no muscles)",
-    "muscle": "offsets of the upper body's PD target, then one activation per muscle",
+    "activations": "offsets of the upper body's PD target, then one activation per muscle",
 }
+# The reference's spellings, still accepted (old configs and checkpoints use them) and read as the canonical name.
+ACTUATOR_SPELLINGS = {"mass": "muscle_net", "mass_lower": "muscle_net_lower", "muscle": "activations"}
 
 
 @dataclass
 class SkeletonConfig:
-    file: str = _f("default")  # "default" (bidir's human), a bidir YAML model or a MASS skeleton XML
-    actuator: str = _f("mass_lower", choices=("mass", "mass_lower", "pd", "torque", "muscle"))
-    self_collide: bool = _f(False)
+    file: str = _f("default",
+        doc=("`default` (bidir's parametric human, package data), a bidir YAML model, or a MASS skeleton XML; "
+             "relative paths resolve against the config's folder"))
+    actuator: str = _f("muscle_net_lower", choices=tuple(ACTUATOR_ACTIONS), aliases=ACTUATOR_SPELLINGS,
+        doc=("`muscle_net_lower`: muscles (driven by the muscle network from SPD desired torques) on the legs and "
+             "trunk, SPD torques on the upper body; `muscle_net`: muscles only; `pd`: the ideal-torque body, the SPD "
+             "torques of the PD target on every actuated DoF, no muscles and no muscle network (same observation "
+             "and action as `muscle_net_lower`; shipped as the `pd` config; `energy_metabolic` is 0, "
+             "`energy_torque` sums every DoF). `torque`: the action's joint torques (`action.torque_scale`), no PD "
+             "and no muscles; `activations`: the action's muscle activations and the upper body's PD residual, no "
+             "muscle network (see \"Actuators\"). The reference's spellings `mass`, `mass_lower` and `muscle` are "
+             "read as `muscle_net`, `muscle_net_lower` and `activations`"))
+    self_collide: bool = _f(False,
+        doc='collide the body with itself, not only the feet with the ground')
 
 
 @dataclass
 class MotionConfig:
-    type: str = _f("procedural", choices=("procedural", "bvh"))
-    file: str = _f("walk")      # procedural: "walk"; bvh: a path
-    stride: float = _f(0.0, min=0.0, max=10.0)  # procedural only, m per cycle; 0 = 0.8 x stature
-    cadence: float = _f(110.0, min=60.0, max=160.0)  # procedural only, steps per minute
-    reference_version: int = _f(1, choices=(1, 2))  # procedural only: 1 make walk's reference; 2 the normative fit
-    cyclic: bool = _f(True)     # bvh: the clip loops (root advancing); false: episodes end with the clip
-    map: str = _f("")           # bvh: a YAML {model body or role: BVH joint} map; empty: by role
+    type: str = _f("procedural", choices=("procedural", "bvh"),
+        doc=("`procedural`: bidir's walking reference; `bvh`: a BVH clip retargeted onto the model by anatomical "
+             "role ([motion.md](motion.md)). The reference's `h5`/`hdf`/`npz` are not supported"))
+    file: str = _f("walk",
+        doc='`walk` for `procedural`; a path for `bvh`')
+    stride: float = _f(0.0, min=0.0, max=10.0,
+        doc='procedural only (the walking reference takes 0.3–1.1 × stature): m per cycle; 0 = 0.8 × stature')
+    cadence: float = _f(110.0, min=60.0, max=160.0,
+        doc='procedural only: steps per minute')
+    reference_version: int = _f(1, choices=(1, 2),
+        doc=("procedural only: the walking reference's construction. `1`: the one `make walk` trains on (its "
+             'pelvis obliquity is mirrored against the normative curve); `2`: the normative fit, whose sagittal '
+             'hip, knee and ankle angles follow the normative curves (RMS error ≤ 2.3° and r ≥ 0.98 across '
+             "statures 1.55–1.95 m and strides 0.75–1.25 × the default, except the ankle's r, 0.973, at 0.75 × "
+             "stride), with the pelvis obliquity's sign fixed, a root whose forward speed varies within the cycle,"
+             ' and the trade-offs measured in [model.md](model.md#walking-reference)'))
+    cyclic: bool = _f(True,
+        doc=('bvh only: the clip loops, the root advancing its travel per loop; `false`: every episode starts at '
+             "the clip's first frame and is truncated at its last"))
+    map: str = _f("",
+        doc=('bvh only: a YAML file {model body or role: BVH joint} for joint names no naming convention covers '
+             '(relative to the config)'))
 
 
 @dataclass
 class MuscleConfig:
-    file: str = _f("")         # empty: the model's own muscles; or a MASS muscle XML
-    use_velocity_force: bool = _f(False)
-    use_joint_state: bool = _f(True)
-    mesh_lbs_weight: bool = _f(False)
-    learn_under_pd: bool = _f(False)  # actuator pd: still record the muscle network's training tuples
+    file: str = _f("",
+        doc="empty: the model's own muscles; or a MASS muscle XML")
+    use_velocity_force: bool = _f(False,
+        doc='multiply the active force by the force–velocity curve')
+    use_joint_state: bool = _f(True,
+        doc='append the 3 × 50 muscle joint state (0.008 × [½ min τ, ½ max τ, JtP]) to the observation')
+    mesh_lbs_weight: bool = _f(False,
+        doc='reference option (LBS weights from meshes); `true` is not supported (error)')
+    learn_under_pd: bool = _f(False,
+        doc=("with `skeleton.actuator: pd`: still record the muscle network's training tuples (τ_des, JtA at a "
+             'random substep), so that the muscle network learns during `pd` training; the network itself never '
+             'runs under `pd`'))
 
 
 @dataclass
 class SimulationConfig:
-    sim_hz: int = _f(600, min=30, max=10000)
-    control_hz: int = _f(30, min=1, max=1000)
-    inference_per_sim: int = _f(1, min=1, max=100)  # run the muscle network (and JtA) every k physics substeps
+    sim_hz: int = _f(600, min=30, max=10000,
+        doc='physics rate; must be a multiple of `control_hz`')
+    control_hz: int = _f(30, min=1, max=1000,
+        doc='policy rate')
+    inference_per_sim: int = _f(1, min=1, max=100,
+        doc=('run the muscle network (with JtA and τ_des) every k physics substeps and hold its activations '
+             'between; must divide sim_hz / control_hz. The reference parsed and ignored it; 1 is its behaviour '
+             "and the A2_sep task's (docs/performance.md measures k = 2)"))
 
 
 @dataclass
 class ActionConfig:
-    scale: float = _f(0.04, gt=0.0)
-    residual: bool = _f(True)        # the joint entries offset the reference pose; false under actuator: torque
-    torque_scale: float = _f(0.5, gt=0.0, max=10.0)  # actuator torque: a unit action is kp x this (rad) of torque
-    time_warping: float = _f(-1.0)   # > 0: one more action dimension; phase speed-up = value * action
-    gait_phase_mode: str = _f("phase", choices=("phase",))
+    scale: float = _f(0.04, gt=0.0,
+        doc='multiplies the 50 joint-offset dimensions of the action')
+    residual: bool = _f(True,
+        doc=('PD target = reference pose ⊕ scaled action (ball joints compose rotations); must be `false` under '
+             '`skeleton.actuator: torque`, where the action is the torque, and `true` under every other actuator'))
+    torque_scale: float = _f(0.5, gt=0.0, max=10.0,
+        doc=('`skeleton.actuator: torque` only: a unit action is kp × this (rad) of torque on its DoF, so the '
+             'torque limit of each DoF is kp × `torque_scale` N·m (150 N·m at the hips and knees of the default '
+             'model, kp 300)'))
+    time_warping: float = _f(-1.0,
+        doc='> 0: one more action dimension; the phase runs (1 + value × action) times as fast')
+    gait_phase_mode: str = _f("phase", choices=("phase",),
+        doc=("`phase`: stance and foot-step targets from phase thresholds (the reference's `contact` mode is not "
+             'supported yet)'))
 
 
 @dataclass
 class AdvancedConfig:
-    enforce_symmetry: bool = _f(False)
-    hard_phase_clipping: bool = _f(False)
-    soft_phase_clipping: bool = _f(False)
-    include_jtp_in_spd: bool = _f(False)
-    use_normalized_param_state: bool = _f(False)
-    learning_std: bool = _f(False)
-    torque_clipping: bool = _f(False)
+    enforce_symmetry: bool = _f(False,
+        doc='mirror state, action and muscles in the second half of the cycle')
+    hard_phase_clipping: bool = _f(False,
+        doc='keep the warped phase within the cycle count of the unwarped clock')
+    soft_phase_clipping: bool = _f(False,
+        doc='re-synchronise the warped phase every half cycle')
+    include_jtp_in_spd: bool = _f(False,
+        doc='pass the passive muscle torque JtP to SPD as an external force (then τ_des is not reduced by JtP)')
+    use_normalized_param_state: bool = _f(False,
+        doc='gait parameters in the observation normalised to [0, 1] instead of raw')
+    torque_clipping: bool = _f(False,
+        doc='deprecated in the reference; `true` is an error')
 
 
 @dataclass
 class ClipConfig:
-    step: int = _f(0, min=0)
-    value: float = _f(0.0, min=0.0)
+    step: int = _f(0, min=0,
+        doc='for this many control steps after reset, clip the reward to ± `value`')
+    value: float = _f(0.0, min=0.0,
+        doc='the clip bound (0: reward 0 during those steps)')
 
 
 @dataclass
 class TorqueEnergyConfig:
-    coeff: float = _f(0.0, min=0.0)
-    separate: bool = _f(False)
+    coeff: float = _f(0.0, min=0.0,
+        doc='upper-body torque energy = coeff × mean Σ|τ_upper| (old spelling `metabolic.torque_coeff`)')
+    separate: bool = _f(False,
+        doc='separate exponentials for metabolic and torque energy (the *sep* of A2_sep)')
 
 
 @dataclass
 class MetabolicConfig:
-    type: str = _f("A", choices=("A", "A2", "MA", "MA2"))
-    weight: float = _f(0.05, min=0.0)
-    scale: float = _f(1.0, min=0.0)
-    multiplicative: bool = _f(False)
+    type: str = _f("A", choices=("A", "A2", "MA", "MA2"),
+        doc='per-substep energy: `A` Σa, `A2` Σa², `MA` Σm·|a|, `MA2` Σm·a² (m: muscle mass proxy)')
+    weight: float = _f(0.05, min=0.0,
+        doc='w_E in exp(−w_E · E)')
+    scale: float = _f(1.0, min=0.0,
+        doc='scale of the energy term when it is added (not multiplicative)')
+    multiplicative: bool = _f(False,
+        doc='multiply the energy term into the reward (else add it)')
     torque: TorqueEnergyConfig = _f(TorqueEnergyConfig())
 
 
 @dataclass
 class StepRewardConfig:
-    weight: float = _f(2.0, min=0.0)
-    clip: float = _f(0.075, min=0.0)
+    weight: float = _f(2.0, min=0.0,
+        doc='foot-step placement: r = exp(−w · d_z) when d_z > clip (old spelling `locomotion.step_weight`)')
+    clip: float = _f(0.075, min=0.0,
+        doc='dead zone of the step distance, m')
 
 
 @dataclass
 class AvgVelConfig:
-    weight: float = _f(6.0, min=0.0)
-    window_mult: float = _f(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW)
-    clip: float = _f(-1.0)
-    consider_x: bool = _f(False)
+    weight: float = _f(6.0, min=0.0,
+        doc='average COM velocity: r = exp(−w · |v̄ − v*|) when above clip')
+    window_mult: float = _f(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW,
+        doc='averaging window in gait cycles')
+    clip: float = _f(-1.0,
+        doc='dead zone, m/s (< 0: none)')
+    consider_x: bool = _f(False,
+        doc='include the lateral velocity in the error')
 
 
 @dataclass
 class DragXConfig:
-    use: bool = _f(False)
-    weight: float = _f(1.0, min=0.0)
-    threshold: float = _f(0.0, min=0.0)
+    use: bool = _f(False,
+        doc='penalise lateral drift')
+    weight: float = _f(1.0, min=0.0,
+        doc='r = exp(−w · max(0, |x − x₀| − threshold))')
+    threshold: float = _f(0.0, min=0.0,
+        doc='m')
 
 
 @dataclass
 class PhaseRewardConfig:
-    use: bool = _f(False)
-    weight: float = _f(1.0, min=0.0)
+    use: bool = _f(False,
+        doc='reward matching the reference gait period')
+    weight: float = _f(1.0, min=0.0,
+        doc='r = exp(−w · (|T_L − T| + |T_R − T|))')
 
 
 @dataclass
 class LocomotionConfig:
-    head_linear_acc_weight: float = _f(4.0, min=0.0)
-    head_rot_weight: float = _f(4.0, min=0.0)
+    head_linear_acc_weight: float = _f(4.0, min=0.0,
+        doc='r = exp(−w · |Δv_head|² / 3), Δv over one control step')
+    head_rot_weight: float = _f(4.0, min=0.0,
+        doc='r = exp(−w · θ_head²)')
     step: StepRewardConfig = _f(StepRewardConfig())
     avg_vel: AvgVelConfig = _f(AvgVelConfig())
     dragX: DragXConfig = _f(DragXConfig())  # the reference's spelling
@@ -159,18 +235,26 @@ class LocomotionConfig:
 
 @dataclass
 class KneePainConfig:
-    use: bool = _f(False)
-    weight: float = _f(1.0, min=0.0)
-    scale: float = _f(1.0, gt=0.0)
-    termination: bool = _f(False)
-    use_max: bool = _f(False)
-    max_weight: float = _f(1.0, min=0.0)
+    use: bool = _f(False,
+        doc='knee-load reward term')
+    weight: float = _f(1.0, min=0.0,
+        doc='exponent weight of the mean knee load')
+    scale: float = _f(1.0, gt=0.0,
+        doc='knee load divisor')
+    termination: bool = _f(False,
+        doc='terminate when the max knee load exceeds 8 after 100 steps')
+    use_max: bool = _f(False,
+        doc='also a term on the max knee load')
+    max_weight: float = _f(1.0, min=0.0,
+        doc='its weight')
 
 
 @dataclass
 class RewardConfig:
-    type: str = _f("gaitnet", choices=("gaitnet", "deepmimic", "scadiver"))
-    eoe_type: str = _f("tuple", choices=("tuple", "time"))
+    type: str = _f("gaitnet", choices=("gaitnet", "deepmimic", "scadiver"),
+        doc='`gaitnet` (multiplicative locomotion reward), `deepmimic` (imitation), `scadiver` (Π (0.1 + 0.9 rᵢ))')
+    eoe_type: str = _f("tuple", choices=("tuple", "time"),
+        doc='truncation: `tuple` after `Horizon` control steps, `time` after 10 s')
     clip: ClipConfig = _f(ClipConfig())
     metabolic: MetabolicConfig = _f(MetabolicConfig())
     locomotion: LocomotionConfig = _f(LocomotionConfig())
@@ -179,10 +263,12 @@ class RewardConfig:
 
 @dataclass
 class ParameterRange:
-    min: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1])
-    max: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1])
-    default: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1])
-    sampling: str = _f("uniform", choices=("uniform", "extremes"))
+    min: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1],
+        doc="lowest ratio sampled at reset (the range bounds the reference's speed and cycle)")
+    max: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="highest ratio sampled at reset")
+    default: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="used when not sampling")
+    sampling: str = _f("uniform", choices=("uniform", "extremes"),
+        doc="`uniform`: locations {0, ¼, ½, ¾, 1} of the range plus N(0, 0.025) noise; `extremes`: {0, 1}")
 
 
 @dataclass
@@ -200,8 +286,10 @@ class ParametersConfig:
 class TerminationConfig:
     """bidir's early termination (not in the reference), besides the fall (COM below 0.6 m); 0 switches
     each off."""
-    head_drop: float = _f(0.0, min=0.0, max=2.0)       # m: the head this far below its height at reset
-    pelvis_angle: float = _f(0.0, min=0.0, max=3.1416)  # rad: the pelvis this far from the reference's orientation
+    head_drop: float = _f(0.0, min=0.0, max=2.0,
+        doc="> 0: terminate when the head's COM is this far (m) below its height at reset (`deviated`)")
+    pelvis_angle: float = _f(0.0, min=0.0, max=3.1416,
+        doc="> 0: terminate when the pelvis orientation is this far (rad) from the reference's (`deviated`)")
 
 
 @dataclass
@@ -210,10 +298,16 @@ class AssistConfig:
     and pelvis orientation. These are its gains at scale 1; it acts only while the trainer's ``assist``
     schedule (or ``BatchEnv.set_assist_scale``) gives it a scale > 0, never in evaluation."""
     # At scale 1 these hold up the zero-action pd body for the whole test (200 steps); at 0.5 it falls.
-    kp_position: float = _f(2000.0, min=0.0, max=1e6)  # N/m on the COM error
-    kd_position: float = _f(300.0, min=0.0, max=1e5)   # N s/m on the COM velocity error
-    kp_rotation: float = _f(500.0, min=0.0, max=1e6)   # N m/rad on the pelvis orientation error
-    kd_rotation: float = _f(30.0, min=0.0, max=1e5)    # N m s/rad on the pelvis angular velocity (> ~60: unstable)
+    kp_position: float = _f(2000.0, min=0.0, max=1e6,
+        doc=("N/m: the assist's pull of the whole-body COM toward the reference's COM (interpolated over the "
+             'control step)'))
+    kd_position: float = _f(300.0, min=0.0, max=1e5,
+        doc='N·s/m on the COM velocity error')
+    kp_rotation: float = _f(500.0, min=0.0, max=1e6,
+        doc="N·m/rad: the assist's torque turning the pelvis toward the reference pelvis orientation")
+    kd_rotation: float = _f(30.0, min=0.0, max=1e5,
+        doc=('N·m·s/rad on the pelvis angular velocity; above about 60 (× the scale) the 480 Hz step becomes '
+             'unstable (the pelvis alone is light), and the episode ends with `sim_error`'))
 
 
 @dataclass
@@ -228,7 +322,8 @@ class EnvConfig:
     parameters: ParametersConfig = _f(ParametersConfig())
     assist: AssistConfig = _f(AssistConfig())
     termination: TerminationConfig = _f(TerminationConfig())
-    horizon: int = _f(600, min=1)   # control steps per episode (top-level ``Horizon``)
+    horizon: int = _f(600, min=1, key="Horizon",
+        doc="control steps per episode (the top-level key `Horizon`, beside `environment`)")
     name: str = "custom"
     source: str = "<memory>"        # the file it came from; relative paths resolve against its folder
 
@@ -258,10 +353,15 @@ UNSUPPORTED = {
     "environment.parameters.skeleton": "skeleton parameters are not supported",
     "environment.parameters.torsion": "torsion parameters are not supported",
     "cascading": "cascading networks are not supported",
+    "environment.advanced.learning_std": "is not read: the trainer always learns the policy's log-std, starting "
+                                         "from its model.log_std_* keys (remove the key)",
 }
 
 
-def _check_value(value, hint, meta, key: str, source: str):
+def check_value(value, hint, meta, key: str, source: str):
+    """``value`` checked against a field's type ``hint`` and metadata (``choices``, ``min``, ``max``, ``gt``;
+    ``aliases``: other spellings of a choice), returned as that type (an int given for a float becomes a
+    float); ConfigError naming ``key`` otherwise. The one value check of bidir_sim's and bidir_ppo's configs."""
     def fail(reason):
         raise ConfigError(source, key, reason)
 
@@ -279,6 +379,8 @@ def _check_value(value, hint, meta, key: str, source: str):
         value = float(value)
     elif hint is str and not isinstance(value, str):
         fail(f"must be a string, got {value!r}")
+    elif hint is str:
+        value = meta.get("aliases", {}).get(value, value)
     if "choices" in meta and value not in meta["choices"]:
         fail(f"must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
     if "min" in meta and value < meta["min"]:
@@ -319,7 +421,7 @@ def _build(cls, data, key: str, source: str, given: set | None = None):
         if dataclasses.is_dataclass(hint):
             values[k] = _build(hint, v, path, source, given)
         else:
-            values[k] = _check_value(v, hint, fields[k].metadata, path, source)
+            values[k] = check_value(v, hint, fields[k].metadata, path, source)
             if given is not None:
                 given.add(path)
     renamed = values.pop("_renamed", [])
@@ -328,27 +430,105 @@ def _build(cls, data, key: str, source: str, given: set | None = None):
         sub = getattr(obj, parent)
         hint = typing.get_type_hints(type(sub))[leaf]
         meta = {f.name: f.metadata for f in dataclasses.fields(sub)}[leaf]
-        setattr(sub, leaf, _check_value(v, hint, meta, f"{key}.{parent}.{leaf}", source))
+        setattr(sub, leaf, check_value(v, hint, meta, f"{key}.{parent}.{leaf}", source))
     return obj
 
 
-def parse_env_config(text: str, source: str = "<string>", name: str = "custom") -> EnvConfig:
-    """Parses the YAML text of an env config; raises ConfigError naming the key and the reason."""
+def leaf_keys(cls, prefix: str = "") -> list[tuple[str, tuple[str, ...], dataclasses.Field, type]]:
+    """(dotted key, attribute path, field, type) of every key of a config dataclass, in declaration order: the
+    fields with a ``doc``, named by ``key`` where the YAML spells them otherwise (``Horizon``)."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            out += [(key, (f.name, *path), g, h) for key, path, g, h in leaf_keys(hint, f"{prefix}{f.name}.")]
+        elif "doc" in f.metadata:
+            out.append((f.metadata.get("key", prefix + f.name), (f.name,), f, hint))
+    return out
+
+
+def check_fields(obj, prefix: str, source: str) -> dict[str, bool | int | float | str]:
+    """Every key of a config dataclass instance checked again (code may have changed it since parsing): dotted
+    key -> its value, typed as declared. Errors name ``prefix`` + key (a key spelled by ``key`` as it is)."""
+    out = {}
+    for key, path, f, hint in leaf_keys(type(obj)):
+        value = functools.reduce(getattr, path, obj)
+        out[key] = check_value(value, hint, f.metadata, key if "key" in f.metadata else prefix + key, source)
+    return out
+
+
+def config_values(cfg: EnvConfig) -> dict[str, bool | int | float | str]:
+    """The env config as C++ reads it (TaskSpec.config): dotted key relative to ``environment.`` (``Horizon``
+    as written) -> value, every key present and checked (docs/architecture.md, "Adding an env config key")."""
+    values = check_fields(cfg, "environment.", cfg.source)
+    _check_consistency(cfg)
+    return values
+
+
+def _base_source(base, source: str, key: str) -> Path:
+    """The file a ``base:`` value names: a shipped config's name, or a .yaml path relative to ``source``'s folder."""
+    if not isinstance(base, str) or not base or "\x00" in base:
+        raise ConfigError(source, key, f"must be a shipped config's name or a .yaml path, got {base!r}")
+    if not base.endswith((".yaml", ".yml")):
+        if base not in shipped_configs():
+            raise ConfigError(source, key, f"'{base}' is not a shipped config ({', '.join(shipped_configs())}); "
+                              "a file's name ends in .yaml")
+        return CONFIG_DIR / f"{base}.yaml"
+    path = Path(base).expanduser()
+    if not path.is_absolute() and not source.startswith("<"):
+        path = Path(source).parent / path
+    if not path.is_file():
+        raise ConfigError(source, key, f"names {path}, which does not exist")
+    return path
+
+
+def _merged(base: dict, over: dict) -> dict:
+    """``over`` on top of ``base``: mappings merge key by key, any other value replaces the base's."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _composed(doc, source: str, chain: tuple[str, ...]) -> dict:
+    """The YAML document with its ``base:`` (docs/env-config.md, "Composing configs") resolved, recursively."""
+    if not isinstance(doc, dict) or "base" not in doc:
+        return doc
+    path = _base_source(doc["base"], source, "base")
+    if str(path.resolve()) in chain:
+        raise ConfigError(source, "base", f"{path} is already in the chain of bases ({' -> '.join(chain)}): a cycle")
+    text = read_input_text(path, ConfigError, MAX_CONFIG_FILE_BYTES, "env config")
+    base = _composed(_load(text, str(path)), str(path), (*chain, str(path.resolve())))
+    if not isinstance(base, dict):
+        raise ConfigError(str(path), "environment", "the root must be a mapping with the key 'environment'")
+    return _merged(base, {k: v for k, v in doc.items() if k != "base"})
+
+
+def _load(text: str, source: str):
     try:
-        doc = load_yaml(text)
+        return load_yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(source, "yaml", str(e).replace("\n", " ")) from None
+
+
+def parse_env_config(text: str, source: str = "<string>", name: str = "custom") -> EnvConfig:
+    """Parses the YAML text of an env config (its ``base:`` resolved relative to ``source``); raises ConfigError
+    naming the file, the key and the reason."""
+    chain = () if source.startswith("<") else (str(Path(source).resolve()),)
+    doc = _composed(_load(text, source), source, chain)
     if not isinstance(doc, dict) or "environment" not in doc:
         raise ConfigError(source, "environment", "the root must be a mapping with the key 'environment'")
     for k in doc:
         if k in UNSUPPORTED:
             raise ConfigError(source, k, UNSUPPORTED[k])
         if k not in ("environment", "Horizon", "training"):
-            raise ConfigError(source, k, "unknown top-level key; valid keys: Horizon, environment, training")
+            raise ConfigError(source, k, "unknown top-level key; valid keys: base, Horizon, environment, training")
     given: set[str] = set()
     cfg = _build(EnvConfig, doc["environment"], "environment", source, given)
     if "Horizon" in doc:
-        cfg.horizon = _check_value(doc["Horizon"], int, {"min": 1}, "Horizon", source)
+        horizon = next(f for f in dataclasses.fields(EnvConfig) if f.name == "horizon")
+        cfg.horizon = check_value(doc["Horizon"], int, horizon.metadata, "Horizon", source)
     cfg.name, cfg.source = name, source
     _check_consistency(cfg)
     _check_applies(cfg, given)

@@ -2,7 +2,7 @@
 ``_core.CompiledTask`` built from them once, which every environment of the config shares read-only.
 
 Everything structural is decided here by body names and joint types (never by hard-coded indices, which
-the reference system relied on): which DoFs SPD drives directly under ``mass_lower`` (those of bodies with
+the reference system relied on): which DoFs SPD drives directly under ``muscle_net_lower`` (those of bodies with
 no foot below them), the head, the feet, the knees, the mirror maps, and the right heel-strike phase of the
 reference motion. A task is built once per config and shared by every environment made from it.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..models import Model, load_model, standing_height
 from ..models.anthropometry import NOMINAL_HEIGHT
 from ..motion.foot import foot_points
 from ..motion.walk import walking_reference
-from .config import EnvConfig, load_env_config
+from .config import EnvConfig, config_values, load_env_config, parse_env_config, shipped_configs
 from .symmetry import Symmetry, model_symmetry
 
 FALL_FRACTION = 0.6          # terminate when the COM is below this x body scale (m), as the reference
@@ -75,19 +76,19 @@ class Task:
 
     @property
     def actuator(self) -> str:
-        """``skeleton.actuator``: mass, mass_lower, pd, torque or muscle (docs/env-config.md)."""
+        """``skeleton.actuator``: muscle_net, muscle_net_lower, pd, torque or activations (docs/env-config.md)."""
         return self.compiled.actuator
 
     @property
     def action_dofs(self) -> list[int]:
         """The DoF (full indexing) each joint entry of the action drives, in action order: every actuated
-        DoF, or under ``muscle`` the upper-body DoFs. Under ``muscle`` one activation per muscle follows;
+        DoF, or under ``activations`` the upper-body DoFs. Under ``activations`` one activation per muscle follows;
         the time warp, when there is one, is last."""
         return list(self.compiled.action_dofs)
 
     @property
     def uses_muscle_network(self) -> bool:
-        """Whether the muscle network drives the muscles (mass, mass_lower) and so is worth training."""
+        """Whether the muscle network drives the muscles (muscle_net, muscle_net_lower) and so is worth training."""
         return self.compiled.uses_muscle_network
 
     @property
@@ -112,7 +113,7 @@ class Task:
 
     @property
     def upper_dofs(self) -> list[int]:
-        """DoFs (full indexing) of the bodies with no foot below them: SPD drives them under mass_lower."""
+        """DoFs (full indexing) of the bodies with no foot below them: SPD drives them under muscle_net_lower."""
         return list(self.spec.upper_dofs)
 
     @property
@@ -225,61 +226,21 @@ def _upper_dofs(model: Model) -> list[int]:
     return [offsets[b.name] + k for b in model.bodies[1:] if not has_foot[b.name] for k in range(b.joint.num_dofs)]
 
 
-def _reward_spec(cfg: EnvConfig):
-    r, loc, met = cfg.reward, cfg.reward.locomotion, cfg.reward.metabolic
-    spec = _core.RewardSpec()
-    spec.type = r.type
-    spec.metabolic_type, spec.metabolic_weight, spec.metabolic_scale = met.type, met.weight, met.scale
-    spec.multiplicative = met.multiplicative
-    spec.torque_coeff, spec.separate_torque = met.torque.coeff, met.torque.separate
-    spec.head_acc_weight, spec.head_rot_weight = loc.head_linear_acc_weight, loc.head_rot_weight
-    spec.step_weight, spec.step_clip = loc.step.weight, loc.step.clip
-    spec.avg_vel_weight, spec.avg_vel_window = loc.avg_vel.weight, loc.avg_vel.window_mult
-    spec.avg_vel_clip, spec.avg_vel_consider_x = loc.avg_vel.clip, loc.avg_vel.consider_x
-    spec.drag_x, spec.drag_x_weight, spec.drag_x_threshold = loc.dragX.use, loc.dragX.weight, loc.dragX.threshold
-    k = r.knee_pain
-    spec.knee, spec.knee_max, spec.knee_termination = k.use, k.use and k.use_max, k.termination
-    spec.knee_weight, spec.knee_scale, spec.knee_max_weight = k.weight, k.scale, k.max_weight
-    spec.clip_steps, spec.clip_value = r.clip.step, r.clip.value
-    return spec
-
-
-def _parameter(p) -> object:
-    out = _core.ParameterSpec()
-    out.min, out.max, out.default, out.uniform = p.min, p.max, p.default, p.sampling == "uniform"
-    return out
-
-
 def build_task(config: EnvConfig | str) -> Task:
     """Compiles a config (an EnvConfig, a shipped name or a YAML path) into a Task."""
     cfg = config if isinstance(config, EnvConfig) else load_env_config(config)
     _unsupported(cfg)
     model = _load_model(cfg)
     if not model.muscles:
-        raise ConfigError(cfg.source, "environment.skeleton.file", "the model has no muscles; mass actuators need them")
+        raise ConfigError(cfg.source, "environment.skeleton.file", "the model has no muscles; every actuator needs them")
     if model.bodies[0].joint.type != "free":
         raise ConfigError(cfg.source, "environment.skeleton.file", "the root joint must be a free joint")
     n = model.num_dofs
 
     spec = _core.TaskSpec()
-    spec.sim_hz, spec.control_hz, spec.horizon = cfg.simulation.sim_hz, cfg.simulation.control_hz, cfg.horizon
-    spec.inference_per_sim = cfg.simulation.inference_per_sim
-    spec.truncate_by_time = cfg.reward.eoe_type == "time"
-    spec.action_scale = cfg.action.scale
-    spec.time_warping = max(cfg.action.time_warping, 0.0)
-    spec.actuator = cfg.skeleton.actuator
-    spec.pd_muscle_tuples = cfg.muscle.learn_under_pd
-    spec.torque_scale = cfg.action.torque_scale
-    spec.head_drop, spec.pelvis_angle = cfg.termination.head_drop, cfg.termination.pelvis_angle
-    for k in ("kp_position", "kd_position", "kp_rotation", "kd_rotation"):
-        setattr(spec.assist, k, getattr(cfg.assist, k))
-    adv = cfg.advanced
-    spec.enforce_symmetry, spec.hard_phase_clipping = adv.enforce_symmetry, adv.hard_phase_clipping
-    spec.include_jtp_in_spd, spec.normalized_parameters = adv.include_jtp_in_spd, adv.use_normalized_param_state
-    spec.force_velocity, spec.joint_state_in_observation = cfg.muscle.use_velocity_force, cfg.muscle.use_joint_state
-
+    spec.config = config_values(cfg)  # every key, read by C++ where it compiles the task
     spec.upper_dofs = _upper_dofs(model)
-    symmetry = model_symmetry(model) if adv.enforce_symmetry else None
+    symmetry = model_symmetry(model) if cfg.advanced.enforce_symmetry else None
     if symmetry is not None:
         spec.dof_mirror, spec.dof_mirror_sign = symmetry.dof_mirror.tolist(), symmetry.dof_sign
         spec.body_mirror, spec.muscle_mirror = symmetry.body_mirror.tolist(), symmetry.muscle_mirror.tolist()
@@ -293,9 +254,6 @@ def build_task(config: EnvConfig | str) -> Task:
     if cfg.reward.type != "gaitnet":
         spec.end_effectors = [_body(model, name, cfg, "deepmimic end effectors") for name in END_EFFECTORS]
     spec.fall_height = FALL_FRACTION * standing_height(model) / NOMINAL_HEIGHT
-
-    spec.reward = _reward_spec(cfg)
-    spec.stride, spec.cadence = _parameter(cfg.parameters.gait.stride), _parameter(cfg.parameters.gait.cadence)
 
     samples, stride, duration = _reference_samples(cfg, model)
     _check_reference_timing(cfg, duration)
@@ -353,6 +311,21 @@ def _check_reference_speed(cfg: EnvConfig, compiled, frames: int) -> None:
             raise ConfigError(cfg.source, key, f"{what}: the reference moves DoF {int(np.argmax(v))} at "
                               f"{v.max():.3g} (rad or m)/s at frame {k}{timing} (stride x {stride:g}, cadence x "
                               f"{cadence:g}), beyond the simulation's {MAX_REFERENCE_SPEED:g}")
+
+
+def task_of(config) -> Task:
+    """The one lookup of WalkEnv, BatchEnv and the tools: a Task (used as it is), an EnvConfig, a shipped
+    config's name (built once per process), a YAML path, or YAML text (the reference's ``BatchEnv(yaml)``)."""
+    if isinstance(config, Task):
+        return config
+    if isinstance(config, EnvConfig):
+        return build_task(config)
+    text = str(config)
+    if text in shipped_configs():
+        return shipped_task(text)
+    if "\n" in text or text.lstrip().startswith("environment"):
+        return build_task(parse_env_config(text, source="<yaml text>", name="custom"))
+    return build_task(Path(text))
 
 
 @functools.lru_cache(maxsize=16)

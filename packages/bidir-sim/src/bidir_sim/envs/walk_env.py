@@ -16,8 +16,8 @@ import numpy as np
 from .. import _core
 from ..arguments import as_float32_actions
 from ..muscle_net import load_muscle_weights, make_muscle_net
-from .config import EnvConfig, shipped_configs
-from .task import Task, build_task, shipped_task
+from .config import EnvConfig
+from .task import Task, task_of
 
 RESET_OPTIONS = ("phase", "stride", "cadence")
 
@@ -40,10 +40,7 @@ class WalkEnv(gym.Env):
     def __init__(self, config: str | Path | EnvConfig | Task = "A2_sep", muscle_weights=None, render_mode=None):
         if render_mode is not None:
             raise ValueError(f"render_mode {render_mode!r} is not supported; use bidir-viewer to watch a policy")
-        if isinstance(config, Task):
-            self.task = config
-        else:
-            self.task = shipped_task(config) if config in shipped_configs() else build_task(config)
+        self.task = task_of(config)
         self.muscle_net = make_muscle_net(self.task)
         if muscle_weights is not None:
             load_muscle_weights(self.muscle_net, muscle_weights)
@@ -76,10 +73,7 @@ class WalkEnv(gym.Env):
         return obs, self._info()
 
     def step(self, action):
-        action = np.asarray(action)
-        if action.shape != self.action_space.shape:
-            raise ValueError(f"action has shape {action.shape}, expected {self.action_space.shape}")
-        action = as_float32_actions(action, "action")
+        action = as_float32_actions(np.asarray(action), "action", ndim=1)  # C++ checks the size and values
         obs, reward, terminated, truncated = self.core.step(action)
         return obs, float(reward), bool(terminated), bool(truncated), self._info()
 
