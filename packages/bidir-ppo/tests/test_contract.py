@@ -113,13 +113,13 @@ def test_trainer_and_viewer_use_only_bidir_sims_public_names():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("muscle.grad_clamp=-1", "'muscle.grad_clamp': must be > 0 and finite, got -1"),
-    ("ppo.vf_coef=-5", "'ppo.vf_coef': must be >= 0, at most 1e+06 and finite, got -5"),
-    ("ppo.target_kl=-1", "'ppo.target_kl': must be > 0"),
-    ("ppo.clip_coef=inf", "'ppo.clip_coef': must be > 0, at most 10 and finite, got inf"),
-    ("muscle.torque_scale=0", "'muscle.torque_scale': must be > 0 and finite, got 0"),
+    ("muscle.grad_clamp=-1", "'muscle.grad_clamp': must be > 0.0, got -1.0"),
+    ("ppo.vf_coef=-5", "'ppo.vf_coef': must be >= 0.0, got -5.0 (allowed: >= 0.0 and <= 1000000.0)"),
+    ("ppo.target_kl=-1", "'ppo.target_kl': must be > 0.0, got -1.0 (allowed: > 0.0 and <= 1000.0)"),
+    ("ppo.clip_coef=inf", "'ppo.clip_coef': must be a finite number, got inf"),
+    ("muscle.torque_scale=0", "'muscle.torque_scale': must be > 0.0, got 0.0"),
     ("ppo.learning_rate=nan", "'ppo.learning_rate'"),
-    ("model.log_std_legs=100", "'model.log_std_legs': must be >= -20, at most 5"),
+    ("model.log_std_legs=100", "'model.log_std_legs': must be <= 5.0, got 100.0 (allowed: >= -20.0 and <= 5.0)"),
 ])
 def test_every_numeric_hyper_parameter_is_checked_at_start(override, message):
     with initialize(version_base=None):

@@ -1,5 +1,5 @@
-"""The actuators besides mass_lower (issue #19 §1). pd, the ideal-torque body: SPD torques of the PD target on
-every actuated DoF, no muscles and no muscle network; the same observation and action as mass_lower (A2_sep).
+"""The actuators besides muscle_net_lower (issue #19 §1). pd, the ideal-torque body: SPD torques of the PD target on
+every actuated DoF, no muscles and no muscle network; the same observation and action as muscle_net_lower (A2_sep).
 torque: the action's joint torques, no PD, no muscles. muscle: the action's activations and the upper body's
 PD residual, no muscle network. check_env runs on every shipped config in test_task.py."""
 

@@ -105,6 +105,8 @@ def test_bad_actions_raise_before_any_env_steps():
     assert env.core.env(0).steps == 0
     with pytest.raises(ValueError, match=r"shape \(2, 50\), expected \(2, 51\)"):
         env.step(np.zeros((2, 50)))
+    with pytest.raises(ValueError, match=r"actions must have 2 dimensions, got shape \(51,\)"):
+        env.step(np.zeros(51))
     with pytest.raises(ValueError, match="must be real numbers"):
         env.step(np.full((2, 51), "x"))
     with pytest.raises(ValueError, match="reset options are not supported"):

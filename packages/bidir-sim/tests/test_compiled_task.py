@@ -168,3 +168,41 @@ def test_inference_per_sim_must_divide_the_substeps():
 
     with pytest.raises(ConfigError, match="inference_per_sim: must divide the 16 substeps"):
         build_task(_parse(_config(3)))
+
+
+def test_a_new_key_is_one_dataclass_field_and_reaches_cpp():
+    """docs/architecture.md, "Adding an env config key": one field, and the generic path takes it to C++."""
+    from dataclasses import dataclass, field
+
+    from bidir_sim.envs.config import EnvConfig, SimulationConfig, config_values, key_field, leaf_keys
+    from bidir_sim.errors import ConfigError
+
+    @dataclass
+    class Simulation(SimulationConfig):
+        gravity_scale: float = key_field(1.0, min=0.0, max=2.0, doc="a dummy key")
+
+    @dataclass
+    class Config(EnvConfig):
+        simulation: Simulation = field(default_factory=Simulation)
+
+    cfg = Config()
+    cfg.simulation.sim_hz, cfg.simulation.gravity_scale = 480, 1.5
+    assert "simulation.gravity_scale" in [key for key, *_ in leaf_keys(Config)]  # so in the docs' table
+    task = build_task(cfg)
+    assert task.compiled.spec.config["simulation.gravity_scale"] == 1.5
+    assert task.compiled.spec.config == config_values(cfg)
+    cfg.simulation.gravity_scale = 3.0
+    with pytest.raises(ConfigError, match=r"environment.simulation.gravity_scale: must be <= 2.0, got 3.0"):
+        build_task(cfg)
+
+
+def test_cpp_reads_every_key_it_needs_by_name():
+    spec = shipped_task("A2_sep").compiled.spec
+    config = dict(spec.config)
+    del config["reward.locomotion.step.clip"]
+    spec.config = config
+    with pytest.raises(ValueError, match="env config: key 'reward.locomotion.step.clip' is missing"):
+        _core.CompiledTask(shipped_task("A2_sep").native_model, spec)
+    spec.config = {**config, "reward.locomotion.step.clip": "0.075"}
+    with pytest.raises(ValueError, match="key 'reward.locomotion.step.clip' must be of type float, got str"):
+        _core.CompiledTask(shipped_task("A2_sep").native_model, spec)

@@ -147,17 +147,14 @@ def test_composed_configs_state_only_their_difference(tmp_path):
     assert top.skeleton.actuator == "pd" and top.action.residual  # the rest of the mapping kept from pd
 
 
-def test_bad_bases_are_errors_naming_the_file(tmp_path):
-    (tmp_path / "a.yaml").write_text("base: b.yaml\nenvironment: {}\n")
+@pytest.mark.parametrize("base, message", [
+    ("b.yaml", r"b.yaml: base: .*a.yaml is already in the chain of bases.*a cycle"),  # b.yaml's base is a.yaml
+    ("nowhere.yaml", r"a.yaml: base: names .*nowhere.yaml, which does not exist"),
+    ("A3_sep", r"a.yaml: base: 'A3_sep' is not a shipped config"),
+    ("[pd]", r"a.yaml: base: must be a shipped config's name or a .yaml path"),
+])
+def test_bad_bases_are_errors_naming_the_file(tmp_path, base, message):
+    (tmp_path / "a.yaml").write_text(f"base: {base}\nenvironment: {{}}\n")
     (tmp_path / "b.yaml").write_text("base: a.yaml\nenvironment: {}\n")
-    with pytest.raises(ConfigError, match=r"b.yaml: base: .*a.yaml is already in the chain of bases.*a cycle"):
+    with pytest.raises(ConfigError, match=message):
         load_env_config(tmp_path / "a.yaml")
-    (tmp_path / "c.yaml").write_text("base: nowhere.yaml\nenvironment: {}\n")
-    with pytest.raises(ConfigError, match=r"c.yaml: base: names .*nowhere.yaml, which does not exist"):
-        load_env_config(tmp_path / "c.yaml")
-    (tmp_path / "d.yaml").write_text("base: A3_sep\nenvironment: {}\n")
-    with pytest.raises(ConfigError, match=r"d.yaml: base: 'A3_sep' is not a shipped config"):
-        load_env_config(tmp_path / "d.yaml")
-    (tmp_path / "e.yaml").write_text("base: [pd]\nenvironment: {}\n")
-    with pytest.raises(ConfigError, match=r"e.yaml: base: must be a shipped config's name or a .yaml path"):
-        load_env_config(tmp_path / "e.yaml")

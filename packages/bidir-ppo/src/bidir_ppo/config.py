@@ -5,15 +5,14 @@ key fails at start. Groups: ``env`` (one option per config bidir-sim ships; the 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bidir_sim.envs.config import shipped_configs
-from bidir_sim.errors import ConfigWarning
+from bidir_sim.envs.config import check_fields, key_field, shipped_configs
+from bidir_sim.errors import ConfigError, ConfigWarning
 from hydra.core.config_store import ConfigStore
 
 
@@ -22,57 +21,68 @@ class EnvChoice:
     name: str = "A2_sep"              # a config bidir-sim ships, or a path to an env YAML file
 
 
+# Each numeric key declares its range as bidir-sim's env config does (key_field), and validate checks them all
+# with its check_fields: far above any useful value, low enough that a typo fails at start and not as a
+# multi-terabyte allocation; a negative vf_coef or an infinite clip_coef would train, with a broken meaning.
 @dataclass
 class PPOConfig:
-    num_steps: int = 128              # control steps per env per iteration
-    gamma: float = 0.99
-    gae_lambda: float = 0.99
-    learning_rate: float = 1e-4
-    adam_eps: float = 1e-5
-    update_epochs: int = 4
-    num_minibatches: int = 16
-    clip_coef: float = 0.2
-    clip_vloss: bool = True           # value clipping, with clip_coef
-    vf_coef: float = 1.0
-    ent_coef: float = 0.0
-    target_kl: float | None = 0.01    # stop the epochs early once the approximate KL exceeds it
-    norm_adv: bool = True             # normalise advantages per minibatch
-    max_grad_norm: float | None = None  # clip the policy's gradient to this global norm (null: no clipping)
-    lr_schedule: str = "constant"     # constant | linear: learning_rate x (1 - global_step / total_steps)
+    num_steps: int = key_field(128, min=1, max=100_000, doc="control steps per env per iteration")
+    gamma: float = key_field(0.99, min=0.0, max=1.0, doc="discount")
+    gae_lambda: float = key_field(0.99, min=0.0, max=1.0, doc="GAE lambda")
+    learning_rate: float = key_field(1e-4, gt=0.0, max=1.0, doc="Adam's learning rate")
+    adam_eps: float = key_field(1e-5, gt=0.0, max=1.0, doc="Adam's epsilon")
+    update_epochs: int = key_field(4, min=1, max=10_000, doc="passes over the rollout per iteration")
+    num_minibatches: int = key_field(16, min=1, max=10**6, doc="minibatches per epoch")
+    clip_coef: float = key_field(0.2, gt=0.0, max=10.0, doc="PPO's ratio clip")
+    clip_vloss: bool = key_field(True, doc="value clipping, with clip_coef")
+    vf_coef: float = key_field(1.0, min=0.0, max=1e6, doc="weight of the value loss")
+    ent_coef: float = key_field(0.0, min=0.0, max=1e6, doc="weight of the entropy bonus")
+    target_kl: float | None = key_field(0.01, gt=0.0, max=1e3,
+                                        doc="stop the epochs early once the approximate KL exceeds it (null: never)")
+    norm_adv: bool = key_field(True, doc="normalise advantages per minibatch")
+    max_grad_norm: float | None = key_field(None, gt=0.0, max=1e6,
+                                            doc="clip the policy's gradient to this global norm (null: no clipping)")
+    lr_schedule: str = key_field("constant", choices=("constant", "linear"),
+                                 doc="constant | linear: learning_rate x (1 - global_step / total_steps)")
 
 
 @dataclass
 class MuscleConfig:
-    learning_rate: float = 1e-4
-    epochs: int = 4
-    minibatch_size: int = 128
-    grad_clamp: float = 0.5           # element-wise gradient clamp
-    torque_scale: float = 100.0       # loss term ((JtA a - tau_des) / torque_scale)^2
-    activation_weight: float = 0.01   # weight of mean(a^2)
-    raw_weight: float = 0.01          # weight of mean(x^2), x the network's raw output
+    learning_rate: float = key_field(1e-4, gt=0.0, max=1.0, doc="the muscle network's Adam learning rate")
+    epochs: int = key_field(4, min=0, doc="passes over the iteration's muscle tuples")
+    minibatch_size: int = key_field(128, min=1, doc="muscle tuples per step")
+    grad_clamp: float = key_field(0.5, gt=0.0, doc="element-wise gradient clamp")
+    torque_scale: float = key_field(100.0, gt=0.0, doc="loss term ((JtA a - tau_des) / torque_scale)^2")
+    activation_weight: float = key_field(0.01, min=0.0, max=1e6, doc="weight of mean(a^2)")
+    raw_weight: float = key_field(0.01, min=0.0, max=1e6, doc="weight of mean(x^2), x the network's raw output")
+
+
+LOG_STD = {"min": -20.0, "max": 5.0}
 
 
 @dataclass
 class ModelConfig:
     hidden: list[int] = field(default_factory=lambda: [512, 512, 512])  # actor and critic MLPs (ReLU)
-    log_std_legs: float = 1.0         # initial log-std of the leg DoFs' actions
-    log_std_rest: float = 0.5         # ... of the other DoFs
-    log_std_muscles: float = -1.0     # ... of the activations (skeleton.actuator: muscle; clipped to [0, 1])
-    log_std_time_warp: float = 1.0    # ... of the time-warp action
-    obs_norm: bool = False            # running mean/variance normalisation of the observations (agent.pt)
+    log_std_legs: float = key_field(1.0, **LOG_STD, doc="initial log-std of the leg DoFs' actions")
+    log_std_rest: float = key_field(0.5, **LOG_STD, doc="... of the other DoFs")
+    log_std_muscles: float = key_field(-1.0, **LOG_STD,
+                                       doc="... of the activations (skeleton.actuator: activations; clipped to [0, 1])")
+    log_std_time_warp: float = key_field(1.0, **LOG_STD, doc="... of the time-warp action")
+    obs_norm: bool = key_field(False, doc="running mean/variance normalisation of the observations (agent.pt)")
 
 
 @dataclass
 class AssistConfig:
     """The pelvis assist of bidir-sim (``environment.assist``: its gains), faded out during training; evaluation
     never has it."""
-    scale: float = 0.0                # its strength at the start (a factor on the env's gains; 0: off)
-    fade_until: float = 0.5           # linear to 0 by this fraction of total_steps, then off
+    scale: float = key_field(0.0, min=0.0, max=100.0,
+                             doc="its strength at the start (a factor on the env's gains; 0: off)")
+    fade_until: float = key_field(0.5, gt=0.0, max=1.0, doc="linear to 0 by this fraction of total_steps, then off")
 
 
 @dataclass
 class WandbConfig:
-    mode: str = "offline"             # offline | online | disabled
+    mode: str = key_field("offline", choices=("offline", "online", "disabled"), doc="offline | online | disabled")
     project: str = "bidir"
 
 
@@ -90,6 +100,7 @@ class RayConfig:
 
 
 ROLLOUTS = ("local", "ray")
+MAX_MINUTES = 1e6  # about two years
 
 
 @dataclass
@@ -103,23 +114,25 @@ class TrainConfig:
     assist: AssistConfig = field(default_factory=AssistConfig)
     wandb: WandbConfig = field(default_factory=WandbConfig)
     ray: RayConfig = field(default_factory=RayConfig)
-    rollout: str = "local"            # local: one BatchEnv here | ray: ray.workers actors (docs/cluster.md)
-    envs: int = 32                    # parallel environments (all workers' together under rollout=ray)
-    threads: int | None = None        # C++ threads stepping them under rollout=local (default: min(envs, cores))
-    total_steps: int = 50_000_000     # env-steps (control steps of all envs together)
-    max_minutes: float | None = None  # also stop after the iteration in which this wall time is reached
-    seed: int = 0
+    rollout: str = key_field("local", choices=ROLLOUTS,
+                             doc="local: one BatchEnv here | ray: ray.workers actors (docs/cluster.md)")
+    envs: int = key_field(32, min=1, doc="parallel environments (all workers' together under rollout=ray)")
+    threads: int | None = key_field(None, min=1,
+                                    doc="C++ threads stepping them under rollout=local (default: min(envs, cores))")
+    total_steps: int = key_field(50_000_000, min=1, int_limit=2**63,
+                                 doc="env-steps (control steps of all envs together)")
+    max_minutes: float | None = key_field(None, gt=0.0, max=MAX_MINUTES,
+                                          doc="also stop after the iteration in which this wall time is reached (the "
+                                              "run always completes at least one iteration; null: no limit)")
+    seed: int = key_field(0, min=0, int_limit=2**63, doc="torch's and the envs' generators (env i: seed + i)")
     device: str = "auto"              # auto (CUDA when present) | cpu | cuda | cuda:N
     run_dir: str | None = None        # default: Hydra's output directory
     resume: str | None = None         # a checkpoint directory to continue from
     init: str | None = None           # a checkpoint to start a new run from: policy, value, obs statistics, muscles
     init_optimizer: bool = False      # with init: also take its optimizers' state (default: fresh)
-    checkpoint_every: int = 50        # iterations between kept checkpoints (ckpt_<iteration>/)
-    keep_checkpoints: int | None = 10  # newest kept checkpoints that stay on disk (null: all; 23 MB each for A2_sep)
-
-
-WANDB_MODES = ("offline", "online", "disabled")
-LR_SCHEDULES = ("constant", "linear")
+    checkpoint_every: int = key_field(50, min=1, doc="iterations between kept checkpoints (ckpt_<iteration>/)")
+    keep_checkpoints: int | None = key_field(
+        10, min=1, doc="newest kept checkpoints that stay on disk (null: all; 23 MB each for A2_sep)")
 
 
 def _fail(key, reason):
@@ -144,7 +157,6 @@ def resolve_rollout_layout(cfg) -> None:
 
 
 MAX_RAY_WORKERS = 65_536
-MAX_MINUTES = 1e6  # about two years
 
 
 def _check_run_dir(run_dir: str) -> None:
@@ -172,15 +184,10 @@ def validate_for_task(cfg, task) -> None:
 def validate(cfg) -> None:
     """Checks the values the types cannot; raises ValueError naming the key."""
     fail = _fail
-    if cfg.envs < 1:
-        fail("envs", f"must be at least 1, got {cfg.envs}")
-    if cfg.threads is not None and cfg.threads < 1:
-        fail("threads", f"must be at least 1, got {cfg.threads}")
-    if cfg.total_steps < 1:
-        fail("total_steps", f"must be positive, got {cfg.total_steps}")
-    if cfg.max_minutes is not None and not 0 < cfg.max_minutes <= MAX_MINUTES:
-        fail("max_minutes", f"must be > 0 and at most {MAX_MINUTES:g} (or null: no limit), got {cfg.max_minutes}"
-             " (the run always completes at least one iteration)")
+    try:  # every declared range (ray's only under rollout=ray, below), by bidir-sim's one check of config keys
+        check_fields(cfg, "", "train config", TrainConfig)
+    except ConfigError as e:
+        fail(e.key, e.reason)
     for key in ("init", "resume", "run_dir"):
         value = cfg[key]
         if value is not None and not str(value).strip():
@@ -190,68 +197,21 @@ def validate(cfg) -> None:
             fail(key, "contains a NUL byte, which no path can")
     if cfg.run_dir is not None:
         _check_run_dir(cfg.run_dir)
-    if cfg.checkpoint_every < 1:
-        fail("checkpoint_every", f"must be at least 1, got {cfg.checkpoint_every}")
-    if cfg.keep_checkpoints is not None and cfg.keep_checkpoints < 1:
-        fail("keep_checkpoints", f"must be at least 1 (or null: keep all), got {cfg.keep_checkpoints}")
-    if not 0 <= cfg.seed < 2**63:  # torch and the envs' generators take 64-bit seeds (env i: seed + i)
-        fail("seed", f"must be in [0, 2**63), got {cfg.seed}")
-    if cfg.wandb.mode not in WANDB_MODES:
-        fail("wandb.mode", f"must be one of {WANDB_MODES}, got '{cfg.wandb.mode}'")
     if cfg.init is not None and cfg.resume is not None:
         fail("init", "give init (a new run from a checkpoint's weights) or resume (continue that run), not both")
     if cfg.init_optimizer and cfg.init is None:
         fail("init_optimizer", "needs init=CHECKPOINT")
-    if cfg.ppo.lr_schedule not in LR_SCHEDULES:
-        fail("ppo.lr_schedule", f"must be one of {LR_SCHEDULES}, got '{cfg.ppo.lr_schedule}'")
-    if cfg.rollout not in ROLLOUTS:
-        fail("rollout", f"must be one of {ROLLOUTS}, got '{cfg.rollout}'")
     if cfg.rollout == "ray":
         _validate_ray(cfg.ray)
     _warn_inert(cfg)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
     p = cfg.ppo
-    # Upper bounds: far above any useful value, low enough that a typo fails here and not as a
-    # multi-terabyte allocation.
-    for key, high in (("num_steps", 100_000), ("update_epochs", 10_000), ("num_minibatches", 10**6)):
-        if not 1 <= getattr(p, key) <= high:
-            fail(f"ppo.{key}", f"must be in [1, {high}], got {getattr(p, key)}")
     # The valid transitions (envs * num_steps less the autoreset steps) are split into num_minibatches
     # nearly equal parts: there must be at least one transition per minibatch.
     if p.num_minibatches > cfg.envs * p.num_steps // 2:
         fail("ppo.num_minibatches", f"must be at most envs * ppo.num_steps / 2 = {cfg.envs * p.num_steps // 2}, "
              f"got {p.num_minibatches}")
-    # Every numeric hyper-parameter in its meaningful range (a negative vf_coef or grad_clamp, an infinite
-    # clip_coef or a zero torque_scale would train, with a broken meaning): (key, value, low, high, open low).
-    inf = float("inf")
-    m = cfg.muscle
-    ranges = [("ppo.gamma", p.gamma, 0.0, 1.0, False), ("ppo.gae_lambda", p.gae_lambda, 0.0, 1.0, False),
-              ("ppo.learning_rate", p.learning_rate, 0.0, 1.0, True), ("ppo.adam_eps", p.adam_eps, 0.0, 1.0, True),
-              ("ppo.clip_coef", p.clip_coef, 0.0, 10.0, True), ("ppo.vf_coef", p.vf_coef, 0.0, 1e6, False),
-              ("ppo.ent_coef", p.ent_coef, 0.0, 1e6, False),
-              ("muscle.learning_rate", m.learning_rate, 0.0, 1.0, True),
-              ("muscle.grad_clamp", m.grad_clamp, 0.0, inf, True),
-              ("muscle.torque_scale", m.torque_scale, 0.0, inf, True),
-              ("muscle.activation_weight", m.activation_weight, 0.0, 1e6, False),
-              ("muscle.raw_weight", m.raw_weight, 0.0, 1e6, False),
-              ("model.log_std_legs", cfg.model.log_std_legs, -20.0, 5.0, False),
-              ("model.log_std_rest", cfg.model.log_std_rest, -20.0, 5.0, False),
-              ("model.log_std_muscles", cfg.model.log_std_muscles, -20.0, 5.0, False),
-              ("model.log_std_time_warp", cfg.model.log_std_time_warp, -20.0, 5.0, False),
-              ("assist.scale", cfg.assist.scale, 0.0, 100.0, False),
-              ("assist.fade_until", cfg.assist.fade_until, 0.0, 1.0, True)]
-    if p.target_kl is not None:
-        ranges.append(("ppo.target_kl", p.target_kl, 0.0, 1e3, True))
-    if p.max_grad_norm is not None:
-        ranges.append(("ppo.max_grad_norm", p.max_grad_norm, 0.0, 1e6, True))
-    for key, value, low, high, open_low in ranges:
-        above = value > low if open_low else value >= low
-        if not (above and value <= high and math.isfinite(value)):
-            upper = "" if high == inf else f", at most {high:g}"
-            fail(key, f"must be {'>' if open_low else '>='} {low:g}{upper} and finite, got {value}")
-    if m.epochs < 0 or m.minibatch_size < 1:
-        fail("muscle", f"needs epochs >= 0 and minibatch_size >= 1, got {m.epochs} and {m.minibatch_size}")
     if not cfg.model.hidden or any(not 1 <= h <= 65536 for h in cfg.model.hidden) or len(cfg.model.hidden) > 64:
         fail("model.hidden", f"must be 1 to 64 layer sizes in [1, 65536], got {list(cfg.model.hidden)}")
 

@@ -167,7 +167,7 @@ class BatchEnv(VectorEnv):
         physics step unstable); 0 (the default) switches it off."""
         scale = float(scale)
         # C++ refuses a negative or non-finite scale; the limit needs the model's pelvis, known here.
-        if scale > self.task.assist_scale_limit:
+        if np.isfinite(scale) and scale > self.task.assist_scale_limit:
             raise ValueError(f"assist scale {scale:g} is beyond {self.task.assist_scale_limit:.3g}, where the "
                              f"assist's damping (environment.assist.kd_rotation, kd_position) makes the "
                              f"{self.task.config.simulation.sim_hz} Hz physics step unstable")

@@ -50,7 +50,7 @@ GROUPS = {               # DoF group -> body-name prefixes
 def mass_config_text(mass_dir: Path) -> str:
     """An env config for the MASS model with its walk.bvh (external fixture, read in place)."""
     d = mass_dir.resolve()
-    return (f"environment:\n  skeleton: {{file: {d / 'human.xml'}, actuator: mass_lower}}\n"
+    return (f"environment:\n  skeleton: {{file: {d / 'human.xml'}, actuator: muscle_net_lower}}\n"
             f"  muscle: {{file: {d / 'muscle284.xml'}}}\n  motion: {{type: bvh, file: {d / 'walk.bvh'}}}\n"
             "  simulation: {sim_hz: 480, control_hz: 30}\n")
 

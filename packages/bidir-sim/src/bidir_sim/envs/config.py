@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import types
 import typing
 import warnings
 from dataclasses import dataclass, field
@@ -28,8 +29,11 @@ MAX_AVG_VEL_WINDOW = 10.0      # reward.locomotion.avg_vel.window_mult (cycles);
                                # samples at build (task.MAX_AVG_VEL_WINDOW_SAMPLES)
 
 
-def _f(default, **meta):
-    """A field with metadata; a nested config default becomes a fresh instance per object."""
+def key_field(default, **meta):
+    """A config key: a dataclass field whose metadata declares it (``doc``: its meaning, required; ``choices``,
+    ``min``, ``max``, ``gt``; ``aliases``: other spellings of a choice; ``key``: its name where the YAML spells it
+    otherwise; ``int_limit``: the magnitude an int stays below, 2**31 by default as C++ ints). A nested config
+    (a dataclass default) becomes a fresh instance per object. bidir_ppo's config declares its keys the same way."""
     if dataclasses.is_dataclass(default):
         return field(default_factory=type(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -50,10 +54,10 @@ ACTUATOR_SPELLINGS = {"mass": "muscle_net", "mass_lower": "muscle_net_lower", "m
 
 @dataclass
 class SkeletonConfig:
-    file: str = _f("default",
+    file: str = key_field("default",
         doc=("`default` (bidir's parametric human, package data), a bidir YAML model, or a MASS skeleton XML; "
              "relative paths resolve against the config's folder"))
-    actuator: str = _f("muscle_net_lower", choices=tuple(ACTUATOR_ACTIONS), aliases=ACTUATOR_SPELLINGS,
+    actuator: str = key_field("muscle_net_lower", choices=tuple(ACTUATOR_ACTIONS), aliases=ACTUATOR_SPELLINGS,
         doc=("`muscle_net_lower`: muscles (driven by the muscle network from SPD desired torques) on the legs and "
              "trunk, SPD torques on the upper body; `muscle_net`: muscles only; `pd`: the ideal-torque body, the SPD "
              "torques of the PD target on every actuated DoF, no muscles and no muscle network (same observation "
@@ -62,47 +66,47 @@ class SkeletonConfig:
              "and no muscles; `activations`: the action's muscle activations and the upper body's PD residual, no "
              "muscle network (see \"Actuators\"). The reference's spellings `mass`, `mass_lower` and `muscle` are "
              "read as `muscle_net`, `muscle_net_lower` and `activations`"))
-    self_collide: bool = _f(False,
+    self_collide: bool = key_field(False,
         doc='collide the body with itself, not only the feet with the ground')
 
 
 @dataclass
 class MotionConfig:
-    type: str = _f("procedural", choices=("procedural", "bvh"),
+    type: str = key_field("procedural", choices=("procedural", "bvh"),
         doc=("`procedural`: bidir's walking reference; `bvh`: a BVH clip retargeted onto the model by anatomical "
              "role ([motion.md](motion.md)). The reference's `h5`/`hdf`/`npz` are not supported"))
-    file: str = _f("walk",
+    file: str = key_field("walk",
         doc='`walk` for `procedural`; a path for `bvh`')
-    stride: float = _f(0.0, min=0.0, max=10.0,
+    stride: float = key_field(0.0, min=0.0, max=10.0,
         doc='procedural only (the walking reference takes 0.3–1.1 × stature): m per cycle; 0 = 0.8 × stature')
-    cadence: float = _f(110.0, min=60.0, max=160.0,
+    cadence: float = key_field(110.0, min=60.0, max=160.0,
         doc='procedural only: steps per minute')
-    reference_version: int = _f(1, choices=(1, 2),
+    reference_version: int = key_field(1, choices=(1, 2),
         doc=("procedural only: the walking reference's construction. `1`: the one `make walk` trains on (its "
              'pelvis obliquity is mirrored against the normative curve); `2`: the normative fit, whose sagittal '
              'hip, knee and ankle angles follow the normative curves (RMS error ≤ 2.3° and r ≥ 0.98 across '
              "statures 1.55–1.95 m and strides 0.75–1.25 × the default, except the ankle's r, 0.973, at 0.75 × "
              "stride), with the pelvis obliquity's sign fixed, a root whose forward speed varies within the cycle,"
              ' and the trade-offs measured in [model.md](model.md#walking-reference)'))
-    cyclic: bool = _f(True,
+    cyclic: bool = key_field(True,
         doc=('bvh only: the clip loops, the root advancing its travel per loop; `false`: every episode starts at '
              "the clip's first frame and is truncated at its last"))
-    map: str = _f("",
+    map: str = key_field("",
         doc=('bvh only: a YAML file {model body or role: BVH joint} for joint names no naming convention covers '
              '(relative to the config)'))
 
 
 @dataclass
 class MuscleConfig:
-    file: str = _f("",
+    file: str = key_field("",
         doc="empty: the model's own muscles; or a MASS muscle XML")
-    use_velocity_force: bool = _f(False,
+    use_velocity_force: bool = key_field(False,
         doc='multiply the active force by the force–velocity curve')
-    use_joint_state: bool = _f(True,
+    use_joint_state: bool = key_field(True,
         doc='append the 3 × 50 muscle joint state (0.008 × [½ min τ, ½ max τ, JtP]) to the observation')
-    mesh_lbs_weight: bool = _f(False,
+    mesh_lbs_weight: bool = key_field(False,
         doc='reference option (LBS weights from meshes); `true` is not supported (error)')
-    learn_under_pd: bool = _f(False,
+    learn_under_pd: bool = key_field(False,
         doc=("with `skeleton.actuator: pd`: still record the muscle network's training tuples (τ_des, JtA at a "
              'random substep), so that the muscle network learns during `pd` training; the network itself never '
              'runs under `pd`'))
@@ -110,11 +114,11 @@ class MuscleConfig:
 
 @dataclass
 class SimulationConfig:
-    sim_hz: int = _f(600, min=30, max=10000,
+    sim_hz: int = key_field(600, min=30, max=10000,
         doc='physics rate; must be a multiple of `control_hz`')
-    control_hz: int = _f(30, min=1, max=1000,
+    control_hz: int = key_field(30, min=1, max=1000,
         doc='policy rate')
-    inference_per_sim: int = _f(1, min=1, max=100,
+    inference_per_sim: int = key_field(1, min=1, max=100,
         doc=('run the muscle network (with JtA and τ_des) every k physics substeps and hold its activations '
              'between; must divide sim_hz / control_hz. The reference parsed and ignored it; 1 is its behaviour '
              "and the A2_sep task's (docs/performance.md measures k = 2)"))
@@ -122,173 +126,173 @@ class SimulationConfig:
 
 @dataclass
 class ActionConfig:
-    scale: float = _f(0.04, gt=0.0,
+    scale: float = key_field(0.04, gt=0.0,
         doc='multiplies the 50 joint-offset dimensions of the action')
-    residual: bool = _f(True,
+    residual: bool = key_field(True,
         doc=('PD target = reference pose ⊕ scaled action (ball joints compose rotations); must be `false` under '
              '`skeleton.actuator: torque`, where the action is the torque, and `true` under every other actuator'))
-    torque_scale: float = _f(0.5, gt=0.0, max=10.0,
+    torque_scale: float = key_field(0.5, gt=0.0, max=10.0,
         doc=('`skeleton.actuator: torque` only: a unit action is kp × this (rad) of torque on its DoF, so the '
              'torque limit of each DoF is kp × `torque_scale` N·m (150 N·m at the hips and knees of the default '
              'model, kp 300)'))
-    time_warping: float = _f(-1.0,
+    time_warping: float = key_field(-1.0,
         doc='> 0: one more action dimension; the phase runs (1 + value × action) times as fast')
-    gait_phase_mode: str = _f("phase", choices=("phase",),
+    gait_phase_mode: str = key_field("phase", choices=("phase",),
         doc=("`phase`: stance and foot-step targets from phase thresholds (the reference's `contact` mode is not "
              'supported yet)'))
 
 
 @dataclass
 class AdvancedConfig:
-    enforce_symmetry: bool = _f(False,
+    enforce_symmetry: bool = key_field(False,
         doc='mirror state, action and muscles in the second half of the cycle')
-    hard_phase_clipping: bool = _f(False,
+    hard_phase_clipping: bool = key_field(False,
         doc='keep the warped phase within the cycle count of the unwarped clock')
-    soft_phase_clipping: bool = _f(False,
+    soft_phase_clipping: bool = key_field(False,
         doc='re-synchronise the warped phase every half cycle')
-    include_jtp_in_spd: bool = _f(False,
+    include_jtp_in_spd: bool = key_field(False,
         doc='pass the passive muscle torque JtP to SPD as an external force (then τ_des is not reduced by JtP)')
-    use_normalized_param_state: bool = _f(False,
+    use_normalized_param_state: bool = key_field(False,
         doc='gait parameters in the observation normalised to [0, 1] instead of raw')
-    torque_clipping: bool = _f(False,
+    torque_clipping: bool = key_field(False,
         doc='deprecated in the reference; `true` is an error')
 
 
 @dataclass
 class ClipConfig:
-    step: int = _f(0, min=0,
+    step: int = key_field(0, min=0,
         doc='for this many control steps after reset, clip the reward to ± `value`')
-    value: float = _f(0.0, min=0.0,
+    value: float = key_field(0.0, min=0.0,
         doc='the clip bound (0: reward 0 during those steps)')
 
 
 @dataclass
 class TorqueEnergyConfig:
-    coeff: float = _f(0.0, min=0.0,
+    coeff: float = key_field(0.0, min=0.0,
         doc='upper-body torque energy = coeff × mean Σ|τ_upper| (old spelling `metabolic.torque_coeff`)')
-    separate: bool = _f(False,
+    separate: bool = key_field(False,
         doc='separate exponentials for metabolic and torque energy (the *sep* of A2_sep)')
 
 
 @dataclass
 class MetabolicConfig:
-    type: str = _f("A", choices=("A", "A2", "MA", "MA2"),
+    type: str = key_field("A", choices=("A", "A2", "MA", "MA2"),
         doc='per-substep energy: `A` Σa, `A2` Σa², `MA` Σm·|a|, `MA2` Σm·a² (m: muscle mass proxy)')
-    weight: float = _f(0.05, min=0.0,
+    weight: float = key_field(0.05, min=0.0,
         doc='w_E in exp(−w_E · E)')
-    scale: float = _f(1.0, min=0.0,
+    scale: float = key_field(1.0, min=0.0,
         doc='scale of the energy term when it is added (not multiplicative)')
-    multiplicative: bool = _f(False,
+    multiplicative: bool = key_field(False,
         doc='multiply the energy term into the reward (else add it)')
-    torque: TorqueEnergyConfig = _f(TorqueEnergyConfig())
+    torque: TorqueEnergyConfig = key_field(TorqueEnergyConfig())
 
 
 @dataclass
 class StepRewardConfig:
-    weight: float = _f(2.0, min=0.0,
+    weight: float = key_field(2.0, min=0.0,
         doc='foot-step placement: r = exp(−w · d_z) when d_z > clip (old spelling `locomotion.step_weight`)')
-    clip: float = _f(0.075, min=0.0,
+    clip: float = key_field(0.075, min=0.0,
         doc='dead zone of the step distance, m')
 
 
 @dataclass
 class AvgVelConfig:
-    weight: float = _f(6.0, min=0.0,
+    weight: float = key_field(6.0, min=0.0,
         doc='average COM velocity: r = exp(−w · |v̄ − v*|) when above clip')
-    window_mult: float = _f(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW,
+    window_mult: float = key_field(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW,
         doc='averaging window in gait cycles')
-    clip: float = _f(-1.0,
+    clip: float = key_field(-1.0,
         doc='dead zone, m/s (< 0: none)')
-    consider_x: bool = _f(False,
+    consider_x: bool = key_field(False,
         doc='include the lateral velocity in the error')
 
 
 @dataclass
 class DragXConfig:
-    use: bool = _f(False,
+    use: bool = key_field(False,
         doc='penalise lateral drift')
-    weight: float = _f(1.0, min=0.0,
+    weight: float = key_field(1.0, min=0.0,
         doc='r = exp(−w · max(0, |x − x₀| − threshold))')
-    threshold: float = _f(0.0, min=0.0,
+    threshold: float = key_field(0.0, min=0.0,
         doc='m')
 
 
 @dataclass
 class PhaseRewardConfig:
-    use: bool = _f(False,
+    use: bool = key_field(False,
         doc='reward matching the reference gait period')
-    weight: float = _f(1.0, min=0.0,
+    weight: float = key_field(1.0, min=0.0,
         doc='r = exp(−w · (|T_L − T| + |T_R − T|))')
 
 
 @dataclass
 class LocomotionConfig:
-    head_linear_acc_weight: float = _f(4.0, min=0.0,
+    head_linear_acc_weight: float = key_field(4.0, min=0.0,
         doc='r = exp(−w · |Δv_head|² / 3), Δv over one control step')
-    head_rot_weight: float = _f(4.0, min=0.0,
+    head_rot_weight: float = key_field(4.0, min=0.0,
         doc='r = exp(−w · θ_head²)')
-    step: StepRewardConfig = _f(StepRewardConfig())
-    avg_vel: AvgVelConfig = _f(AvgVelConfig())
-    dragX: DragXConfig = _f(DragXConfig())  # the reference's spelling
-    phase: PhaseRewardConfig = _f(PhaseRewardConfig())
+    step: StepRewardConfig = key_field(StepRewardConfig())
+    avg_vel: AvgVelConfig = key_field(AvgVelConfig())
+    dragX: DragXConfig = key_field(DragXConfig())  # the reference's spelling
+    phase: PhaseRewardConfig = key_field(PhaseRewardConfig())
 
 
 @dataclass
 class KneePainConfig:
-    use: bool = _f(False,
+    use: bool = key_field(False,
         doc='knee-load reward term')
-    weight: float = _f(1.0, min=0.0,
+    weight: float = key_field(1.0, min=0.0,
         doc='exponent weight of the mean knee load')
-    scale: float = _f(1.0, gt=0.0,
+    scale: float = key_field(1.0, gt=0.0,
         doc='knee load divisor')
-    termination: bool = _f(False,
+    termination: bool = key_field(False,
         doc='terminate when the max knee load exceeds 8 after 100 steps')
-    use_max: bool = _f(False,
+    use_max: bool = key_field(False,
         doc='also a term on the max knee load')
-    max_weight: float = _f(1.0, min=0.0,
+    max_weight: float = key_field(1.0, min=0.0,
         doc='its weight')
 
 
 @dataclass
 class RewardConfig:
-    type: str = _f("gaitnet", choices=("gaitnet", "deepmimic", "scadiver"),
+    type: str = key_field("gaitnet", choices=("gaitnet", "deepmimic", "scadiver"),
         doc='`gaitnet` (multiplicative locomotion reward), `deepmimic` (imitation), `scadiver` (Π (0.1 + 0.9 rᵢ))')
-    eoe_type: str = _f("tuple", choices=("tuple", "time"),
+    eoe_type: str = key_field("tuple", choices=("tuple", "time"),
         doc='truncation: `tuple` after `Horizon` control steps, `time` after 10 s')
-    clip: ClipConfig = _f(ClipConfig())
-    metabolic: MetabolicConfig = _f(MetabolicConfig())
-    locomotion: LocomotionConfig = _f(LocomotionConfig())
-    knee_pain: KneePainConfig = _f(KneePainConfig())
+    clip: ClipConfig = key_field(ClipConfig())
+    metabolic: MetabolicConfig = key_field(MetabolicConfig())
+    locomotion: LocomotionConfig = key_field(LocomotionConfig())
+    knee_pain: KneePainConfig = key_field(KneePainConfig())
 
 
 @dataclass
 class ParameterRange:
-    min: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1],
+    min: float = key_field(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1],
         doc="lowest ratio sampled at reset (the range bounds the reference's speed and cycle)")
-    max: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="highest ratio sampled at reset")
-    default: float = _f(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="used when not sampling")
-    sampling: str = _f("uniform", choices=("uniform", "extremes"),
+    max: float = key_field(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="highest ratio sampled at reset")
+    default: float = key_field(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="used when not sampling")
+    sampling: str = key_field("uniform", choices=("uniform", "extremes"),
         doc="`uniform`: locations {0, ¼, ½, ¾, 1} of the range plus N(0, 0.025) noise; `extremes`: {0, 1}")
 
 
 @dataclass
 class GaitParameters:
-    stride: ParameterRange = _f(ParameterRange())   # ratio of the reference stride
-    cadence: ParameterRange = _f(ParameterRange())  # ratio of the reference cadence
+    stride: ParameterRange = key_field(ParameterRange())   # ratio of the reference stride
+    cadence: ParameterRange = key_field(ParameterRange())  # ratio of the reference cadence
 
 
 @dataclass
 class ParametersConfig:
-    gait: GaitParameters = _f(GaitParameters())
+    gait: GaitParameters = key_field(GaitParameters())
 
 
 @dataclass
 class TerminationConfig:
     """bidir's early termination (not in the reference), besides the fall (COM below 0.6 m); 0 switches
     each off."""
-    head_drop: float = _f(0.0, min=0.0, max=2.0,
+    head_drop: float = key_field(0.0, min=0.0, max=2.0,
         doc="> 0: terminate when the head's COM is this far (m) below its height at reset (`deviated`)")
-    pelvis_angle: float = _f(0.0, min=0.0, max=3.1416,
+    pelvis_angle: float = key_field(0.0, min=0.0, max=3.1416,
         doc="> 0: terminate when the pelvis orientation is this far (rad) from the reference's (`deviated`)")
 
 
@@ -298,31 +302,31 @@ class AssistConfig:
     and pelvis orientation. These are its gains at scale 1; it acts only while the trainer's ``assist``
     schedule (or ``BatchEnv.set_assist_scale``) gives it a scale > 0, never in evaluation."""
     # At scale 1 these hold up the zero-action pd body for the whole test (200 steps); at 0.5 it falls.
-    kp_position: float = _f(2000.0, min=0.0, max=1e6,
+    kp_position: float = key_field(2000.0, min=0.0, max=1e6,
         doc=("N/m: the assist's pull of the whole-body COM toward the reference's COM (interpolated over the "
              'control step)'))
-    kd_position: float = _f(300.0, min=0.0, max=1e5,
+    kd_position: float = key_field(300.0, min=0.0, max=1e5,
         doc='N·s/m on the COM velocity error')
-    kp_rotation: float = _f(500.0, min=0.0, max=1e6,
+    kp_rotation: float = key_field(500.0, min=0.0, max=1e6,
         doc="N·m/rad: the assist's torque turning the pelvis toward the reference pelvis orientation")
-    kd_rotation: float = _f(30.0, min=0.0, max=1e5,
+    kd_rotation: float = key_field(30.0, min=0.0, max=1e5,
         doc=('N·m·s/rad on the pelvis angular velocity; above about 60 (× the scale) the 480 Hz step becomes '
              'unstable (the pelvis alone is light), and the episode ends with `sim_error`'))
 
 
 @dataclass
 class EnvConfig:
-    skeleton: SkeletonConfig = _f(SkeletonConfig())
-    motion: MotionConfig = _f(MotionConfig())
-    muscle: MuscleConfig = _f(MuscleConfig())
-    simulation: SimulationConfig = _f(SimulationConfig())
-    action: ActionConfig = _f(ActionConfig())
-    advanced: AdvancedConfig = _f(AdvancedConfig())
-    reward: RewardConfig = _f(RewardConfig())
-    parameters: ParametersConfig = _f(ParametersConfig())
-    assist: AssistConfig = _f(AssistConfig())
-    termination: TerminationConfig = _f(TerminationConfig())
-    horizon: int = _f(600, min=1, key="Horizon",
+    skeleton: SkeletonConfig = key_field(SkeletonConfig())
+    motion: MotionConfig = key_field(MotionConfig())
+    muscle: MuscleConfig = key_field(MuscleConfig())
+    simulation: SimulationConfig = key_field(SimulationConfig())
+    action: ActionConfig = key_field(ActionConfig())
+    advanced: AdvancedConfig = key_field(AdvancedConfig())
+    reward: RewardConfig = key_field(RewardConfig())
+    parameters: ParametersConfig = key_field(ParametersConfig())
+    assist: AssistConfig = key_field(AssistConfig())
+    termination: TerminationConfig = key_field(TerminationConfig())
+    horizon: int = key_field(600, min=1, key="Horizon",
         doc="control steps per episode (the top-level key `Horizon`, beside `environment`)")
     name: str = "custom"
     source: str = "<memory>"        # the file it came from; relative paths resolve against its folder
@@ -365,14 +369,20 @@ def check_value(value, hint, meta, key: str, source: str):
     def fail(reason):
         raise ConfigError(source, key, reason)
 
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint):
+        if value is None:
+            return None  # an optional key left out (null)
+        hint = next(h for h in typing.get_args(hint) if h is not type(None))
+
     if hint is bool:
         if not isinstance(value, bool):
             fail(f"must be true or false, got {value!r}")
     elif hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             fail(f"must be an integer, got {value!r}{yaml_string_hint(value)}")
-        if not -INT_LIMIT < value < INT_LIMIT:
-            fail(f"must be less than 2**31 in magnitude, got {value!r}")
+        limit = meta.get("int_limit", INT_LIMIT)
+        if not -limit < value < limit:
+            fail(f"must be less than 2**{limit.bit_length() - 1} in magnitude, got {value!r}")
     elif hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             fail(f"must be a finite number, got {value!r}{yaml_string_hint(value)}")
@@ -383,12 +393,14 @@ def check_value(value, hint, meta, key: str, source: str):
         value = meta.get("aliases", {}).get(value, value)
     if "choices" in meta and value not in meta["choices"]:
         fail(f"must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
+    bounds = [f"{op} {meta[k]}" for k, op in (("min", ">="), ("gt", ">"), ("max", "<=")) if k in meta]
+    allowed = f" (allowed: {' and '.join(bounds)})" if len(bounds) > 1 else ""
     if "min" in meta and value < meta["min"]:
-        fail(f"must be >= {meta['min']}, got {value!r}")
+        fail(f"must be >= {meta['min']}, got {value!r}{allowed}")
     if "max" in meta and value > meta["max"]:
-        fail(f"must be <= {meta['max']}, got {value!r}")
+        fail(f"must be <= {meta['max']}, got {value!r}{allowed}")
     if "gt" in meta and not value > meta["gt"]:
-        fail(f"must be > {meta['gt']}, got {value!r}")
+        fail(f"must be > {meta['gt']}, got {value!r}{allowed}")
     return value
 
 
@@ -448,11 +460,12 @@ def leaf_keys(cls, prefix: str = "") -> list[tuple[str, tuple[str, ...], datacla
     return out
 
 
-def check_fields(obj, prefix: str, source: str) -> dict[str, bool | int | float | str]:
-    """Every key of a config dataclass instance checked again (code may have changed it since parsing): dotted
-    key -> its value, typed as declared. Errors name ``prefix`` + key (a key spelled by ``key`` as it is)."""
+def check_fields(obj, prefix: str, source: str, schema: type | None = None) -> dict[str, bool | int | float | str]:
+    """Every key of a config (an instance of the dataclass ``schema``, by default its type, or any object with
+    its attributes, such as Hydra's DictConfig) checked: dotted key -> its value, typed as declared. Errors name
+    ``prefix`` + key (a key spelled by ``key`` as it is)."""
     out = {}
-    for key, path, f, hint in leaf_keys(type(obj)):
+    for key, path, f, hint in leaf_keys(schema or type(obj)):
         value = functools.reduce(getattr, path, obj)
         out[key] = check_value(value, hint, f.metadata, key if "key" in f.metadata else prefix + key, source)
     return out
