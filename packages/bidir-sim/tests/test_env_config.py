@@ -4,7 +4,15 @@ import warnings
 
 import pytest
 from bidir_sim.envs import load_env_config, shipped_configs
-from bidir_sim.envs.config import ACTUATOR_ACTIONS, EnvConfig, config_values, leaf_keys, parse_env_config
+from bidir_sim.envs.config import (
+    ACTUATOR_ACTIONS,
+    CONFIG_DIR,
+    EnvConfig,
+    composed_text,
+    config_values,
+    leaf_keys,
+    parse_env_config,
+)
 from bidir_sim.errors import ConfigError, ConfigWarning
 
 
@@ -158,3 +166,14 @@ def test_bad_bases_are_errors_naming_the_file(tmp_path, base, message):
     (tmp_path / "b.yaml").write_text("base: a.yaml\nenvironment: {}\n")
     with pytest.raises(ConfigError, match=message):
         load_env_config(tmp_path / "a.yaml")
+
+
+def test_a_composed_file_is_kept_as_its_composed_document(tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("base: pd\nenvironment: {termination: {head_drop: 0.15}}\n")
+    text = composed_text(recipe)
+    assert "base:" not in text
+    moved = parse_env_config(text, source=str(tmp_path / "elsewhere.yaml"))  # no base needed to read it back
+    assert config_values(moved) == config_values(load_env_config(recipe))
+    plain = CONFIG_DIR / "pd.yaml"
+    assert composed_text(plain) == plain.read_text()  # a file without base: kept as written

@@ -525,6 +525,18 @@ def _load(text: str, source: str):
         raise ConfigError(source, "yaml", str(e).replace("\n", " ")) from None
 
 
+def composed_text(path: str | Path) -> str:
+    """An env config file's text as a checkpoint keeps it: the text itself, or for a file with a ``base:`` the
+    composed document (bases resolved), so that the copy reads the same wherever the bases are not."""
+    text = read_input_text(Path(path), ConfigError, MAX_CONFIG_FILE_BYTES, "env config")
+    doc = _load(text, str(path))
+    if not isinstance(doc, dict) or "base" not in doc:
+        return text
+    chain = (str(Path(path).resolve()),)
+    header = f"# {Path(path).name} with its base ({doc['base']}) resolved\n"
+    return header + yaml.safe_dump(_composed(doc, str(path), chain), sort_keys=False, allow_unicode=True)
+
+
 def parse_env_config(text: str, source: str = "<string>", name: str = "custom") -> EnvConfig:
     """Parses the YAML text of an env config (its ``base:`` resolved relative to ``source``); raises ConfigError
     naming the file, the key and the reason."""
