@@ -4,11 +4,11 @@ import warnings
 
 import pytest
 from bidir_sim.envs import load_env_config, shipped_configs
+from bidir_sim.envs.compose import composed_text
 from bidir_sim.envs.config import (
     ACTUATOR_ACTIONS,
     CONFIG_DIR,
     EnvConfig,
-    composed_text,
     config_values,
     leaf_keys,
     parse_env_config,

@@ -1,9 +1,11 @@
 """Environment configuration: the reference system's YAML schema (root key ``environment:``) as typed
 dataclasses, so that a user's existing config text works and a wrong key fails at load with a clear
-message. Every key is documented in docs/env-config.md (a test checks that the page covers them all).
-
-Each field's metadata gives its allowed values (``choices``) or bounds (``min``/``max``, inclusive; ``gt``
-for a strict lower bound). Keys the reference parsed but ignored are accepted with a ConfigWarning.
+message. These dataclasses are the env config's only schema (docs/architecture.md, "The env schema, declared
+once"): each key is a ``key_field`` whose metadata gives its meaning (``doc``) and its allowed values
+(``choices``) or bounds (``min``/``max``, inclusive; ``gt`` for a strict lower bound); the default is the
+field's. docs/env-config.md's key tables are generated from them (``python -m bidir_sim.envs.doc_tables``) and
+C++ receives them as one map (``config_values``). Keys the reference parsed but ignored are accepted with a
+ConfigWarning; a file may start from another with ``base:``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..errors import ConfigError, ConfigWarning
-from ..io_util import load_yaml, read_input_text, yaml_string_hint
+from ..io_util import read_input_text, yaml_string_hint
+from .compose import CONFIG_DIR, MAX_CONFIG_FILE_BYTES, composed_document, shipped_configs
 
-MAX_CONFIG_FILE_BYTES = 2**20  # a config is a few kB
 INT_LIMIT = 2**31              # integer keys become C++ ints
 GAIT_RATIO = (0.25, 4.0)       # parameters.gait.stride / cadence (ratios of the reference's): bounds the cycle
 MAX_AVG_VEL_WINDOW = 10.0      # reward.locomotion.avg_vel.window_mult (cycles); the window is also bounded in
@@ -66,8 +66,7 @@ class SkeletonConfig:
              "and no muscles; `activations`: the action's muscle activations and the upper body's PD residual, no "
              "muscle network (see \"Actuators\"). The reference's spellings `mass`, `mass_lower` and `muscle` are "
              "read as `muscle_net`, `muscle_net_lower` and `activations`"))
-    self_collide: bool = key_field(False,
-        doc='collide the body with itself, not only the feet with the ground')
+    self_collide: bool = key_field(False, doc='collide the body with itself, not only the feet with the ground')
 
 
 @dataclass
@@ -75,12 +74,10 @@ class MotionConfig:
     type: str = key_field("procedural", choices=("procedural", "bvh"),
         doc=("`procedural`: bidir's walking reference; `bvh`: a BVH clip retargeted onto the model by anatomical "
              "role ([motion.md](motion.md)). The reference's `h5`/`hdf`/`npz` are not supported"))
-    file: str = key_field("walk",
-        doc='`walk` for `procedural`; a path for `bvh`')
+    file: str = key_field("walk", doc='`walk` for `procedural`; a path for `bvh`')
     stride: float = key_field(0.0, min=0.0, max=10.0,
         doc='procedural only (the walking reference takes 0.3–1.1 × stature): m per cycle; 0 = 0.8 × stature')
-    cadence: float = key_field(110.0, min=60.0, max=160.0,
-        doc='procedural only: steps per minute')
+    cadence: float = key_field(110.0, min=60.0, max=160.0, doc='procedural only: steps per minute')
     reference_version: int = key_field(1, choices=(1, 2),
         doc=("procedural only: the walking reference's construction. `1`: the one `make walk` trains on (its "
              'pelvis obliquity is mirrored against the normative curve); `2`: the normative fit, whose sagittal '
@@ -98,10 +95,8 @@ class MotionConfig:
 
 @dataclass
 class MuscleConfig:
-    file: str = key_field("",
-        doc="empty: the model's own muscles; or a MASS muscle XML")
-    use_velocity_force: bool = key_field(False,
-        doc='multiply the active force by the force–velocity curve')
+    file: str = key_field("", doc="empty: the model's own muscles; or a MASS muscle XML")
+    use_velocity_force: bool = key_field(False, doc='multiply the active force by the force–velocity curve')
     use_joint_state: bool = key_field(True,
         doc='append the 3 × 50 muscle joint state (0.008 × [½ min τ, ½ max τ, JtP]) to the observation')
     mesh_lbs_weight: bool = key_field(False,
@@ -114,10 +109,8 @@ class MuscleConfig:
 
 @dataclass
 class SimulationConfig:
-    sim_hz: int = key_field(600, min=30, max=10000,
-        doc='physics rate; must be a multiple of `control_hz`')
-    control_hz: int = key_field(30, min=1, max=1000,
-        doc='policy rate')
+    sim_hz: int = key_field(600, min=30, max=10000, doc='physics rate; must be a multiple of `control_hz`')
+    control_hz: int = key_field(30, min=1, max=1000, doc='policy rate')
     inference_per_sim: int = key_field(1, min=1, max=100,
         doc=('run the muscle network (with JtA and τ_des) every k physics substeps and hold its activations '
              'between; must divide sim_hz / control_hz. The reference parsed and ignored it; 1 is its behaviour '
@@ -126,8 +119,7 @@ class SimulationConfig:
 
 @dataclass
 class ActionConfig:
-    scale: float = key_field(0.04, gt=0.0,
-        doc='multiplies the 50 joint-offset dimensions of the action')
+    scale: float = key_field(0.04, gt=0.0, doc='multiplies the 50 joint-offset dimensions of the action')
     residual: bool = key_field(True,
         doc=('PD target = reference pose ⊕ scaled action (ball joints compose rotations); must be `false` under '
              '`skeleton.actuator: torque`, where the action is the torque, and `true` under every other actuator'))
@@ -144,46 +136,37 @@ class ActionConfig:
 
 @dataclass
 class AdvancedConfig:
-    enforce_symmetry: bool = key_field(False,
-        doc='mirror state, action and muscles in the second half of the cycle')
+    enforce_symmetry: bool = key_field(False, doc='mirror state, action and muscles in the second half of the cycle')
     hard_phase_clipping: bool = key_field(False,
         doc='keep the warped phase within the cycle count of the unwarped clock')
-    soft_phase_clipping: bool = key_field(False,
-        doc='re-synchronise the warped phase every half cycle')
+    soft_phase_clipping: bool = key_field(False, doc='re-synchronise the warped phase every half cycle')
     include_jtp_in_spd: bool = key_field(False,
         doc='pass the passive muscle torque JtP to SPD as an external force (then τ_des is not reduced by JtP)')
     use_normalized_param_state: bool = key_field(False,
         doc='gait parameters in the observation normalised to [0, 1] instead of raw')
-    torque_clipping: bool = key_field(False,
-        doc='deprecated in the reference; `true` is an error')
+    torque_clipping: bool = key_field(False, doc='deprecated in the reference; `true` is an error')
 
 
 @dataclass
 class ClipConfig:
-    step: int = key_field(0, min=0,
-        doc='for this many control steps after reset, clip the reward to ± `value`')
-    value: float = key_field(0.0, min=0.0,
-        doc='the clip bound (0: reward 0 during those steps)')
+    step: int = key_field(0, min=0, doc='for this many control steps after reset, clip the reward to ± `value`')
+    value: float = key_field(0.0, min=0.0, doc='the clip bound (0: reward 0 during those steps)')
 
 
 @dataclass
 class TorqueEnergyConfig:
     coeff: float = key_field(0.0, min=0.0,
         doc='upper-body torque energy = coeff × mean Σ|τ_upper| (old spelling `metabolic.torque_coeff`)')
-    separate: bool = key_field(False,
-        doc='separate exponentials for metabolic and torque energy (the *sep* of A2_sep)')
+    separate: bool = key_field(False, doc='separate exponentials for metabolic and torque energy (the *sep* of A2_sep)')
 
 
 @dataclass
 class MetabolicConfig:
     type: str = key_field("A", choices=("A", "A2", "MA", "MA2"),
         doc='per-substep energy: `A` Σa, `A2` Σa², `MA` Σm·|a|, `MA2` Σm·a² (m: muscle mass proxy)')
-    weight: float = key_field(0.05, min=0.0,
-        doc='w_E in exp(−w_E · E)')
-    scale: float = key_field(1.0, min=0.0,
-        doc='scale of the energy term when it is added (not multiplicative)')
-    multiplicative: bool = key_field(False,
-        doc='multiply the energy term into the reward (else add it)')
+    weight: float = key_field(0.05, min=0.0, doc='w_E in exp(−w_E · E)')
+    scale: float = key_field(1.0, min=0.0, doc='scale of the energy term when it is added (not multiplicative)')
+    multiplicative: bool = key_field(False, doc='multiply the energy term into the reward (else add it)')
     torque: TorqueEnergyConfig = key_field(TorqueEnergyConfig())
 
 
@@ -191,46 +174,35 @@ class MetabolicConfig:
 class StepRewardConfig:
     weight: float = key_field(2.0, min=0.0,
         doc='foot-step placement: r = exp(−w · d_z) when d_z > clip (old spelling `locomotion.step_weight`)')
-    clip: float = key_field(0.075, min=0.0,
-        doc='dead zone of the step distance, m')
+    clip: float = key_field(0.075, min=0.0, doc='dead zone of the step distance, m')
 
 
 @dataclass
 class AvgVelConfig:
-    weight: float = key_field(6.0, min=0.0,
-        doc='average COM velocity: r = exp(−w · |v̄ − v*|) when above clip')
-    window_mult: float = key_field(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW,
-        doc='averaging window in gait cycles')
-    clip: float = key_field(-1.0,
-        doc='dead zone, m/s (< 0: none)')
-    consider_x: bool = key_field(False,
-        doc='include the lateral velocity in the error')
+    weight: float = key_field(6.0, min=0.0, doc='average COM velocity: r = exp(−w · |v̄ − v*|) when above clip')
+    window_mult: float = key_field(1.0, gt=0.0, max=MAX_AVG_VEL_WINDOW, doc='averaging window in gait cycles')
+    clip: float = key_field(-1.0, doc='dead zone, m/s (< 0: none)')
+    consider_x: bool = key_field(False, doc='include the lateral velocity in the error')
 
 
 @dataclass
 class DragXConfig:
-    use: bool = key_field(False,
-        doc='penalise lateral drift')
-    weight: float = key_field(1.0, min=0.0,
-        doc='r = exp(−w · max(0, |x − x₀| − threshold))')
-    threshold: float = key_field(0.0, min=0.0,
-        doc='m')
+    use: bool = key_field(False, doc='penalise lateral drift')
+    weight: float = key_field(1.0, min=0.0, doc='r = exp(−w · max(0, |x − x₀| − threshold))')
+    threshold: float = key_field(0.0, min=0.0, doc='m')
 
 
 @dataclass
 class PhaseRewardConfig:
-    use: bool = key_field(False,
-        doc='reward matching the reference gait period')
-    weight: float = key_field(1.0, min=0.0,
-        doc='r = exp(−w · (|T_L − T| + |T_R − T|))')
+    use: bool = key_field(False, doc='reward matching the reference gait period')
+    weight: float = key_field(1.0, min=0.0, doc='r = exp(−w · (|T_L − T| + |T_R − T|))')
 
 
 @dataclass
 class LocomotionConfig:
     head_linear_acc_weight: float = key_field(4.0, min=0.0,
         doc='r = exp(−w · |Δv_head|² / 3), Δv over one control step')
-    head_rot_weight: float = key_field(4.0, min=0.0,
-        doc='r = exp(−w · θ_head²)')
+    head_rot_weight: float = key_field(4.0, min=0.0, doc='r = exp(−w · θ_head²)')
     step: StepRewardConfig = key_field(StepRewardConfig())
     avg_vel: AvgVelConfig = key_field(AvgVelConfig())
     dragX: DragXConfig = key_field(DragXConfig())  # the reference's spelling
@@ -239,18 +211,12 @@ class LocomotionConfig:
 
 @dataclass
 class KneePainConfig:
-    use: bool = key_field(False,
-        doc='knee-load reward term')
-    weight: float = key_field(1.0, min=0.0,
-        doc='exponent weight of the mean knee load')
-    scale: float = key_field(1.0, gt=0.0,
-        doc='knee load divisor')
-    termination: bool = key_field(False,
-        doc='terminate when the max knee load exceeds 8 after 100 steps')
-    use_max: bool = key_field(False,
-        doc='also a term on the max knee load')
-    max_weight: float = key_field(1.0, min=0.0,
-        doc='its weight')
+    use: bool = key_field(False, doc='knee-load reward term')
+    weight: float = key_field(1.0, min=0.0, doc='exponent weight of the mean knee load')
+    scale: float = key_field(1.0, gt=0.0, doc='knee load divisor')
+    termination: bool = key_field(False, doc='terminate when the max knee load exceeds 8 after 100 steps')
+    use_max: bool = key_field(False, doc='also a term on the max knee load')
+    max_weight: float = key_field(1.0, min=0.0, doc='its weight')
 
 
 @dataclass
@@ -305,8 +271,7 @@ class AssistConfig:
     kp_position: float = key_field(2000.0, min=0.0, max=1e6,
         doc=("N/m: the assist's pull of the whole-body COM toward the reference's COM (interpolated over the "
              'control step)'))
-    kd_position: float = key_field(300.0, min=0.0, max=1e5,
-        doc='N·s/m on the COM velocity error')
+    kd_position: float = key_field(300.0, min=0.0, max=1e5, doc='N·s/m on the COM velocity error')
     kp_rotation: float = key_field(500.0, min=0.0, max=1e6,
         doc="N·m/rad: the assist's torque turning the pelvis toward the reference pelvis orientation")
     kd_rotation: float = key_field(30.0, min=0.0, max=1e5,
@@ -479,69 +444,10 @@ def config_values(cfg: EnvConfig) -> dict[str, bool | int | float | str]:
     return values
 
 
-def _base_source(base, source: str, key: str) -> Path:
-    """The file a ``base:`` value names: a shipped config's name, or a .yaml path relative to ``source``'s folder."""
-    if not isinstance(base, str) or not base or "\x00" in base:
-        raise ConfigError(source, key, f"must be a shipped config's name or a .yaml path, got {base!r}")
-    if not base.endswith((".yaml", ".yml")):
-        if base not in shipped_configs():
-            raise ConfigError(source, key, f"'{base}' is not a shipped config ({', '.join(shipped_configs())}); "
-                              "a file's name ends in .yaml")
-        return CONFIG_DIR / f"{base}.yaml"
-    path = Path(base).expanduser()
-    if not path.is_absolute() and not source.startswith("<"):
-        path = Path(source).parent / path
-    if not path.is_file():
-        raise ConfigError(source, key, f"names {path}, which does not exist")
-    return path
-
-
-def _merged(base: dict, over: dict) -> dict:
-    """``over`` on top of ``base``: mappings merge key by key, any other value replaces the base's."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def _composed(doc, source: str, chain: tuple[str, ...]) -> dict:
-    """The YAML document with its ``base:`` (docs/env-config.md, "Composing configs") resolved, recursively."""
-    if not isinstance(doc, dict) or "base" not in doc:
-        return doc
-    path = _base_source(doc["base"], source, "base")
-    if str(path.resolve()) in chain:
-        raise ConfigError(source, "base", f"{path} is already in the chain of bases ({' -> '.join(chain)}): a cycle")
-    text = read_input_text(path, ConfigError, MAX_CONFIG_FILE_BYTES, "env config")
-    base = _composed(_load(text, str(path)), str(path), (*chain, str(path.resolve())))
-    if not isinstance(base, dict):
-        raise ConfigError(str(path), "environment", "the root must be a mapping with the key 'environment'")
-    return _merged(base, {k: v for k, v in doc.items() if k != "base"})
-
-
-def _load(text: str, source: str):
-    try:
-        return load_yaml(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(source, "yaml", str(e).replace("\n", " ")) from None
-
-
-def composed_text(path: str | Path) -> str:
-    """An env config file's text as a checkpoint keeps it: the text itself, or for a file with a ``base:`` the
-    composed document (bases resolved), so that the copy reads the same wherever the bases are not."""
-    text = read_input_text(Path(path), ConfigError, MAX_CONFIG_FILE_BYTES, "env config")
-    doc = _load(text, str(path))
-    if not isinstance(doc, dict) or "base" not in doc:
-        return text
-    chain = (str(Path(path).resolve()),)
-    header = f"# {Path(path).name} with its base ({doc['base']}) resolved\n"
-    return header + yaml.safe_dump(_composed(doc, str(path), chain), sort_keys=False, allow_unicode=True)
-
-
 def parse_env_config(text: str, source: str = "<string>", name: str = "custom") -> EnvConfig:
     """Parses the YAML text of an env config (its ``base:`` resolved relative to ``source``); raises ConfigError
     naming the file, the key and the reason."""
-    chain = () if source.startswith("<") else (str(Path(source).resolve()),)
-    doc = _composed(_load(text, source), source, chain)
+    doc = composed_document(text, source)
     if not isinstance(doc, dict) or "environment" not in doc:
         raise ConfigError(source, "environment", "the root must be a mapping with the key 'environment'")
     for k in doc:
@@ -626,14 +532,6 @@ def _check_consistency(cfg: EnvConfig) -> None:
         if not r.min <= r.default <= r.max:
             raise ConfigError(src, f"environment.parameters.gait.{name}",
                               f"needs min <= default <= max, got {r.min}, {r.default}, {r.max}")
-
-
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "data" / "envs"
-
-
-def shipped_configs() -> list[str]:
-    """Names of the configs shipped with bidir-sim (``A2_sep``, ...)."""
-    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
 def load_env_config(name_or_path: str | Path) -> EnvConfig:
