@@ -86,17 +86,26 @@ class WandbConfig:
     project: str = "bidir"
 
 
+MAX_RAY_WORKERS = 65_536
+DAY_S = 86_400.0
+
+
 @dataclass
 class RayConfig:
-    """``rollout=ray``: rollout workers as Ray actors (docs/cluster.md)."""
+    """``rollout=ray``: rollout workers as Ray actors (docs/cluster.md). Checked only under rollout=ray."""
     address: str | None = None        # null: start Ray on this machine; auto: the cluster this node is in; host:port
-    workers: int = 2                  # actors, each with its own BatchEnv and CPU copy of the policy
-    envs_per_worker: int | None = None  # null: envs / workers; else envs becomes workers x envs_per_worker
-    cpus_per_worker: float = 1.0      # Ray CPUs each worker reserves
-    threads_per_worker: int | None = None  # C++ threads of a worker's BatchEnv (null: the CPUs Ray gives it)
-    placement_timeout_s: float = 120.0  # fail if the cluster has not placed every worker by then
-    connect_timeout_s: float = 10.0   # fail if ray.address does not answer by then
-    max_retries: int = 3              # failed collections of one iteration's chunk before the run stops
+    workers: int = key_field(2, min=1, max=MAX_RAY_WORKERS,
+                             doc="actors, each with its own BatchEnv and CPU copy of the policy")
+    envs_per_worker: int | None = key_field(None, min=1, max=100_000,
+                                            doc="null: envs / workers; else envs becomes workers x envs_per_worker")
+    cpus_per_worker: float = key_field(1.0, gt=0.0, max=1024.0, doc="Ray CPUs each worker reserves")
+    threads_per_worker: int | None = key_field(None, min=1, max=256,
+                                               doc="C++ threads of a worker's BatchEnv (null: the CPUs Ray gives it)")
+    placement_timeout_s: float = key_field(120.0, gt=0.0, max=DAY_S,
+                                           doc="fail if the cluster has not placed every worker by then")
+    connect_timeout_s: float = key_field(10.0, gt=0.0, max=DAY_S, doc="fail if ray.address does not answer by then")
+    max_retries: int = key_field(3, min=0, max=100,
+                                 doc="failed collections of one iteration's chunk before the run stops")
 
 
 ROLLOUTS = ("local", "ray")
@@ -139,24 +148,27 @@ def _fail(key, reason):
     raise ValueError(f"config key '{key}': {reason}")
 
 
+def _check(cfg, skip: tuple[str, ...] = ()) -> None:
+    """Every declared range (bidir-sim's one check of config keys), as this module's errors."""
+    try:
+        check_fields(cfg, "", "train config", TrainConfig, skip)
+    except ConfigError as e:
+        _fail(e.key, e.reason)
+
+
 def resolve_rollout_layout(cfg) -> None:
     """Under rollout=ray, makes ``envs`` and ``ray.envs_per_worker`` agree (the saved config states both)."""
     if cfg.rollout != "ray":
         return
+    _check(cfg)
     r = cfg.ray
-    if not 1 <= r.workers <= MAX_RAY_WORKERS:
-        _fail("ray.workers", f"must be in [1, {MAX_RAY_WORKERS}], got {r.workers}")
     if r.envs_per_worker is None:
         if cfg.envs % r.workers:
             _fail("ray.workers", f"envs={cfg.envs} does not split evenly over {r.workers} workers; "
                   "set ray.envs_per_worker (then envs = workers x envs_per_worker)")
         r.envs_per_worker = cfg.envs // r.workers
-    if not 1 <= r.envs_per_worker <= 100_000:
-        _fail("ray.envs_per_worker", f"must be in [1, 100000], got {r.envs_per_worker}")
+        _check(cfg)
     cfg.envs = r.workers * r.envs_per_worker
-
-
-MAX_RAY_WORKERS = 65_536
 
 
 def _check_run_dir(run_dir: str) -> None:
@@ -184,10 +196,7 @@ def validate_for_task(cfg, task) -> None:
 def validate(cfg) -> None:
     """Checks the values the types cannot; raises ValueError naming the key."""
     fail = _fail
-    try:  # every declared range (ray's only under rollout=ray, below), by bidir-sim's one check of config keys
-        check_fields(cfg, "", "train config", TrainConfig)
-    except ConfigError as e:
-        fail(e.key, e.reason)
+    _check(cfg, skip=() if cfg.rollout == "ray" else ("ray.",))  # ray's keys act only under rollout=ray
     for key in ("init", "resume", "run_dir"):
         value = cfg[key]
         if value is not None and not str(value).strip():
@@ -202,7 +211,7 @@ def validate(cfg) -> None:
     if cfg.init_optimizer and cfg.init is None:
         fail("init_optimizer", "needs init=CHECKPOINT")
     if cfg.rollout == "ray":
-        _validate_ray(cfg.ray)
+        _check_ray_address(cfg.ray.address)
     _warn_inert(cfg)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
@@ -232,24 +241,12 @@ def _warn_inert(cfg) -> None:
                       stacklevel=3)
 
 
-def _validate_ray(r) -> None:
-    address = r.address
+def _check_ray_address(address) -> None:
     if address is not None and address != "auto":
         host, _, port = address.rpartition(":")
         if address.startswith("ray://") or not host or not port.isdigit() or not 0 < int(port) < 65536:
             _fail("ray.address", f"must be null (start Ray here), auto, or the head's host:port (e.g. "
                   f"10.0.0.1:6379), got '{address}'")
-    if not 0 < r.cpus_per_worker <= 1024:
-        _fail("ray.cpus_per_worker", f"must be > 0 and at most 1024, got {r.cpus_per_worker}")
-    if r.threads_per_worker is not None and not 1 <= r.threads_per_worker <= 256:
-        _fail("ray.threads_per_worker", f"must be in [1, 256] (or null: the worker's Ray CPUs), got "
-              f"{r.threads_per_worker}")
-    for key in ("placement_timeout_s", "connect_timeout_s"):
-        value = getattr(r, key)
-        if not 0 < value <= 86_400:
-            _fail(f"ray.{key}", f"must be > 0 and at most 86400 (a day), got {value}")
-    if not 0 <= r.max_retries <= 100:
-        _fail("ray.max_retries", f"must be in [0, 100], got {r.max_retries}")
 
 
 def register() -> None:

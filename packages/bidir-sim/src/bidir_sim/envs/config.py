@@ -425,12 +425,15 @@ def leaf_keys(cls, prefix: str = "") -> list[tuple[str, tuple[str, ...], datacla
     return out
 
 
-def check_fields(obj, prefix: str, source: str, schema: type | None = None) -> dict[str, bool | int | float | str]:
+def check_fields(obj, prefix: str, source: str, schema: type | None = None,
+                 skip: tuple[str, ...] = ()) -> dict[str, bool | int | float | str]:
     """Every key of a config (an instance of the dataclass ``schema``, by default its type, or any object with
-    its attributes, such as Hydra's DictConfig) checked: dotted key -> its value, typed as declared. Errors name
-    ``prefix`` + key (a key spelled by ``key`` as it is)."""
+    its attributes, such as Hydra's DictConfig) but those starting with ``skip`` checked: dotted key -> its
+    value, typed as declared. Errors name ``prefix`` + key (a key spelled by ``key`` as it is)."""
     out = {}
     for key, path, f, hint in leaf_keys(schema or type(obj)):
+        if key.startswith(skip):
+            continue
         value = functools.reduce(getattr, path, obj)
         out[key] = check_value(value, hint, f.metadata, key if "key" in f.metadata else prefix + key, source)
     return out
