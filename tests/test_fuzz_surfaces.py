@@ -438,7 +438,7 @@ def test_actuator_and_aid_keys(changes, gait, data, tmp_path_factory):
         warnings.simplefilter("ignore", ConfigWarning)  # a key that does nothing here: accepted, and said so
         task = build_task(path)
         env = BatchEnv(task, num_envs=1, num_threads=1)
-        limit = task.assist_scale_limit  # beyond, set_assist_scale refuses (tested in test_hostile_input_2.py)
+        limit = task.assist_scale_limit  # beyond, set_assist_scale refuses (tested in test_env_input.py)
         scale = data.draw(st.sampled_from([0.0, min(1.0, limit), limit]))
         if np.isfinite(scale):
             env.set_assist_scale(scale)
