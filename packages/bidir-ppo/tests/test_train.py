@@ -79,6 +79,23 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     assert not (tmp_path / "third" / "metrics.jsonl").exists()
 
 
+def test_a_bad_override_fails_at_start_from_the_command_line(tmp_path):
+    """One real command line: the message reaches stderr and the exit status says so (the cases are below)."""
+    r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", "envs=0", f"run_dir={tmp_path}"],
+                       check=False, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "config key 'envs': must be >= 1, got 0" in r.stderr + r.stdout
+    assert not (tmp_path / "metrics.jsonl").exists()
+
+
+def _messages(error: BaseException) -> str:
+    """The error's message and its causes' (Hydra's composition errors wrap the one naming the key)."""
+    text = ""
+    while error is not None:
+        text += f"{error}\n"
+        error = error.__cause__ or error.__context__
+    return text
+
+
 @pytest.mark.parametrize("override, message", [
     ("envs=0", "config key 'envs': must be >= 1, got 0"),
     ("envs=abc", "envs"),
@@ -92,9 +109,11 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     ("assist.fade_until=0", "config key 'assist.fade_until': must be > 0.0"),
 ])
 def test_bad_overrides_fail_at_start(override, message, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", override, f"run_dir={tmp_path}"],
-                       check=False, capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0 and message in r.stderr + r.stdout
+    with pytest.raises(Exception) as error:  # Hydra's errors for a bad override, ours for a bad value
+        with initialize(version_base=None):
+            cfg = compose(config_name="train", overrides=[override, "total_steps=16", f"run_dir={tmp_path}"])
+        train(cfg, tmp_path)
+    assert message in _messages(error.value)
     assert not (tmp_path / "metrics.jsonl").exists()
 
 
