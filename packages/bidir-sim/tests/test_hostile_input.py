@@ -37,6 +37,7 @@ def test_an_implausible_mass_is_refused_at_load(tmp_path):
         parse_model_yaml(body_value(BASE, "TalusR", "mass", "1.0e+15"), "m.yaml")
 
 
+@pytest.mark.slow
 def test_implausible_values_name_the_element():
     cases = [("Pelvis", "inertia", "[1.0e+6, 1.0e+6, 1.0e+6, 0.0, 0.0, 0.0]", "principal moments of inertia"),
              ("FemurR", "position", "[0.0, 1.0e+300, 0.0]", "frame position .* more than 100 m"),
@@ -97,6 +98,7 @@ else:
     ("forces", 1e6, 0, "PhysicsDiverged velocities["),                         # at the bound: diverges, cleanly
     ("velocities", 999.0, 3, "ran"),                                           # valid: the body slides
 ])
+@pytest.mark.slow
 def test_simulation_never_aborts(what, value, index, outcome, tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text(ABORT_PROBE)
@@ -131,6 +133,7 @@ print("ran", bool(info["sim_error"]))
 
 @pytest.mark.parametrize("body, mass", [("TalusR", limits.BODY_MASS_KG[1]), ("TalusR", limits.BODY_MASS_KG[0]),
                                         ("Pelvis", limits.BODY_MASS_KG[1])])
+@pytest.mark.slow
 def test_extreme_but_valid_models_run_without_abort(body, mass, tmp_path):
     model = tmp_path / "m.yaml"
     model.write_text(body_value(BASE, body, "mass", repr(float(mass))))  # 1000.0, 0.0001: YAML floats
@@ -205,6 +208,7 @@ def test_a_bvh_never_becomes_a_silent_zero_pose(tmp_path, default_model):
         WalkEnv(str(config))
 
 
+@pytest.mark.slow
 def test_muscle_files_are_never_ignored(tmp_path):
     from bidir_sim import WalkEnv
 
@@ -265,6 +269,7 @@ def test_integers_must_fit_the_core():
         parse_env_config(A2_SEP + f"Horizon: {2**31}\n", "c.yaml")
 
 
+@pytest.mark.slow
 def test_command_line_output_paths(tmp_path):
     r = subprocess.run([sys.executable, "-m", "bidir_sim", "generate", str(tmp_path)], capture_output=True,
                        text=True, timeout=120, check=False)
