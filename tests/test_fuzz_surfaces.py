@@ -31,6 +31,8 @@ from fuzz_support import HOSTILE_TOKENS, TALLY, _Stop, _stop, command_parsers, e
 from hypothesis import given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # every fuzz target steps, trains or spawns: make test runs them
+
 DEFAULT_MODEL = load_model("default")
 CONFIG_TEXT = (CONFIG_DIR / "A2_sep.yaml").read_text()
 

@@ -79,6 +79,7 @@ def test_num_minibatches_is_checked_against_what_can_be_split():
         validate(bad)
 
 
+@pytest.mark.slow
 def test_restore_and_the_agent_import_without_the_training_stack():
     blocked = ("hydra", "omegaconf", "wandb", "matplotlib", "rich")
     code = ("import sys\n"

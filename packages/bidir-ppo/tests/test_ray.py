@@ -61,6 +61,7 @@ def assert_same_weights(a: Path, b: Path) -> None:
 # --- outside Ray: the layout and the errors that come before any cluster
 
 @outside
+@pytest.mark.slow
 def test_a_split_rollout_joins_into_the_whole():
     """Worker w's envs are seeded as envs w * n + j of rollout=local, so the chunks of two halves, joined,
     are the rollout of all the envs (zero actions make it independent of the policy's random draws)."""
@@ -116,6 +117,7 @@ def test_without_ray_installed_rollout_ray_says_how_to_install_it(tmp_path, monk
 
 
 @outside
+@pytest.mark.slow
 def test_the_cluster_tests_in_a_loopback_only_namespace():
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare(1) for a private network namespace (Ray must stay on loopback)")

@@ -35,6 +35,7 @@ def test_make_vec_gives_the_batch_env():
 
 
 @pytest.mark.parametrize("nn_mode", ["per_env", "batched"])
+@pytest.mark.slow
 def test_same_seed_same_results_with_one_and_two_threads(actions, nn_mode):
     # batched with nn_batch 2: two lockstep groups, which the two threads share
     one = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=1, nn_mode=nn_mode, nn_batch=2), actions)
@@ -160,6 +161,7 @@ def test_yaml_text_config_and_worker_errors():
         BatchEnv("A2_sep", num_envs=0)
 
 
+@pytest.mark.slow
 def test_bench_writes_its_json(tmp_path):
     from bidir_sim import bench
 

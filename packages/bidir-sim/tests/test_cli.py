@@ -19,6 +19,7 @@ def info_on(path, text):
     return run("info", str(path))
 
 
+@pytest.mark.slow
 def test_info_default_json():
     out = run("info", "default", "--json")
     assert out.returncode == 0, out.stderr
@@ -28,6 +29,7 @@ def test_info_default_json():
     assert abs(info["mass_kg"] - 72.0) < 0.72 and abs(info["height_m"] - 1.75) < 0.01
 
 
+@pytest.mark.slow
 def test_info_mass(mass_dir):
     out = run("info", str(mass_dir / "human.xml"), "--muscles", str(mass_dir / "muscle284.xml"), "--json")
     assert out.returncode == 0, out.stderr
@@ -35,6 +37,7 @@ def test_info_mass(mass_dir):
     assert (info["num_bodies"], info["num_dofs"], info["num_muscles"]) == (23, 56, 284)
 
 
+@pytest.mark.slow
 def test_info_bad_file_is_a_clear_error(tmp_path):
     out = info_on(tmp_path / "bad.yaml", "format: bidir-model\nversion: 1\nbodies: 3\n")
     assert out.returncode == 2
@@ -42,6 +45,7 @@ def test_info_bad_file_is_a_clear_error(tmp_path):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_info_env_config_json():
     out = run("info", "A2_sep", "--json")
     assert out.returncode == 0, out.stderr
@@ -51,12 +55,14 @@ def test_info_env_config_json():
     assert (info["num_muscles"], info["muscle_nn_input_dim"]) == (156, 600)
 
 
+@pytest.mark.slow
 def test_info_bad_env_config_is_a_clear_error(tmp_path):
     out = info_on(tmp_path / "env.yaml", "environment:\n  simulation: {sim_hz: 500, control_hz: 30}\n")
     assert out.returncode == 2
     assert "environment.simulation.sim_hz: must be a multiple of control_hz" in out.stderr
 
 
+@pytest.mark.slow
 def test_capacity_report(tmp_path):
     out_file = tmp_path / "capacity.json"
     out = run_module("bidir_sim.capacity", "A2_sep", "--json", str(out_file))
@@ -71,6 +77,7 @@ def test_capacity_report(tmp_path):
 
 # --- paths and numbers on the command line -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_command_line_output_paths(tmp_path):
     r = subprocess.run([sys.executable, "-m", "bidir_sim", "generate", str(tmp_path)], capture_output=True,
                        text=True, timeout=120, check=False)

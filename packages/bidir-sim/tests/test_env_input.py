@@ -111,6 +111,7 @@ def test_keys_that_do_nothing_here_warn(tmp_path):
         parse_env_config(A2_SEP.replace("  motion:\n", "  motion:\n    map: no_such.yaml\n"), str(tmp_path / "c.yaml"))
 
 
+@pytest.mark.slow
 def test_muscle_files_are_never_ignored(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text(A2_SEP.replace("  muscle:\n", "  muscle:\n    file: /no/such.xml\n"))

@@ -125,6 +125,7 @@ def test_an_implausible_mass_is_refused_at_load(tmp_path):
         parse_model_yaml(body_value(BASE, "TalusR", "mass", "1.0e+15"), "m.yaml")
 
 
+@pytest.mark.slow
 def test_implausible_values_name_the_element():
     cases = [("Pelvis", "inertia", "[1.0e+6, 1.0e+6, 1.0e+6, 0.0, 0.0, 0.0]", "principal moments of inertia"),
              ("FemurR", "position", "[0.0, 1.0e+300, 0.0]", "frame position .* more than 100 m"),
@@ -152,6 +153,7 @@ print("ran", bool(info["sim_error"]))
 
 @pytest.mark.parametrize("body, mass", [("TalusR", limits.BODY_MASS_KG[1]), ("TalusR", limits.BODY_MASS_KG[0]),
                                         ("Pelvis", limits.BODY_MASS_KG[1])])
+@pytest.mark.slow
 def test_extreme_but_valid_models_run_without_abort(body, mass, tmp_path):
     model = tmp_path / "m.yaml"
     model.write_text(body_value(BASE, body, "mass", repr(float(mass))))  # 1000.0, 0.0001: YAML floats

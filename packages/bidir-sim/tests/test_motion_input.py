@@ -129,6 +129,7 @@ def test_bvh_frame_time_is_validated(tmp_path, value):
         load_bvh(path)
 
 
+@pytest.mark.slow
 def test_an_infinite_frame_time_never_reaches_the_physics(tmp_path, clip):
     clip.write_text(with_header(clip.read_text(), frame_time="inf"))
     probe = ("import sys\nfrom bidir_sim import WalkEnv\nfrom bidir_sim.errors import InputError\n"
@@ -146,6 +147,7 @@ def test_a_tiny_frame_time_driving_an_env_names_the_motion_file(tmp_path, clip):
         build_task(bvh_config(tmp_path, clip))
 
 
+@pytest.mark.slow
 def test_the_motion_command_writes_valid_json(clip, tmp_path):
     r = subprocess.run([sys.executable, "-m", "bidir_sim", "motion", str(clip), "--json"], capture_output=True,
                        text=True, timeout=300, check=False)

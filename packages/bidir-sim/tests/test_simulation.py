@@ -74,6 +74,7 @@ else:
     ("forces", 1e6, 0, "PhysicsDiverged velocities["),                         # at the bound: diverges, cleanly
     ("velocities", 999.0, 3, "ran"),                                           # valid: the body slides
 ])
+@pytest.mark.slow
 def test_simulation_never_aborts(what, value, index, outcome, tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text(ABORT_PROBE)

@@ -242,6 +242,7 @@ def test_muscle_weights_file_round_trip_and_errors(env, tmp_path):
         e.set_muscle_weights(tmp_path / "junk.pt")
 
 
+@pytest.mark.slow
 def test_random_actions_never_produce_nan():
     """10,000 control steps of random actions in [-1, 1] across many resets: finite observations and rewards."""
     e = WalkEnv("A2_sep")
