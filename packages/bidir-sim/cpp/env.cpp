@@ -68,6 +68,7 @@ Eigen::Matrix<double, 2, 3, Eigen::RowMajor> Env::stepTargets() const {
 Simulation& Env::simulation() { return impl_->sim; }
 const StepTimings& Env::timings() const { return impl_->timings; }
 void Env::resetTimings() { impl_->timings = StepTimings{}; }
+void Env::addNetworkTime(double seconds) { impl_->timings.network += seconds; }
 double Env::assistScale() const { return impl_->assistScale; }
 void Env::setAssistScale(double scale) {
   if (!(scale >= 0.0) || !std::isfinite(scale))
