@@ -15,7 +15,7 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
       spec(task.spec()),
       net(n ? std::move(n) : throw std::invalid_argument("Env: the muscle network is null")),
       sim(task.modelPtr(), task.simDt()),
-      skel(*sim.impl().skeleton),
+      skel(SimulationAccess::skeleton(sim)),
       rng(seed) {
   task.checkNetwork(*net);
   ndof = task.numDofs();
