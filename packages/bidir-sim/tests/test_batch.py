@@ -56,6 +56,20 @@ def test_batched_network_agrees_with_per_env(actions):
     assert not np.array_equal(per_env[0], batched[0])  # the modes really differ in how they run
 
 
+def test_per_env_is_the_lockstep_path_with_groups_of_one(actions):
+    """BatchEnv has one step path: per_env runs lockstep groups of one env, so it equals batched with nn_batch 1
+    bit for bit (autoreset included), and both count the forwards (one per env and substep)."""
+    runs = {}
+    for mode in ("per_env", "batched"):
+        env = BatchEnv("A2_sep", num_envs=N, num_threads=2, nn_mode=mode, nn_batch=1)
+        env.core.take_network_time()
+        runs[mode] = rollout(env, actions)
+        assert env.core.take_network_time()[1] > 0
+    for a, b in zip(runs["per_env"], runs["batched"]):
+        assert np.array_equal(a, b)
+    assert runs["per_env"][2].any()
+
+
 def test_network_modes_and_their_checks():
     assert BatchEnv("A2_sep", num_envs=8, num_threads=1).nn_mode == "batched"  # auto
     assert BatchEnv("A2_sep", num_envs=2, num_threads=1).nn_mode == "per_env"
