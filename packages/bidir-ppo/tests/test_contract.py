@@ -46,7 +46,8 @@ def test_the_trainers_muscle_net_equals_the_cpp_one(batch):
 def _rollout(T, N, obs_dim, act_dim, valid):
     z = torch.zeros((T, N))
     return Rollout(obs=torch.randn(T, N, obs_dim), actions=torch.randn(T, N, act_dim), logprobs=z.clone(),
-                   values=z.clone(), rewards=torch.randn(T, N), dones=z.clone(), valid=valid, next_value=z[0])
+                   values=z.clone(), rewards=torch.randn(T, N), terminations=z.clone(), truncations=z.clone(),
+                   bootstrap_values=z.clone(), valid=valid, next_value=z[0])
 
 
 def test_ppo_makes_exactly_num_minibatches_steps_over_the_valid_transitions():
@@ -136,8 +137,8 @@ def test_the_defaults_pass_the_checks():
 def test_keep_checkpoints_bounds_what_stays_on_disk(tmp_path):
     from bidir_ppo import checkpoint
 
-    files = {"agent.pt": {"w": torch.zeros(2)}, "muscle.pt": {}, "optimizers.pt": {"agent": {}, "muscle": {}},
-             "state.pt": {"torch_rng": torch.get_rng_state(), "generator": torch.get_rng_state()}}
+    files = {"agent": {"w": torch.zeros(2)}, "muscle": {}, "optimizers": {"agent": {}, "muscle": {}},
+             "state": {"torch_rng": torch.get_rng_state(), "generator": torch.get_rng_state()}}
     meta = {"config": {}, "env_config": "A2_sep", "obs_dim": 1, "action_dim": 1, "iteration": 0, "global_step": 0}
     for it in range(1, 8):
         checkpoint.save(tmp_path, it, True, files, meta | {"iteration": it}, keep_last=3)
