@@ -111,6 +111,12 @@ def test_trainer_and_viewer_use_only_bidir_sims_public_names():
                  for p in (REPO / "packages" / pkg / "src").rglob("*.py")
                  if any(n == "bidir_sim._core" for n in _imports(p))]
     assert offenders == []
+    # every other import names a public module of bidir_sim (or a name of its __all__), and nothing private
+    private = [f"{p.relative_to(REPO)}: {n}" for pkg in ("bidir-ppo", "bidir-viewer")
+               for p in (REPO / "packages" / pkg / "src").rglob("*.py") for n in _imports(p)
+               if n.startswith("bidir_sim.") and (n.split(".")[1] not in (*bidir_sim.PUBLIC_MODULES, *bidir_sim.__all__)
+                                                  or any(part.startswith("_") for part in n.split(".")[1:]))]
+    assert private == []
 
 
 @pytest.mark.parametrize("override, message", [
