@@ -127,8 +127,8 @@ from bidir_ppo import checkpoint
 run = sys.argv[1]
 for it in range(1, 10000):
     payload = {"w": torch.full((500_000,), float(it))}
-    files = {"agent.pt": payload, "muscle.pt": payload, "optimizers.pt": {"agent": payload, "muscle": {}},
-             "state.pt": {"torch_rng": payload["w"], "generator": payload["w"]}}
+    files = {"agent": payload, "muscle": payload, "optimizers": {"agent": payload, "muscle": {}},
+             "state": {"torch_rng": payload["w"], "generator": payload["w"]}}
     meta = {"config": {}, "env_config": "x", "obs_dim": 1, "action_dim": 1, "iteration": it, "global_step": it}
     checkpoint.save(run, it, it % 5 == 0, files, meta)
     print(it, flush=True)
@@ -340,3 +340,21 @@ def test_evaluate_runs_a_checkpoint_on_another_config_of_its_sizes(tmp_path, cap
     assert json.loads(out.read_text())["env"] == "A2_sep"
     assert evaluate.main([str(tmp_path / "pd" / "ckpt"), "--env", "muscle", "--episodes", "1"]) == 2
     assert "obs/action dims 506/51" in capsys.readouterr().err
+
+
+def test_a_composed_env_config_is_kept_self_contained(tmp_path):
+    """A config file with a base: is stored composed in metadata.yaml: restore rebuilds the env from the
+    checkpoint alone, after both files are gone."""
+    from bidir_ppo import restore
+
+    (tmp_path / "parent.yaml").write_text("base: A2_sep\nenvironment:\n  termination:\n    head_drop: 0.15\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("base: parent.yaml\nenvironment:\n  termination:\n    pelvis_angle: 0.5\n")
+    train(config(f"env.name={child}", "total_steps=16"), tmp_path / "run")
+    (tmp_path / "parent.yaml").unlink()
+    child.unlink()
+    ckpt = checkpoint.load(tmp_path / "run")
+    assert "base:" not in ckpt.metadata["env_config_text"]
+    env = restore.env_config(ckpt)
+    assert (env.termination.head_drop, env.termination.pelvis_angle) == (0.15, 0.5)
+    assert restore.env_task(ckpt).action_dim == 51
