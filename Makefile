@@ -79,7 +79,7 @@ walk: setup
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)
 lint: setup
-	$(VENV)/bin/ruff check packages tests ci
+	$(VENV)/bin/ruff check packages tests ci tools
 	@$(VENV)/bin/clang-format --dry-run --Werror $(CPP_SOURCES) && echo "clang-format: $(words $(CPP_SOURCES)) files clean"
 
 test: setup lint
