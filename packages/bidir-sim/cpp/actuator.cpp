@@ -77,6 +77,19 @@ void Actuator::computeSpd(const MuscleState* jtp) {
   if (!spd.allFinite()) throw PhysicsDiverged("non-finite SPD torque");
 }
 
+void Actuator::prepareMuscleNetwork(int index, float* networkInput, bool spdEverySubstep) {
+  auto clock = Clock::now();
+  const bool network = env.task.runsNetworkAt(index), jtp = env.spec.includeJtpInSpd;
+  const MuscleState& ms = env.sim.updateMuscles(network || jtp, env.spec.forceVelocity);
+  lap(clock, env.timings.muscles);
+  if (!network && !spdEverySubstep) return;
+  computeSpd(jtp ? &ms : nullptr);
+  lap(clock, env.timings.spd);
+  if (!network) return;
+  writeNetworkInput(ms, index, networkInput);
+  lap(clock, env.timings.forces);  // the mirroring counts with the forces
+}
+
 void Actuator::writeNetworkInput(const MuscleState& ms, int index, float* networkInput) {
   const TaskSpec& spec = env.spec;
   const int nact = env.nact, nmus = env.nmus;

@@ -52,6 +52,9 @@ class Actuator {
   void computeSpd(const MuscleState* jtp);
   // The network input row (and the step's muscle tuple at its substep) from spd and the muscle state.
   void writeNetworkInput(const MuscleState& ms, int index, float* networkInput);
+  // prepare() of the muscle-network kinds: the muscle geometry, then SPD and the network input row at the
+  // substeps where the network runs; with `spdEverySubstep` (an SPD-driven upper body) SPD at every substep.
+  void prepareMuscleNetwork(int index, float* networkInput, bool spdEverySubstep);
   // The muscles at env.activations (the network's, where it ran), their energy and their forces.
   void driveMuscles(const float* networkActivations);
   // SPD torques on the upper body (TaskSpec::upperDofs).

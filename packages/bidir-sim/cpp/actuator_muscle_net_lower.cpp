@@ -13,17 +13,7 @@ class MuscleNetLowerActuator final : public Actuator {
 
   void command(const Eigen::VectorXf& action) override { commandResidual(action); }
 
-  void prepare(int index, float* networkInput) override {
-    auto clock = Clock::now();
-    const bool network = env.task.runsNetworkAt(index), jtp = env.spec.includeJtpInSpd;
-    const MuscleState& ms = env.sim.updateMuscles(network || jtp, env.spec.forceVelocity);
-    lap(clock, env.timings.muscles);
-    computeSpd(jtp ? &ms : nullptr);
-    lap(clock, env.timings.spd);
-    if (!network) return;
-    writeNetworkInput(ms, index, networkInput);
-    lap(clock, env.timings.forces);  // the mirroring counts with the forces
-  }
+  void prepare(int index, float* networkInput) override { prepareMuscleNetwork(index, networkInput, true); }
 
   void drive(const float* networkActivations) override {
     driveMuscles(networkActivations);
