@@ -79,15 +79,16 @@ def compute_gae(r: Rollout, gamma: float, lam: float) -> tuple[torch.Tensor, tor
     return advantages, advantages + r.values
 
 
-def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator) -> dict[str, float]:
+def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator, shard=None) -> dict[str, float]:
     """Clipped PPO over the valid transitions, with value clipping and the target-KL early stop; each epoch
-    makes ``cfg.num_minibatches`` optimizer steps."""
+    makes ``cfg.num_minibatches`` optimizer steps. With ``shard`` (an ``allreduce.Shard``, learner=distributed)
+    ``r`` is this worker's part of the global batch and every step is the global minibatch's (allreduce.py)."""
     mask = r.valid.reshape(-1).bool()
     b_obs = r.obs.reshape(-1, r.obs.shape[-1])[mask]
     b_actions = r.actions.reshape(-1, r.actions.shape[-1])[mask]
     b_logprobs, b_adv = r.logprobs.reshape(-1)[mask], advantages.reshape(-1)[mask]
     b_returns, b_values = returns.reshape(-1)[mask], r.values.reshape(-1)[mask]
-    n = len(b_obs)
+    n = len(b_obs) if shard is None else shard.total
     stats = {"ppo/policy_loss": [], "ppo/value_loss": [], "ppo/entropy": [], "ppo/approx_kl": [],
              "ppo/clipfrac": [], "ppo/grad_norm": []}
     for _epoch in range(cfg.update_epochs):
@@ -95,32 +96,38 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
         # Exactly num_minibatches minibatches per epoch over the valid transitions (sizes differ by at most
         # one): how many there are depends on the autoresets, so it need not divide evenly.
         for idx in torch.tensor_split(order, min(cfg.num_minibatches, n)):
+            size = len(idx)
+            mean = torch.mean if shard is None else shard.mean_of(size)
+            if shard is not None:
+                idx = shard.local(idx)
             _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[idx], b_actions[idx])
             logratio = newlogprob - b_logprobs[idx]
             ratio = logratio.exp()
             with torch.no_grad():
-                approx_kl = ((ratio - 1) - logratio).mean()
-                stats["ppo/clipfrac"].append(((ratio - 1.0).abs() > cfg.clip_coef).float().mean().item())
+                approx_kl = mean((ratio - 1) - logratio)
+                clipfrac = mean(((ratio - 1.0).abs() > cfg.clip_coef).float())
             adv = b_adv[idx]
-            if cfg.norm_adv and len(idx) > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)).mean()
+            if cfg.norm_adv and size > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8) if shard is None else shard.normalise(adv, size)
+            pg_loss = mean(torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)))
             newvalue = newvalue.view(-1)
             if cfg.clip_vloss:
                 clipped = b_values[idx] + (newvalue - b_values[idx]).clamp(-cfg.clip_coef, cfg.clip_coef)
-                v_loss = 0.5 * torch.max((newvalue - b_returns[idx]) ** 2, (clipped - b_returns[idx]) ** 2).mean()
+                v_loss = 0.5 * mean(torch.max((newvalue - b_returns[idx]) ** 2, (clipped - b_returns[idx]) ** 2))
             else:
-                v_loss = 0.5 * ((newvalue - b_returns[idx]) ** 2).mean()
-            loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
+                v_loss = 0.5 * mean((newvalue - b_returns[idx]) ** 2)
+            mean_entropy = mean(entropy)
+            loss = pg_loss - cfg.ent_coef * mean_entropy + cfg.vf_coef * v_loss
             optimizer.zero_grad()
             loss.backward()
+            logged = torch.stack([pg_loss, v_loss, mean_entropy, approx_kl, clipfrac]).detach()
+            if shard is not None:  # the gradient and the logged means of the whole minibatch
+                logged = shard.reduce_grads(agent.parameters(), logged)
             if cfg.max_grad_norm is not None:
                 stats["ppo/grad_norm"].append(nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_grad_norm).item())
             optimizer.step()
-            stats["ppo/policy_loss"].append(pg_loss.item())
-            stats["ppo/value_loss"].append(v_loss.item())
-            stats["ppo/entropy"].append(entropy.mean().item())
-            stats["ppo/approx_kl"].append(approx_kl.item())
+            for key, value in zip(("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac"), logged.tolist()):
+                stats[f"ppo/{key}"].append(value)
         if cfg.target_kl is not None and stats["ppo/approx_kl"][-1] > cfg.target_kl:
             break
     return {k: float(np.mean(v)) for k, v in stats.items() if v}
@@ -134,6 +141,13 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[pkg] = "unknown"
     return out
+
+
+def checkpoint_metadata(cfg, resolved: dict, task, source, iteration: int, global_step: int) -> dict:
+    return {"config": resolved, "env_config": task.config.name, "env_config_source": task.config.source,
+            "env_config_text": _config_text(task.config), "model": task.model.source,
+            "obs_dim": source.observation_dim, "action_dim": source.action_dim,
+            "iteration": iteration, "global_step": global_step, "seed": cfg.seed, "versions": _versions()}
 
 
 def make_source(cfg: DictConfig, task, device: torch.device) -> RolloutSource:
@@ -150,6 +164,9 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     device = pick_device(cfg.device)
     task = build_task(cfg.env.name)  # a bad env config fails here, before any worker starts
     validate_for_task(cfg, task)
+    if cfg.learner == "distributed":  # every Ray worker collects and learns (distributed.py)
+        from .distributed import train_distributed
+        return train_distributed(cfg, run_dir, task)
     torch.set_num_threads(1)  # rollouts: the envs' C++ threads do the work
     try:
         source = make_source(cfg, task, device)
@@ -194,10 +211,7 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
         files = {"agent.pt": agent.state_dict(), "muscle.pt": muscle.cpu_state_dict(),
                  "optimizers.pt": {"agent": optimizer.state_dict(), "muscle": muscle.optimizer.state_dict()},
                  "state.pt": {"torch_rng": torch.get_rng_state(), "generator": generator.get_state()}}
-        metadata = {"config": resolved, "env_config": task.config.name, "env_config_source": task.config.source,
-                    "env_config_text": _config_text(task.config), "model": task.model.source,
-                    "obs_dim": source.observation_dim, "action_dim": source.action_dim,
-                    "iteration": iteration, "global_step": global_step, "seed": cfg.seed, "versions": _versions()}
+        metadata = checkpoint_metadata(cfg, resolved, task, source, iteration, global_step)
         return checkpoint.save(run_dir, iteration, keep, files, metadata, keep_last=cfg.keep_checkpoints)
 
     steps_per_iteration = source.num_envs * cfg.ppo.num_steps
