@@ -100,9 +100,12 @@ def test_a_distributed_update_equals_the_central_one(tmp_path):
     before = networks()
     assert not torch.equal(central["agent"]["actor_mean.0.weight"], before[0].state_dict()["actor_mean.0.weight"])
     assert not torch.equal(central["muscle"]["fc.0.weight"], before[2].net.state_dict()["fc.0.weight"])
-    for part_name in ("agent", "muscle"):  # and the central update, to float tolerance
+    # and the central update, to float tolerance: the sums are added in another order, and Adam's division by
+    # the root of a gradient element's second moment magnifies that rounding where the element is near zero
+    # (seen: 5e-6 after 6 muscle steps of lr 1e-3)
+    for part_name in ("agent", "muscle"):
         for k, v in central[part_name].items():
-            torch.testing.assert_close(shards[0][part_name][k], v, rtol=1e-5, atol=1e-6, msg=f"{part_name}.{k}")
+            torch.testing.assert_close(shards[0][part_name][k], v, rtol=1e-5, atol=2e-5, msg=f"{part_name}.{k}")
     assert shards[0]["stats"].keys() == central["stats"].keys()
     for k, v in central["stats"].items():
         assert shards[0]["stats"][k] == pytest.approx(v, rel=1e-5, abs=1e-7), k

@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import fcntl
 import hashlib
 import os
+import socket
+import struct
 import sys
 import time
 from types import SimpleNamespace
@@ -174,15 +177,21 @@ def _cpu(tree):
     return tree
 
 
+SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
+
+
 def _bind_gloo(ip: str) -> None:
     """Gloo's sockets on the interface that holds the node's Ray address (its default follows the hostname,
-    which need not resolve to that network)."""
-    import psutil
-
-    for name, addresses in psutil.net_if_addrs().items():
-        if any(a.address == ip for a in addresses):
-            os.environ["GLOO_SOCKET_IFNAME"] = name
-            return
+    which need not resolve to that network). Left to gloo where no interface holds it (e.g. IPv6)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _, name in socket.if_nameindex():
+            try:
+                packed = fcntl.ioctl(s.fileno(), SIOCGIFADDR, struct.pack("256s", name[:15].encode()))
+            except OSError:  # no IPv4 address
+                continue
+            if socket.inet_ntoa(packed[20:24]) == ip:
+                os.environ["GLOO_SOCKET_IFNAME"] = name
+                return
 
 
 class DistributedLearner(RaySource):
