@@ -143,6 +143,7 @@ def cluster():
     assert interfaces == ["lo"], f"not in a loopback-only network namespace: {interfaces}"
     temp = tempfile.mkdtemp(prefix="bidir-ray-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
     node = {"num_cpus": 1, "node_ip_address": "127.0.0.1", "temp_dir": temp}
+    Path("/tmp/ray").mkdir(exist_ok=True)  # Cluster writes /tmp/ray/ray_current_cluster, whatever temp_dir says
     c = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
     c.add_node(**node)
     c.wait_for_nodes()
