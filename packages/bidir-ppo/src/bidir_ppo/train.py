@@ -165,7 +165,7 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     task = build_task(cfg.env.name)  # a bad env config fails here, before any worker starts
     validate_for_task(cfg, task)
     if cfg.learner == "distributed":  # every Ray worker collects and learns (distributed.py)
-        from .distributed import train_distributed
+        from .distributed_train import train_distributed
         return train_distributed(cfg, run_dir, task)
     torch.set_num_threads(1)  # rollouts: the envs' C++ threads do the work
     try:
