@@ -94,7 +94,6 @@ def _loop(cfg: DictConfig, run_dir, task, learner: DistributedLearner):
             t_collect = max(s["collect_s"] for s in summaries)
             t_ppo, t_muscle = max(r["ppo_s"] for r in results), max(r["muscle_s"] for r in results)
             returns, lengths = joined.episodes["return"], joined.episodes["length"]
-            samples = sum(r["samples"] + r["tuples"] for r in results)
             logger.log({"iteration": iteration, "global_step": global_step, "sps": steps_per_iteration / elapsed,
                         "rollout_sps": steps_per_iteration / t_collect,
                         "return": float(np.mean(returns)) if returns else float("nan"),
@@ -108,8 +107,7 @@ def _loop(cfg: DictConfig, run_dir, task, learner: DistributedLearner):
                         "ddp/steps": results[0]["steps"], "ddp/step_bytes": results[0]["step_bytes"],
                         "ddp/step_allreduce_s": max(r["step_s"] for r in results),
                         "ddp/learn_s_per_sample": max((r["ppo_s"] + r["muscle_s"] - r["allreduce_s"]) /
-                                                      max(r["samples"] + r["tuples"], 1.0) for r in results),
-                        "ddp/samples": samples})
+                                                      max(r["samples"], 1.0) for r in results)})
             diverging = _check_sim_errors(joined, diverging, logger.console)
             if iteration % cfg.checkpoint_every == 0:
                 last = save(keep=True)
