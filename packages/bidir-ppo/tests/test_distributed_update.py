@@ -7,7 +7,6 @@ rollout's shapes (with autoreset steps masked out), so the test isolates the alg
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -68,10 +67,10 @@ def update(r: Rollout, transitions=None, tuples=None, traffic=None) -> dict:
     return {"stats": stats, "agent": agent.state_dict(), "muscle": muscle.net.state_dict()}
 
 
-def worker_main(rank: int, port: int, out: str) -> None:
+def worker_main(rank: int, store: str, out: str) -> None:
     import torch.distributed as dist
 
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=WORKERS)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=WORKERS)
     traffic = Traffic()
     r = part(rank)
     result = update(r, Shard.of_transitions(r.valid, traffic),
@@ -82,11 +81,10 @@ def worker_main(rank: int, port: int, out: str) -> None:
 
 
 def test_a_distributed_update_equals_the_central_one(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}  # loopback only
-    procs = [subprocess.Popen([sys.executable, __file__, str(rank), str(port), str(tmp_path / f"{rank}.pt")], env=env,
+    # the rendezvous in a file, gloo's own sockets on loopback: nothing listens on another interface
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+    store = tmp_path / "store"
+    procs = [subprocess.Popen([sys.executable, __file__, str(rank), str(store), str(tmp_path / f"{rank}.pt")], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for rank in range(WORKERS)]
     for p in procs:
         out, _ = p.communicate(timeout=300)
@@ -115,4 +113,4 @@ def test_a_distributed_update_equals_the_central_one(tmp_path):
 
 
 if __name__ == "__main__":
-    worker_main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
+    worker_main(int(sys.argv[1]), sys.argv[2], sys.argv[3])
