@@ -39,7 +39,7 @@ def _run(learner: str, args, run_dir: Path) -> list[dict]:
     overrides = [f"env={args.env}", "rollout=ray", f"learner={learner}", f"ray.workers={args.workers}",
                  f"envs={args.envs}", f"ppo.num_steps={args.steps}", "ppo.target_kl=null", "wandb.mode=disabled",
                  f"total_steps={args.envs * args.steps * (args.iterations + 1)}", "checkpoint_every=1000000",
-                 "ray.cpus_per_worker=1", "ray.threads_per_worker=1", f"seed={args.seed}"]
+                 "ray.cpus_per_worker=1", "ray.threads_per_worker=1", "seed=0"]
     if args.address:
         overrides.append(f"ray.address={args.address}")
     with initialize(version_base=None):
@@ -85,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=Bounded(int, 1, 256), default=2, help="Ray workers of 1 CPU (1 to 256)")
     p.add_argument("--iterations", type=Bounded(int, 1, 1000), default=4,
                    help="timed iterations of each, after a warm-up (1 to 1000)")
-    p.add_argument("--seed", type=Bounded(int, 0, 2**31), default=0)
     p.add_argument("--address", default=None, help="a Ray cluster's host:port (default: start Ray here)")
     p.add_argument("--json", type=output_file, help="also write the result here")
     args = p.parse_args(argv)
