@@ -113,7 +113,7 @@ def test_a_resumed_distributed_run_equals_the_uninterrupted_one(cluster, tmp_pat
 
 # Learning long enough (many small minibatches, no early stop) to be caught in it
 SLOW_LEARNER = ("ppo.num_steps=64", "ppo.update_epochs=20", "ppo.num_minibatches=64", "ppo.target_kl=null",
-                "ray.placement_timeout_s=30", *DISTRIBUTED)
+                *DISTRIBUTED)
 
 
 def _train_cli(tmp_path: Path, address: str, *overrides: str) -> subprocess.Popen:
