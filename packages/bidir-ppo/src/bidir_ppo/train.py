@@ -144,6 +144,7 @@ def _versions() -> dict[str, str]:
 
 
 def checkpoint_metadata(cfg, resolved: dict, task, source, iteration: int, global_step: int) -> dict:
+    """A checkpoint's metadata.json, under either learner (``source`` gives the observation and action sizes)."""
     return {"config": resolved, "env_config": task.config.name, "env_config_source": task.config.source,
             "env_config_text": _config_text(task.config), "model": task.model.source,
             "obs_dim": source.observation_dim, "action_dim": source.action_dim,
