@@ -125,14 +125,24 @@ def _train_cli(tmp_path: Path, address: str, *overrides: str) -> subprocess.Pope
                             stderr=subprocess.STDOUT, text=True)
 
 
-@in_namespace
-def test_a_worker_killed_while_learning_is_replaced_and_the_group_reformed(cluster, tmp_path):
-    proc = _train_cli(tmp_path, cluster.address, *SLOW_LEARNER, "total_steps=768")
-    pid = _kill_a_worker_mid_rollout(tmp_path, proc, title="ray::LearnerWorker.learn")
+def _killed_run_completes(tmp_path: Path, address: str, method: str, phase: str) -> list[dict]:
+    proc = _train_cli(tmp_path, address, *SLOW_LEARNER, "total_steps=768")
+    pid = _kill_a_worker_mid_rollout(tmp_path, proc, title=f"ray::LearnerWorker.{method}")
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, out[-3000:]
-    assert f"(pid {pid}) died during learning" in out and "replacing it, try 1 of 3" in out
-    rows = metrics(tmp_path)
+    assert f"(pid {pid}) died during {phase}" in out and "replacing it, try 1 of 3" in out
+    return metrics(tmp_path)
+
+
+@in_namespace
+def test_a_worker_killed_while_collecting_is_replaced_with_the_learner_state(cluster, tmp_path):
+    rows = _killed_run_completes(tmp_path, cluster.address, "collect_chunk", "a rollout")
+    assert [r["global_step"] for r in rows] == [256, 512, 768] and rows[-1]["ray/worker_restarts"] == 1
+
+
+@in_namespace
+def test_a_worker_killed_while_learning_is_replaced_and_the_group_reformed(cluster, tmp_path):
+    rows = _killed_run_completes(tmp_path, cluster.address, "learn", "learning")
     assert [r["global_step"] for r in rows] == [256, 512, 768]  # every iteration, once
     assert rows[-1]["ray/worker_restarts"] == 1 and rows[0]["ray/worker_restarts"] == 0
     assert checkpoint.load(tmp_path).metadata["iteration"] == 3
