@@ -79,11 +79,11 @@ walk: setup
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)
 lint: setup
-	$(VENV)/bin/ruff check packages tests ci
+	$(VENV)/bin/ruff check packages tests ci tools
 	@$(VENV)/bin/clang-format --dry-run --Werror $(CPP_SOURCES) && echo "clang-format: $(words $(CPP_SOURCES)) files clean"
 
 test: setup lint
-	$(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
+	BIDIR_REQUIRE_CPP_TESTS=1 $(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
 
 # The conda recipes built with rattler-build against an offline stand-in channel, installed with py-rattler,
 # and the three user commands run in that environment (ci/conda/README.md). About 5 minutes.

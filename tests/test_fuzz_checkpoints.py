@@ -13,6 +13,8 @@ from fuzz_support import TALLY, examples, mutated
 from hypothesis import given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # every fuzz target steps, trains or spawns: make test runs them
+
 FILES = ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml")
 
 

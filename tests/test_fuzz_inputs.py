@@ -23,6 +23,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+pytestmark = pytest.mark.slow  # every fuzz target steps, trains or spawns: make test runs them
+
 MODEL_TEXT = default_model_path().read_text()
 DEFAULT_MODEL = load_model("default")
 CONFIG_TEXT = (CONFIG_DIR / "A2_sep.yaml").read_text()

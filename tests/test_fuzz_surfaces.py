@@ -31,6 +31,8 @@ from fuzz_support import HOSTILE_TOKENS, TALLY, _Stop, _stop, command_parsers, e
 from hypothesis import given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # every fuzz target steps, trains or spawns: make test runs them
+
 DEFAULT_MODEL = load_model("default")
 CONFIG_TEXT = (CONFIG_DIR / "A2_sep.yaml").read_text()
 
@@ -438,7 +440,7 @@ def test_actuator_and_aid_keys(changes, gait, data, tmp_path_factory):
         warnings.simplefilter("ignore", ConfigWarning)  # a key that does nothing here: accepted, and said so
         task = build_task(path)
         env = BatchEnv(task, num_envs=1, num_threads=1)
-        limit = task.assist_scale_limit  # beyond, set_assist_scale refuses (tested in test_hostile_input_2.py)
+        limit = task.assist_scale_limit  # beyond, set_assist_scale refuses (tested in test_env_input.py)
         scale = data.draw(st.sampled_from([0.0, min(1.0, limit), limit]))
         if np.isfinite(scale):
             env.set_assist_scale(scale)

@@ -24,6 +24,7 @@ def assisted_records():
     return env.task, records
 
 
+@pytest.mark.slow
 def test_record_episodes_gives_one_whole_record_per_env(assisted_records):
     task, records = assisted_records
     substeps = task.config.simulation.sim_hz // task.config.simulation.control_hz
@@ -33,6 +34,7 @@ def test_record_episodes_gives_one_whole_record_per_env(assisted_records):
         assert rec["time"][0] == 0.0 and np.all(np.diff(rec["time"]) > 0)
 
 
+@pytest.mark.slow
 def test_the_report_files_and_the_opensim_export(assisted_records, tmp_path):
     task, records = assisted_records
     report = gait_report(task.model, records, settle=1.0)
@@ -49,6 +51,7 @@ def test_the_report_files_and_the_opensim_export(assisted_records, tmp_path):
     assert all(p.exists() for p in files.values())
 
 
+@pytest.mark.slow
 def test_a_policy_that_cannot_walk_gets_a_clear_error(tmp_path, capsys):
     with initialize(version_base=None, config_path=None):
         cfg = compose(config_name="train", overrides=["envs=2", "ppo.num_steps=8", "ppo.num_minibatches=2",

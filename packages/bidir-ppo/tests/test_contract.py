@@ -46,7 +46,8 @@ def test_the_trainers_muscle_net_equals_the_cpp_one(batch):
 def _rollout(T, N, obs_dim, act_dim, valid):
     z = torch.zeros((T, N))
     return Rollout(obs=torch.randn(T, N, obs_dim), actions=torch.randn(T, N, act_dim), logprobs=z.clone(),
-                   values=z.clone(), rewards=torch.randn(T, N), dones=z.clone(), valid=valid, next_value=z[0])
+                   values=z.clone(), rewards=torch.randn(T, N), terminations=z.clone(), truncations=z.clone(),
+                   bootstrap_values=z.clone(), valid=valid, next_value=z[0])
 
 
 def test_ppo_makes_exactly_num_minibatches_steps_over_the_valid_transitions():
@@ -79,6 +80,7 @@ def test_num_minibatches_is_checked_against_what_can_be_split():
         validate(bad)
 
 
+@pytest.mark.slow
 def test_restore_and_the_agent_import_without_the_training_stack():
     blocked = ("hydra", "omegaconf", "wandb", "matplotlib", "rich")
     code = ("import sys\n"
@@ -110,6 +112,12 @@ def test_trainer_and_viewer_use_only_bidir_sims_public_names():
                  for p in (REPO / "packages" / pkg / "src").rglob("*.py")
                  if any(n == "bidir_sim._core" for n in _imports(p))]
     assert offenders == []
+    # every other import names a public module of bidir_sim (or a name of its __all__), and nothing private
+    private = [f"{p.relative_to(REPO)}: {n}" for pkg in ("bidir-ppo", "bidir-viewer")
+               for p in (REPO / "packages" / pkg / "src").rglob("*.py") for n in _imports(p)
+               if n.startswith("bidir_sim.") and (n.split(".")[1] not in (*bidir_sim.PUBLIC_MODULES, *bidir_sim.__all__)
+                                                  or any(part.startswith("_") for part in n.split(".")[1:]))]
+    assert private == []
 
 
 @pytest.mark.parametrize("override, message", [
@@ -136,8 +144,8 @@ def test_the_defaults_pass_the_checks():
 def test_keep_checkpoints_bounds_what_stays_on_disk(tmp_path):
     from bidir_ppo import checkpoint
 
-    files = {"agent.pt": {"w": torch.zeros(2)}, "muscle.pt": {}, "optimizers.pt": {"agent": {}, "muscle": {}},
-             "state.pt": {"torch_rng": torch.get_rng_state(), "generator": torch.get_rng_state()}}
+    files = {"agent": {"w": torch.zeros(2)}, "muscle": {}, "optimizers": {"agent": {}, "muscle": {}},
+             "state": {"torch_rng": torch.get_rng_state(), "generator": torch.get_rng_state()}}
     meta = {"config": {}, "env_config": "A2_sep", "obs_dim": 1, "action_dim": 1, "iteration": 0, "global_step": 0}
     for it in range(1, 8):
         checkpoint.save(tmp_path, it, True, files, meta | {"iteration": it}, keep_last=3)

@@ -50,6 +50,7 @@ def test_bad_learner_settings_fail_at_start(overrides, message, tmp_path):
 
 
 @outside
+@pytest.mark.slow
 def test_the_cluster_tests_in_a_loopback_only_namespace():
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare(1) for a private network namespace (Ray must stay on loopback)")
@@ -67,6 +68,7 @@ def test_the_cluster_tests_in_a_loopback_only_namespace():
 
 
 @in_namespace
+@pytest.mark.slow
 def test_a_distributed_run_learns_as_the_central_learner_does(cluster, tmp_path):
     """Same seed and layout: the first iteration collects the same transitions (the same initial networks
     and action seeds), so its rollout metrics are equal and its updates equal to float tolerance."""
@@ -91,6 +93,7 @@ def test_a_distributed_run_learns_as_the_central_learner_does(cluster, tmp_path)
 
 
 @in_namespace
+@pytest.mark.slow
 def test_the_same_seed_and_layout_give_bit_identical_distributed_runs(cluster, tmp_path):
     runs = [tmp_path / name for name in ("a", "b")]
     for run in runs:  # with the observation statistics' merge and the gradient clipping on the summed gradient
@@ -105,6 +108,7 @@ def test_the_same_seed_and_layout_give_bit_identical_distributed_runs(cluster, t
 
 
 @in_namespace
+@pytest.mark.slow
 def test_a_resumed_distributed_run_equals_the_uninterrupted_one(cluster, tmp_path):
     full, resumed = tmp_path / "full", tmp_path / "resumed"
     common = (f"ray.address={cluster.address}", "total_steps=128", "checkpoint_every=2", *DISTRIBUTED)
@@ -135,12 +139,14 @@ def _killed_run_completes(tmp_path: Path, address: str, method: str, phase: str)
 
 
 @in_namespace
+@pytest.mark.slow
 def test_a_worker_killed_while_collecting_is_replaced_with_the_learner_state(cluster, tmp_path):
     rows = _killed_run_completes(tmp_path, cluster.address, "collect_chunk", "a rollout")
     assert [r["global_step"] for r in rows] == [256, 512, 768] and rows[-1]["ray/worker_restarts"] == 1
 
 
 @in_namespace
+@pytest.mark.slow
 def test_a_worker_killed_while_learning_is_replaced_and_the_group_reformed(cluster, tmp_path):
     rows = _killed_run_completes(tmp_path, cluster.address, "learn", "learning")
     assert [r["global_step"] for r in rows] == [256, 512, 768]  # every iteration, once
@@ -149,6 +155,7 @@ def test_a_worker_killed_while_learning_is_replaced_and_the_group_reformed(clust
 
 
 @in_namespace
+@pytest.mark.slow
 def test_a_worker_that_cannot_be_brought_back_stops_the_run_with_a_checkpoint(cluster, tmp_path):
     proc = _train_cli(tmp_path, cluster.address, *SLOW_LEARNER, "total_steps=100000", "ray.max_retries=0")
     _kill_a_worker_mid_rollout(tmp_path, proc, title="ray::LearnerWorker.learn")

@@ -17,9 +17,10 @@ import torch
 from bidir_ppo.agent import Agent
 from bidir_ppo.allreduce import Shard, Traffic, merge_obs_stats
 from bidir_ppo.config import MuscleConfig, PPOConfig
+from bidir_ppo.gae import compute_gae
 from bidir_ppo.muscle_learner import MuscleLearner
-from bidir_ppo.rollout import Rollout
-from bidir_ppo.train import compute_gae, ppo_update
+from bidir_ppo.rollout import Rollout, RolloutStats, concat
+from bidir_ppo.train import ppo_update
 
 T, ENVS, OBS, ACT, DOFS, MUSCLES = 16, 3, 7, 4, 5, 6  # ENVS per worker
 WORKERS = 2
@@ -34,15 +35,21 @@ def part(worker: int) -> Rollout:
     g = torch.Generator().manual_seed(100 + worker)
     valid = (torch.rand(T, ENVS, generator=g) > 0.2).float()
     tuples = 11 + 7 * worker  # unequal: the global minibatches straddle the workers unevenly
-    return Rollout(obs=torch.randn(T, ENVS, OBS, generator=g) * 3 + 1, actions=torch.randn(T, ENVS, ACT, generator=g),
-                   logprobs=torch.randn(T, ENVS, generator=g) - 4, values=torch.randn(T, ENVS, generator=g),
-                   rewards=torch.randn(T, ENVS, generator=g), dones=(torch.rand(T, ENVS, generator=g) < 0.1).float(),
-                   valid=valid, next_value=torch.randn(ENVS, generator=g),
-                   muscle_tuples={"tau_des": torch.randn(tuples, DOFS, generator=g).numpy() * 50,
-                                  "JtA_reduced": torch.randn(tuples, DOFS * MUSCLES, generator=g).numpy(),
-                                  "JtA": torch.randn(tuples, DOFS, MUSCLES, generator=g).numpy() * 30,
-                                  "env": np.zeros(tuples, np.int64)},
-                   episodes={"return": [], "length": []}, info_means={})
+    obs = torch.randn(T, ENVS, OBS, generator=g) * 3 + 1
+    actions, logprobs = torch.randn(T, ENVS, ACT, generator=g), torch.randn(T, ENVS, generator=g) - 4
+    values, rewards = torch.randn(T, ENVS, generator=g), torch.randn(T, ENVS, generator=g)
+    terminations = (torch.rand(T, ENVS, generator=g) < 0.1).float()
+    next_value = torch.randn(ENVS, generator=g)
+    muscle_tuples = {"tau_des": torch.randn(tuples, DOFS, generator=g).numpy() * 50,
+                     "JtA_reduced": torch.randn(tuples, DOFS * MUSCLES, generator=g).numpy(),
+                     "JtA": torch.randn(tuples, DOFS, MUSCLES, generator=g).numpy() * 30,
+                     "env": np.zeros(tuples, np.int64)}
+    # drawn last, so that the data drawn before them are those the tolerance below was measured on
+    truncations = (torch.rand(T, ENVS, generator=g) < 0.05).float() * (1 - terminations)
+    bootstrap_values = torch.randn(T, ENVS, generator=g) * truncations
+    return Rollout(obs=obs, actions=actions, logprobs=logprobs, values=values, rewards=rewards,
+                   terminations=terminations, truncations=truncations, bootstrap_values=bootstrap_values,
+                   valid=valid, next_value=next_value, muscle_tuples=muscle_tuples)
 
 
 def networks():
@@ -57,7 +64,8 @@ def networks():
 def update(r: Rollout, transitions=None, tuples=None, traffic=None) -> dict:
     """One iteration's learning as the trainer does it; the shards make it a worker's part."""
     agent, optimizer, muscle, generator = networks()
-    advantages, returns = compute_gae(r, PPO.gamma, PPO.gae_lambda)
+    advantages, returns = compute_gae(r.rewards, r.values, r.terminations, r.truncations, r.bootstrap_values,
+                                      r.next_value, PPO.gamma, PPO.gae_lambda)
     stats = ppo_update(agent, optimizer, r, advantages, returns, PPO, generator, transitions)
     if traffic is None:
         agent.obs_norm.update(r.obs[r.valid.bool()])
@@ -80,6 +88,7 @@ def worker_main(rank: int, store: str, out: str) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_a_distributed_update_equals_the_central_one(tmp_path):
     # the rendezvous in a file, gloo's own sockets on loopback: nothing listens on another interface
     env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
@@ -90,7 +99,7 @@ def test_a_distributed_update_equals_the_central_one(tmp_path):
         out, _ = p.communicate(timeout=300)
         assert p.returncode == 0, out[-3000:]
     shards = [torch.load(tmp_path / f"{rank}.pt", weights_only=False) for rank in range(WORKERS)]
-    central = update(Rollout.concat([part(w) for w in range(WORKERS)]))
+    central = update(concat([(part(w), RolloutStats()) for w in range(WORKERS)])[0])
 
     for part_name in ("agent", "muscle"):  # the copies: bit-identical
         for k, v in shards[0][part_name].items():

@@ -34,6 +34,7 @@ def test_footfalls_give_the_cadence_and_step_length_of_a_known_gait():
     assert s["cadence_ratio"] == pytest.approx(1.0, rel=0.01) and s["step_length_ratio"] == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_the_cli_measures_whole_episodes(tmp_path):
     out = tmp_path / "zero.json"
     assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "6", "--envs", "4", "--json", str(out)]) == 0

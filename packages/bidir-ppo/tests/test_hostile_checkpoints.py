@@ -66,6 +66,7 @@ def test_metadata_values_are_typed(copy):
         checkpoint.load(copy)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_other_dims_fails_before_torch(copy, capsys):
     meta = copy / "metadata.yaml"
     meta.write_text(meta.read_text().replace("obs_dim: 506", "obs_dim: 503"))

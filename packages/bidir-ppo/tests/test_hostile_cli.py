@@ -58,6 +58,7 @@ def test_evaluate_checkpoint_paths(tmp_path, capsys):
     assert f"{a_file}: directory: is a file, not a checkpoint directory" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_another_actuator_warns_and_says_what_the_numbers_mean(a2_ckpt, tmp_path, capsys):
     # was: cadence 225 steps/min, step length -0.22 m, without a word
     out = tmp_path / "on_torque.json"
@@ -72,6 +73,7 @@ def test_a_checkpoint_of_another_actuator_warns_and_says_what_the_numbers_mean(a
     assert "warning" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_warm_start_across_actuators_warns(a2_ckpt, tmp_path):
     with pytest.warns(CheckpointWarning, match="trained under skeleton.actuator muscle_net_lower, .* env 'pd' uses pd, "):
         train(config("env=pd", "total_steps=16", f"init={a2_ckpt}"), tmp_path)
@@ -89,12 +91,14 @@ def test_empty_paths_are_refused(key, value, tmp_path):
 
 
 @pytest.mark.parametrize("key", ["init", "resume"])
+@pytest.mark.slow
 def test_a_file_is_not_a_checkpoint_directory(key, a2_ckpt, tmp_path):
     with pytest.raises(CheckpointError, match=rf"agent.pt: directory: is a file, not a checkpoint directory .*\(config "
                                               rf"key '{key}'\)"):
         train(config("total_steps=16", f"{key}={a2_ckpt / 'agent.pt'}"), tmp_path)
 
 
+@pytest.mark.slow
 def test_max_minutes_always_runs_the_iteration_in_which_the_time_passes(tmp_path):
     # was: max_minutes=1e-9 ran zero iterations
     train(config("total_steps=160", "max_minutes=1e-9"), tmp_path)
@@ -115,6 +119,7 @@ def test_the_assist_scale_stops_where_the_physics_does(tmp_path):
     assert not (tmp_path / "metrics.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_a_run_that_mostly_ends_in_sim_error_stops(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(task_module.Task, "assist_scale_limit", math.inf)  # let the unstable assist through
     with pytest.raises(SimulationDiverging, match=r"ended in sim_error: the simulation diverges .* for 3 iterations "

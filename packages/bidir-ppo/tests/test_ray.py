@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import torch
 from bidir_ppo import checkpoint
-from bidir_ppo.rollout import BatchEnvSource, Rollout
+from bidir_ppo.rollout import BatchEnvSource, concat
 from bidir_ppo.train import train
 from bidir_sim import BatchEnv
 from hydra import compose, initialize
@@ -61,6 +61,7 @@ def assert_same_weights(a: Path, b: Path) -> None:
 # --- outside Ray: the layout and the errors that come before any cluster
 
 @outside
+@pytest.mark.slow
 def test_a_split_rollout_joins_into_the_whole():
     """Worker w's envs are seeded as envs w * n + j of rollout=local, so the chunks of two halves, joined,
     are the rollout of all the envs (zero actions make it independent of the policy's random draws)."""
@@ -77,15 +78,15 @@ def test_a_split_rollout_joins_into_the_whole():
         return BatchEnvSource(BatchEnv("A2_sep", num_envs=n, num_threads=1, seed=7 + first), 7 + first,
                               torch.device("cpu"))
 
-    whole = source(0, 4).collect(Zero(), 40, 0.99)
-    joined = Rollout.concat([source(0, 2).collect(Zero(), 40, 0.99), source(2, 2).collect(Zero(), 40, 0.99)])
-    for k in ("obs", "rewards", "dones", "valid", "next_value"):
+    whole, whole_stats = source(0, 4).collect(Zero(), 40)
+    joined, joined_stats = concat([source(0, 2).collect(Zero(), 40), source(2, 2).collect(Zero(), 40)])
+    for k in ("obs", "rewards", "terminations", "truncations", "bootstrap_values", "valid", "next_value"):
         assert torch.equal(getattr(whole, k), getattr(joined, k)), k
-    assert sorted(whole.episodes["length"]) == sorted(joined.episodes["length"])
+    assert sorted(whole_stats.episode_lengths) == sorted(joined_stats.episode_lengths)
     assert len(joined.muscle_tuples["tau_des"]) == len(whole.muscle_tuples["tau_des"]) > 100  # one per valid step
     assert sorted(joined.muscle_tuples["env"].tolist()) == sorted(whole.muscle_tuples["env"].tolist())
-    for k, v in whole.info_means.items():
-        assert joined.info_means[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+    for k, v in whole_stats.info_means.items():
+        assert joined_stats.info_means[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
 
 
 @pytest.mark.parametrize(("override", "message"), [
@@ -116,6 +117,7 @@ def test_without_ray_installed_rollout_ray_says_how_to_install_it(tmp_path, monk
 
 
 @outside
+@pytest.mark.slow
 def test_the_cluster_tests_in_a_loopback_only_namespace():
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare(1) for a private network namespace (Ray must stay on loopback)")

@@ -23,6 +23,7 @@ def config(*overrides):
         return compose(config_name="train", overrides=[*TINY, *overrides])
 
 
+@pytest.mark.slow
 def test_tiny_run_writes_a_loadable_checkpoint_and_metrics(tmp_path):
     last = train(config("total_steps=32", "checkpoint_every=1"), tmp_path)
     assert last == tmp_path / "ckpt_2" and (tmp_path / "ckpt").resolve() == last
@@ -39,6 +40,7 @@ def test_tiny_run_writes_a_loadable_checkpoint_and_metrics(tmp_path):
     assert len(lines) == 2 and '"muscle/loss"' in lines[0] and '"time/rollout"' in lines[0]
 
 
+@pytest.mark.slow
 def test_resume_matches_an_uninterrupted_run(tmp_path):
     full = tmp_path / "full"
     train(config("total_steps=64", "checkpoint_every=2"), full)
@@ -51,6 +53,7 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
             assert torch.equal(v, getattr(b, part)[k]), (part, k)
 
 
+@pytest.mark.slow
 def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     good = train(config("total_steps=16"), tmp_path / "run")
     broken = tmp_path / "broken"
@@ -79,6 +82,24 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     assert not (tmp_path / "third" / "metrics.jsonl").exists()
 
 
+@pytest.mark.slow
+def test_a_bad_override_fails_at_start_from_the_command_line(tmp_path):
+    """One real command line: the message reaches stderr and the exit status says so (the cases are below)."""
+    r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", "envs=0", f"run_dir={tmp_path}"],
+                       check=False, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "config key 'envs': must be >= 1, got 0" in r.stderr + r.stdout
+    assert not (tmp_path / "metrics.jsonl").exists()
+
+
+def _messages(error: BaseException) -> str:
+    """The error's message and its causes' (Hydra's composition errors wrap the one naming the key)."""
+    text = ""
+    while error is not None:
+        text += f"{error}\n"
+        error = error.__cause__ or error.__context__
+    return text
+
+
 @pytest.mark.parametrize("override, message", [
     ("envs=0", "config key 'envs': must be >= 1, got 0"),
     ("envs=abc", "envs"),
@@ -92,9 +113,11 @@ def test_bad_checkpoints_fail_clearly_and_run_nothing(tmp_path):
     ("assist.fade_until=0", "config key 'assist.fade_until': must be > 0.0"),
 ])
 def test_bad_overrides_fail_at_start(override, message, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "bidir_ppo.train", override, f"run_dir={tmp_path}"],
-                       check=False, capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0 and message in r.stderr + r.stdout
+    with pytest.raises(Exception) as error:  # Hydra's errors for a bad override, ours for a bad value
+        with initialize(version_base=None):
+            cfg = compose(config_name="train", overrides=[override, "total_steps=16", f"run_dir={tmp_path}"])
+        train(cfg, tmp_path)
+    assert message in _messages(error.value)
     assert not (tmp_path / "metrics.jsonl").exists()
 
 
@@ -104,14 +127,15 @@ from bidir_ppo import checkpoint
 run = sys.argv[1]
 for it in range(1, 10000):
     payload = {"w": torch.full((500_000,), float(it))}
-    files = {"agent.pt": payload, "muscle.pt": payload, "optimizers.pt": {"agent": payload, "muscle": {}},
-             "state.pt": {"torch_rng": payload["w"], "generator": payload["w"]}}
+    files = {"agent": payload, "muscle": payload, "optimizers": {"agent": payload, "muscle": {}},
+             "state": {"torch_rng": payload["w"], "generator": payload["w"]}}
     meta = {"config": {}, "env_config": "x", "obs_dim": 1, "action_dim": 1, "iteration": it, "global_step": it}
     checkpoint.save(run, it, it % 5 == 0, files, meta)
     print(it, flush=True)
 """
 
 
+@pytest.mark.slow
 def test_a_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
     for trial, delay in enumerate((0.4, 0.7, 1.1)):
         run = tmp_path / f"run{trial}"
@@ -127,6 +151,7 @@ def test_a_kill_during_save_leaves_the_previous_checkpoint_intact(tmp_path):
             assert checkpoint.load(run / kept).metadata["iteration"] == int(kept.split("_")[1])
 
 
+@pytest.mark.slow
 def test_plot_writes_curves_and_the_summary(tmp_path):
     import json
 
@@ -153,6 +178,7 @@ def test_plot_writes_curves_and_the_summary(tmp_path):
     assert main([str(tmp_path / "nothing")]) == 2
 
 
+@pytest.mark.slow
 def test_sigterm_stops_with_a_checkpoint(tmp_path):
     p = subprocess.Popen([sys.executable, "-m", "bidir_ppo.train", *TINY, "total_steps=100000", "checkpoint_every=1000",
                           f"run_dir={tmp_path}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -219,6 +245,7 @@ def test_running_norm_matches_the_statistics_of_all_batches():
     assert torch.allclose(z[:, :4].double().mean(0), torch.zeros(4, dtype=torch.float64), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_obs_norm_grad_clipping_and_the_lr_schedule_train_checkpoint_and_resume_exactly(tmp_path):
     import json
 
@@ -242,6 +269,7 @@ def test_obs_norm_grad_clipping_and_the_lr_schedule_train_checkpoint_and_resume_
     assert evaluate.main([str(full / "ckpt"), "--episodes", "1"]) == 0
 
 
+@pytest.mark.slow
 def test_init_starts_a_new_run_from_a_checkpoints_networks(tmp_path):
     source = train(config("env=pd", "model.obs_norm=true", "total_steps=32"), tmp_path / "pd")
     before = checkpoint.load(source)
@@ -261,6 +289,7 @@ def test_init_starts_a_new_run_from_a_checkpoints_networks(tmp_path):
 
 
 @pytest.mark.parametrize("env, action_dim", [("torque", 51), ("muscle", None)])
+@pytest.mark.slow
 def test_tiny_runs_of_the_policy_driven_actuators(env, action_dim, tmp_path):
     """env=torque and env=muscle train and checkpoint; no muscle tuples, so no muscle update; under muscle
     the activations start at model.log_std_muscles."""
@@ -282,6 +311,7 @@ def test_tiny_runs_of_the_policy_driven_actuators(env, action_dim, tmp_path):
         assert (log_std[:first] - -2.0).abs().min() > 1.0  # the upper body's entries: log_std_rest (0.5)
 
 
+@pytest.mark.slow
 def test_the_assist_fades_out_by_its_schedule_is_logged_and_resumes_exactly(tmp_path):
     import json
 
@@ -298,6 +328,7 @@ def test_the_assist_fades_out_by_its_schedule_is_logged_and_resumes_exactly(tmp_
         assert torch.equal(v, b.agent[k]), k
 
 
+@pytest.mark.slow
 def test_evaluate_runs_a_checkpoint_on_another_config_of_its_sizes(tmp_path, capsys):
     import json
 
@@ -309,3 +340,21 @@ def test_evaluate_runs_a_checkpoint_on_another_config_of_its_sizes(tmp_path, cap
     assert json.loads(out.read_text())["env"] == "A2_sep"
     assert evaluate.main([str(tmp_path / "pd" / "ckpt"), "--env", "muscle", "--episodes", "1"]) == 2
     assert "obs/action dims 506/51" in capsys.readouterr().err
+
+
+def test_a_composed_env_config_is_kept_self_contained(tmp_path):
+    """A config file with a base: is stored composed in metadata.yaml: restore rebuilds the env from the
+    checkpoint alone, after both files are gone."""
+    from bidir_ppo import restore
+
+    (tmp_path / "parent.yaml").write_text("base: A2_sep\nenvironment:\n  termination:\n    head_drop: 0.15\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("base: parent.yaml\nenvironment:\n  termination:\n    pelvis_angle: 0.5\n")
+    train(config(f"env.name={child}", "total_steps=16"), tmp_path / "run")
+    (tmp_path / "parent.yaml").unlink()
+    child.unlink()
+    ckpt = checkpoint.load(tmp_path / "run")
+    assert "base:" not in ckpt.metadata["env_config_text"]
+    env = restore.env_config(ckpt)
+    assert (env.termination.head_drop, env.termination.pelvis_angle) == (0.15, 0.5)
+    assert restore.env_task(ckpt).action_dim == 51

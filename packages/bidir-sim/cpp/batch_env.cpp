@@ -39,7 +39,8 @@ BatchEnv::BatchEnv(std::shared_ptr<const CompiledTask> task, std::shared_ptr<Mus
       pool_((MuscleNet::useOneIntraOpThread(), numThreads), [] { MuscleNet::initWorkerThread(); }),
       net_(std::move(net)),
       mode_(mode),
-      networkBatch_(networkBatch) {
+      networkBatch_(networkBatch),
+      groupSize_(mode == NetworkMode::PerEnv ? 1 : networkBatch) {
   if (networkBatch < 1) throw std::invalid_argument("BatchEnv: nn_batch must be at least 1");
   if (numEnvs < 1) throw std::invalid_argument("BatchEnv: num_envs must be at least 1");
   if (!net_) throw std::invalid_argument("BatchEnv: the muscle network is null");
@@ -58,11 +59,9 @@ BatchEnv::BatchEnv(std::shared_ptr<const CompiledTask> task, std::shared_ptr<Mus
   tupleTau_.resize(n);
   tupleReduced_.resize(n);
   tupleJtA_.resize(n);
-  if (mode_ == NetworkMode::Batched) {
-    netInput_ = RowMatrixXf::Zero(n, task_->networkInputDim());
-    netOutput_ = RowMatrixXf::Zero(n, net_->numMuscles());
-    stepping_ = VectorXb::Constant(n, false);
-  }
+  netInput_ = RowMatrixXf::Zero(n, task_->networkInputDim());
+  netOutput_ = RowMatrixXf::Zero(n, net_->numMuscles());
+  stepping_ = VectorXb::Constant(n, false);
 }
 
 std::pair<double, long> BatchEnv::takeNetworkTime() {
@@ -115,21 +114,8 @@ void BatchEnv::step(const Eigen::Ref<const RowMatrixXf>& actions) {
       if (!std::isfinite(actions(i, j)))
         throw std::invalid_argument("actions[" + std::to_string(i) + ", " + std::to_string(j) + "] is " +
                                     std::to_string(actions(i, j)) + "; actions must be finite");
-  if (mode_ == NetworkMode::Batched) {
-    stepBatched(actions);
-    return;
-  }
-  pool_.parallelFor(numEnvs(), [&](int i) {
-    try {
-      if (needsReset_[i])
-        resetEnv(i);
-      else
-        finishEnvStep(i, envs_[i]->step(actions.row(i).transpose()));
-    } catch (...) {
-      needsReset_[i] = true;  // the next step starts this env afresh
-      labelled(envLabel(i), [] { throw; });
-    }
-  });
+  const int groups = (numEnvs() + groupSize_ - 1) / groupSize_;
+  pool_.parallelFor(groups, [&](int g) { stepGroup(g, actions); });
 }
 
 // The next-step autoreset of env i: reset, reward 0, episode statistics cleared.
@@ -159,53 +145,56 @@ void BatchEnv::finishEnvStep(int i, const StepResult& r) {
   if (!info_(i, kSimError) && task_->collectsMuscleTuples()) recordTuple(i);
 }
 
-// Lockstep in groups: the envs [g * networkBatch_, (g + 1) * networkBatch_) form group g, one task of the
-// pool. A group advances substep by substep: prepare each env's network input, one forward over the group,
-// finish each env's substep. Groups are fixed, so every float is independent of the number of threads.
-void BatchEnv::stepBatched(const Eigen::Ref<const RowMatrixXf>& actions) {
-  const int n = numEnvs(), substeps = envs_[0]->substeps();
-  const int groups = (n + networkBatch_ - 1) / networkBatch_;
-  pool_.parallelFor(groups, [&](int g) {
-    const int first = g * networkBatch_, last = std::min(n, first + networkBatch_);
-    // Errors name the env; the envs of a failed group are reset by the next step.
-    int current = first;
-    try {
-      for (current = first; current < last; ++current) {
-        stepping_[current] = !needsReset_[current];
-        if (stepping_[current])
-          envs_[current]->beginStep(actions.row(current).transpose());
-        else
-          resetEnv(current);
+// One control step of the envs [g * groupSize_, (g + 1) * groupSize_), one task of the pool, in lockstep:
+// per substep each env's prepare (its network input row), one forward over the group's rows where the network
+// runs, each env's finish. Envs due for a reset are reset instead, their rows idling along: groups are fixed,
+// so every float is independent of the number of threads.
+void BatchEnv::stepGroup(int g, const Eigen::Ref<const RowMatrixXf>& actions) {
+  const int first = g * groupSize_, last = std::min(numEnvs(), first + groupSize_), substeps = task_->substeps();
+  // Errors name the env; the envs of a failed group are reset by the next step.
+  int current = first, active = 0;
+  try {
+    for (current = first; current < last; ++current) {
+      stepping_[current] = !needsReset_[current];
+      if (stepping_[current]) {
+        envs_[current]->beginStep(actions.row(current).transpose());
+        active += 1;
+      } else {
+        resetEnv(current);
       }
-      double seconds = 0.0;
-      long calls = 0;
-      for (int k = 0; k < substeps; ++k) {
-        // A diverged env's row keeps its last input: harmless, its output is ignored.
-        for (current = first; current < last; ++current)
-          if (stepping_[current]) envs_[current]->prepareSubstep(k, netInput_.row(current).data());
-        current = -1;
-        if (task_->runsNetworkAt(k)) {
-          const auto start = std::chrono::steady_clock::now();
-          net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
-          seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          calls += 1;
-        }
-        for (current = first; current < last; ++current)
-          if (stepping_[current]) envs_[current]->finishSubstep(k, netOutput_.row(current).data());
+    }
+    double seconds = 0.0;
+    long calls = 0;
+    for (int k = 0; k < substeps && active > 0; ++k) {
+      // A diverged env's row keeps its last input: harmless, its output is ignored.
+      for (current = first; current < last; ++current)
+        if (stepping_[current]) envs_[current]->prepareSubstep(k, netInput_.row(current).data());
+      current = -1;
+      if (task_->runsNetworkAt(k)) {
+        const auto start = std::chrono::steady_clock::now();
+        net_->forward(netInput_.row(first).data(), last - first, netOutput_.row(first).data());
+        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        calls += 1;
       }
       for (current = first; current < last; ++current)
-        if (stepping_[current]) finishEnvStep(current, envs_[current]->endStep());
-      std::lock_guard<std::mutex> lock(networkTimeMutex_);
-      networkSeconds_ += seconds;
-      networkCalls_ += calls;
-    } catch (...) {
-      for (int i = first; i < last; ++i) needsReset_[i] = true;
-      const std::string label =
-          current >= 0 ? envLabel(current)
-                       : "the muscle network on envs " + std::to_string(first) + "-" + std::to_string(last - 1);
-      labelled(label, [] { throw; });
+        if (stepping_[current]) envs_[current]->finishSubstep(k, netOutput_.row(current).data());
     }
-  });
+    for (current = first; current < last; ++current) {
+      if (!stepping_[current]) continue;
+      envs_[current]->addNetworkTime(seconds / active);
+      finishEnvStep(current, envs_[current]->endStep());
+    }
+    std::lock_guard<std::mutex> lock(networkTimeMutex_);
+    networkSeconds_ += seconds;
+    networkCalls_ += calls;
+  } catch (...) {
+    for (int i = first; i < last; ++i) needsReset_[i] = true;
+    const std::string label =
+        current >= 0        ? envLabel(current)
+        : last - first == 1 ? envLabel(first) + ": the muscle network"
+                            : "the muscle network on envs " + std::to_string(first) + "-" + std::to_string(last - 1);
+    labelled(label, [] { throw; });
+  }
 }
 
 MuscleTuples BatchEnv::collectMuscleTuples() {

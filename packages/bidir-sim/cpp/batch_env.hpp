@@ -3,12 +3,13 @@
 // gymnasium's NEXT_STEP mode: the step that ends an episode returns its final observation; the next step
 // of that env resets it (ignoring its action) and returns the first observation with reward 0.
 //
-// The muscle network runs in one of two modes:
-// - PerEnv: each env runs its whole control step on one worker with a batch-1 forward per substep.
-// - Batched: all envs advance substep by substep in lockstep. Per substep the threads prepare every env's
-//   network input, run the forward over all envs in blocks of networkBatch rows (one forward when
-//   num_envs <= networkBatch), then finish the substep. Blocks always hold the same envs (rows of envs
-//   being reset idle along), so every float is independent of the number of threads.
+// Every step runs the envs in fixed groups, one task of the pool each, in lockstep substep by substep: the
+// threads prepare each env's network input, run one forward over the group's rows, then finish the substep
+// (env_substep.cpp). The network mode sets the group's size:
+// - PerEnv: groups of one env, a batch-1 forward per substep.
+// - Batched: groups of networkBatch envs (one forward over all envs when num_envs <= networkBatch). Blocks
+//   always hold the same envs (rows of envs being reset idle along), so every float is independent of the
+//   number of threads.
 #pragma once
 #include <Eigen/Core>
 #include <cstdint>
@@ -46,7 +47,7 @@ class BatchEnv {
 
   NetworkMode networkMode() const { return mode_; }
   int networkBatch() const { return networkBatch_; }
-  // Seconds spent in the batched forwards since the last call, and how many forwards; then zeroed.
+  // Seconds spent in the network's forwards since the last call, and how many forwards; then zeroed.
   std::pair<double, long> takeNetworkTime();
 
   int numEnvs() const { return static_cast<int>(envs_.size()); }
@@ -80,14 +81,15 @@ class BatchEnv {
   void recordTuple(int i);
   void resetEnv(int i);
   void finishEnvStep(int i, const StepResult& r);
-  void stepBatched(const Eigen::Ref<const RowMatrixXf>& actions);
+  void stepGroup(int g, const Eigen::Ref<const RowMatrixXf>& actions);
   std::shared_ptr<const CompiledTask> task_;
   ThreadPool pool_;
   std::shared_ptr<MuscleNet> net_;
   NetworkMode mode_;
   int networkBatch_;
-  RowMatrixXf netInput_, netOutput_;  // batched mode: one row per env
-  VectorXb stepping_;                 // batched mode: env is in a control step (not being reset)
+  int groupSize_;                     // envs per lockstep group: 1 under PerEnv, else networkBatch_
+  RowMatrixXf netInput_, netOutput_;  // one row per env
+  VectorXb stepping_;                 // env is in a control step (not being reset)
   double networkSeconds_ = 0.0;
   long networkCalls_ = 0;
   std::mutex networkTimeMutex_;

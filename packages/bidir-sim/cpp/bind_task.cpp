@@ -81,7 +81,7 @@ void bindTask(py::module_& m) {
       .def_property_readonly("action_dofs", &CompiledTask::actionDofs,
                              "The DoF (full indexing) each joint entry of the action drives, in action order.")
       .def_property_readonly("first_activation_action", &CompiledTask::firstActivationAction,
-                             "actuator muscle: the action index of muscle 0's activation (-1 otherwise).")
+                             "actuator activations: the action index of muscle 0's activation (-1 otherwise).")
       .def_property_readonly("torque_limits", &CompiledTask::torqueLimits,
                              "actuator torque: the torque of a unit action per DoF (kp x torque_scale).")
       .def_property_readonly("uses_muscle_network", &CompiledTask::usesMuscleNetwork)

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "actuator.hpp"
 #include "env_internal.hpp"
 #include "model_internal.hpp"
 
@@ -14,7 +15,7 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
       spec(task.spec()),
       net(n ? std::move(n) : throw std::invalid_argument("Env: the muscle network is null")),
       sim(task.modelPtr(), task.simDt()),
-      skel(*sim.impl().skeleton),
+      skel(SimulationAccess::skeleton(sim)),
       rng(seed) {
   task.checkNetwork(*net);
   ndof = task.numDofs();
@@ -30,14 +31,16 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
   obs = Eigen::VectorXf::Zero(task.observationDim());
   info = Eigen::VectorXd::Zero(kInfoSize);
   activations = Eigen::VectorXd::Zero(nmus);
-  forces = ext = policyTorque = Eigen::VectorXd::Zero(ndof);
+  forces = Eigen::VectorXd::Zero(ndof);
   tuple.desiredTorque = Eigen::VectorXf::Zero(nact);
   tuple.JtAReduced = Eigen::VectorXf::Zero(task.model().muscleDofs());
   tuple.JtA = Eigen::MatrixXf::Zero(nact, nmus);
-  jtaIn.resize(nact, nmus);
   netInput = Eigen::VectorXf::Zero(task.networkInputDim());
   netOutput = Eigen::VectorXf::Zero(nmus);
+  actuator = makeActuator(*this);
 }
+
+Env::Impl::~Impl() = default;
 
 Env::Env(std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, std::uint64_t seed)
     : impl_(std::make_unique<Impl>(std::move(task), std::move(net), seed)) {}
@@ -65,6 +68,7 @@ Eigen::Matrix<double, 2, 3, Eigen::RowMajor> Env::stepTargets() const {
 Simulation& Env::simulation() { return impl_->sim; }
 const StepTimings& Env::timings() const { return impl_->timings; }
 void Env::resetTimings() { impl_->timings = StepTimings{}; }
+void Env::addNetworkTime(double seconds) { impl_->timings.network += seconds; }
 double Env::assistScale() const { return impl_->assistScale; }
 void Env::setAssistScale(double scale) {
   if (!(scale >= 0.0) || !std::isfinite(scale))
@@ -134,7 +138,7 @@ bool Env::prepareSubstep(int index, float* networkInput) {
   if (!s.inStep) throw std::logic_error("prepareSubstep() outside beginStep() .. endStep()");
   if (!s.stepOk) return false;
   try {
-    s.prepareSubstep(index, networkInput);
+    s.actuator->prepare(index, networkInput);
   } catch (const PhysicsDiverged&) {  // only divergence ends the episode quietly; other errors surface
     s.stepOk = false;
   }

@@ -89,6 +89,9 @@ class Env {
   void setMuscleNet(std::shared_ptr<MuscleNet> net);
   const StepTimings& timings() const;
   void resetTimings();
+  // Adds the seconds of a muscle-network forward run for this env by a caller of the phases (BatchEnv: its
+  // share of the group's forward) to timings().network.
+  void addNetworkTime(double seconds);
   // The strength of the task's assist (TaskSpec::assist) from the next control step on: a factor on its
   // gains, >= 0 (0: off, the default). Throws std::invalid_argument for a negative or non-finite value.
   void setAssistScale(double scale);

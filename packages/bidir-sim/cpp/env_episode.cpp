@@ -54,7 +54,7 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
   referencePose = task.referencePose(start, strideRatio);
   targetVelocity = task.referenceVelocity(start, strideRatio, cadenceRatio);
   Eigen::VectorXd q = referencePose.cwiseMax(task.lowerLimits()).cwiseMin(task.upperLimits());
-  auto& world = *sim.impl().world;
+  auto& world = SimulationAccess::world(sim);
   world.setTime(0.0);
   // A fresh detector: Bullet keeps contact manifolds between steps, which would carry over episodes.
   world.getConstraintSolver()->setCollisionDetector(dart::collision::BulletCollisionDetector::create());
@@ -73,7 +73,7 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
 
 // Lifts the body until no contact penetrates the ground by more than 1 mm (at most 10 tries).
 void Env::Impl::placeOnGround() {
-  auto& world = *sim.impl().world;
+  auto& world = SimulationAccess::world(sim);
   dart::collision::CollisionOption option;
   option.maxNumContacts = 1000;
   for (int i = 0; i < 10; ++i) {

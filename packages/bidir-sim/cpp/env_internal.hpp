@@ -1,7 +1,8 @@
 // Env's state, shared by its translation units (DART only):
 //   env.cpp              the public API: construction, reset, the phases of the control step, accessors
 //   env_episode.cpp      episode parameters, start pose, placing the body on the ground
-//   env_substep.cpp      action -> PD target, and the substep pipeline (muscles, SPD, network, DART)
+//   env_substep.cpp      action -> reference pose and the actuator's command, and the substep pipeline
+//   actuator*.cpp        what drives the actuated DoFs, one file per kind (actuator.hpp)
 //   env_outcome.cpp      reward inputs, termination and the info vector at the end of a control step
 //   env_observation.cpp  the observation, block by block in the task's layout
 //   env_record.cpp       the optional gait record (contact forces, inverse dynamics) of every substep
@@ -26,8 +27,11 @@ inline void lap(Clock::time_point& since, double& total) {
   since = now;
 }
 
+class Actuator;
+
 struct Env::Impl {
   Impl(std::shared_ptr<const CompiledTask> task, std::shared_ptr<MuscleNet> net, std::uint64_t seed);
+  ~Impl();
 
   // --- shared, read-only
   std::shared_ptr<const CompiledTask> taskPtr;
@@ -67,9 +71,7 @@ struct Env::Impl {
   // (set by setTarget when the scale is > 0)
   double assistScale = 0.0;
   Eigen::Vector3d comRef0 = Eigen::Vector3d::Zero(), comRef1 = Eigen::Vector3d::Zero();
-  Eigen::VectorXd q0, dq0;       // state at the step's start, restored if the physics diverges
-  Eigen::VectorXd spd;           // SPD forces of the current substep
-  Eigen::VectorXd policyTorque;  // torque: the generalized forces the action commands, held over the step
+  Eigen::VectorXd q0, dq0;  // state at the step's start, restored if the physics diverges
   Clock::time_point stepStart;
 
   // --- gait recording (env_record.cpp)
@@ -84,9 +86,11 @@ struct Env::Impl {
   MuscleTuple tuple;
   StepTimings timings;
 
+  // --- what drives the actuated DoFs: the task's kind, made once (actuator.hpp)
+  std::unique_ptr<Actuator> actuator;
+
   // --- scratch, sized once
-  Eigen::VectorXd forces, ext, tauDes;
-  Eigen::MatrixXd jtaIn;                // JtA of the mirrored body
+  Eigen::VectorXd forces;               // the generalized forces of the substep
   Eigen::VectorXf netInput, netOutput;  // batch-1 network buffers of step()
 
   // env_episode.cpp
@@ -94,9 +98,7 @@ struct Env::Impl {
   void placeOnGround();
   // env_substep.cpp
   void setTarget(const Eigen::VectorXf& action);
-  void prepareSubstep(int index, float* networkInput);  // throws PhysicsDiverged
   void finishSubstep(const float* networkActivations);  // throws PhysicsDiverged
-  double muscleEnergy(const Eigen::VectorXd& a) const;
   void applyAssist();  // the assist's force and torque on the pelvis for the coming physics step
   // R_ref R^T of the pelvis: its rotation from the current orientation to the reference's at the step's end
   // (the free joint's rotations: the pelvis frame's fixed offset from its joint cancels).

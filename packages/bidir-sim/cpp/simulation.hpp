@@ -72,10 +72,9 @@ class Simulation {
   void keepStepStart(bool on);
   StepDynamics lastStepDynamics();
 
-  struct Impl;  // DART world and skeleton (simulation_internal.hpp)
-  Impl& impl() const { return *impl_; }
-
  private:
+  struct Impl;                     // DART world and skeleton (simulation_internal.hpp)
+  friend struct SimulationAccess;  // the DART translation units' way to them (simulation_internal.hpp)
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Impl> impl_;
   MuscleState muscles_;

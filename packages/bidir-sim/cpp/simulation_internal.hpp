@@ -11,4 +11,10 @@ struct Simulation::Impl {
   dart::dynamics::SkeletonPtr skeleton;
 };
 
+// The DART world and skeleton of a Simulation, for the code that steps or poses them directly (Env).
+struct SimulationAccess {
+  static dart::simulation::World& world(Simulation& sim) { return *sim.impl_->world; }
+  static dart::dynamics::Skeleton& skeleton(Simulation& sim) { return *sim.impl_->skeleton; }
+};
+
 }  // namespace bidir

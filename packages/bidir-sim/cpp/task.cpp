@@ -61,15 +61,15 @@ MetabolicType parseMetabolicType(const std::string& t) {
   throw std::invalid_argument("task spec: unknown metabolic type '" + t + "' (A, A2, MA, MA2)");
 }
 
-// Python passes the canonical names; the reference's spellings (mass, mass_lower, muscle) stay readable here.
-Actuator parseActuator(const std::string& t) {
-  if (t == "muscle_net" || t == "mass") return Actuator::Mass;
-  if (t == "muscle_net_lower" || t == "mass_lower") return Actuator::MassLower;
-  if (t == "pd") return Actuator::Pd;
-  if (t == "torque") return Actuator::Torque;
-  if (t == "activations" || t == "muscle") return Actuator::Muscle;
+// The canonical names only: Python reads the reference's spellings (mass, mass_lower, muscle) as these.
+ActuatorKind parseActuator(const std::string& t) {
+  if (t == "muscle_net") return ActuatorKind::MuscleNet;
+  if (t == "muscle_net_lower") return ActuatorKind::MuscleNetLower;
+  if (t == "activations") return ActuatorKind::Activations;
+  if (t == "pd") return ActuatorKind::Pd;
+  if (t == "torque") return ActuatorKind::Torque;
   throw std::invalid_argument("task spec: unknown actuator '" + t +
-                              "' (muscle_net, muscle_net_lower, pd, torque, activations)");
+                              "' (muscle_net, muscle_net_lower, activations, pd, torque)");
 }
 
 }  // namespace
@@ -101,7 +101,7 @@ void CompiledTask::buildActionLayout() {
   torqueLimits_ = kp_ * spec_.torqueScale;
   torqueLimits_.head<6>().setZero();
   actionDofs_.clear();
-  if (actuator_ == Actuator::Muscle) {
+  if (actuator_ == ActuatorKind::Activations) {
     actionDofs_ = spec_.upperDofs;
   } else {
     for (int d = 6; d < ndof_; ++d) actionDofs_.push_back(d);
@@ -115,8 +115,8 @@ void CompiledTask::buildActionLayout() {
   for (int d : actionDofs_)
     require(actionOfDof_[spec_.dofMirror[d]] >= 0,
             "the mirror image of upper-body DoF " + std::to_string(d) + " is not an upper-body DoF");
-  actionDim_ =
-      static_cast<int>(actionDofs_.size()) + (actuator_ == Actuator::Muscle ? nmus_ : 0) + (hasTimeWarp() ? 1 : 0);
+  actionDim_ = static_cast<int>(actionDofs_.size()) + (actuator_ == ActuatorKind::Activations ? nmus_ : 0) +
+               (hasTimeWarp() ? 1 : 0);
 }
 
 // The one definition of the observation's layout; Env::Impl::observe writes the blocks in this order

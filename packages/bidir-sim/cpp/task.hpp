@@ -32,7 +32,7 @@ class CompiledTask {
   const TaskSpec& spec() const { return spec_; }
   RewardType rewardType() const { return rewardType_; }
   MetabolicType metabolicType() const { return metabolicType_; }
-  Actuator actuator() const { return actuator_; }
+  ActuatorKind actuator() const { return actuator_; }
 
   // --- sizes
   int numDofs() const { return ndof_; }
@@ -40,30 +40,31 @@ class CompiledTask {
   int numMuscles() const { return nmus_; }
   int numBodies() const { return nbodies_; }
   int substeps() const { return spec_.simHz / spec_.controlHz; }
-  // Whether the muscle network drives the muscles (mass, mass_lower). Under pd, torque and muscle it never
-  // runs; under pd the tuples (which need no activations) can still be recorded for it.
-  bool usesMuscleNetwork() const { return actuator_ == Actuator::Mass || actuator_ == Actuator::MassLower; }
-  // Whether muscles act on the body (their forces are applied every substep).
-  bool musclesAct() const { return usesMuscleNetwork() || actuator_ == Actuator::Muscle; }
+  // Whether the muscle network drives the muscles (muscle_net, muscle_net_lower); it never runs otherwise.
+  bool usesMuscleNetwork() const {
+    return actuator_ == ActuatorKind::MuscleNet || actuator_ == ActuatorKind::MuscleNetLower;
+  }
   // Whether the muscle network (and JtA, tau_des) runs at this substep: every inferencePerSim-th one.
   bool runsNetworkAt(int substep) const { return usesMuscleNetwork() && substep % spec_.inferencePerSim == 0; }
+  // Whether each control step yields a muscle tuple: where the network runs, and under pd with
+  // muscle.learn_under_pd (the tuples need no activations).
   bool collectsMuscleTuples() const {
-    return usesMuscleNetwork() || (actuator_ == Actuator::Pd && spec_.pdMuscleTuples);
+    return usesMuscleNetwork() || (actuator_ == ActuatorKind::Pd && spec_.pdMuscleTuples);
   }
   double simDt() const { return 1.0 / spec_.simHz; }
   double controlDt() const { return 1.0 / spec_.controlHz; }
   int observationDim() const { return obsDim_; }
-  // The action: joint entries (residualDofs or, under torque, every actuated DoF), then under muscle one
-  // activation per muscle, then the time warp when the task has one.
+  // The action: joint entries (every actuated DoF, or under activations the upper body's), then under
+  // activations one activation per muscle, then the time warp when the task has one.
   int actionDim() const { return actionDim_; }
   // The DoF (full indexing) each joint entry of the action drives, in action order: every actuated DoF,
-  // or under muscle the upper-body DoFs only.
+  // or under activations the upper-body DoFs only.
   const std::vector<int>& actionDofs() const { return actionDofs_; }
   // The action entry that drives `dof`, or -1.
   int actionOfDof(int dof) const { return actionOfDof_[dof]; }
-  // Under muscle: the action index of muscle 0's activation (-1 otherwise).
+  // Under activations: the action index of muscle 0's activation (-1 otherwise).
   int firstActivationAction() const {
-    return actuator_ == Actuator::Muscle ? static_cast<int>(actionDofs_.size()) : -1;
+    return actuator_ == ActuatorKind::Activations ? static_cast<int>(actionDofs_.size()) : -1;
   }
   // Under torque: the torque of a unit action per DoF (kp x torqueScale; zero on the root).
   const Eigen::VectorXd& torqueLimits() const { return torqueLimits_; }
@@ -115,7 +116,7 @@ class CompiledTask {
   ReferenceMotion reference_;
   RewardType rewardType_ = RewardType::GaitNet;
   MetabolicType metabolicType_ = MetabolicType::A;
-  Actuator actuator_ = Actuator::MassLower;
+  ActuatorKind actuator_ = ActuatorKind::MuscleNetLower;
   void buildActionLayout();
 
   int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0, actionDim_ = 0;

@@ -24,11 +24,12 @@ using ConfigValues = std::map<std::string, ConfigValue>;
 // The string choices of the spec as CompiledTask parses them.
 enum class RewardType { GaitNet, DeepMimic, ScaDiver };
 enum class MetabolicType { A, A2, MA, MA2 };
-// What drives the actuated DoFs. Mass: muscles (driven by the muscle network) on every actuated DoF;
-// MassLower: muscles below, SPD torques on the upper body; Pd: the SPD torques of the PD target on every
-// actuated DoF, no muscles ("ideal torque"); Torque: the policy's joint torques, no PD and no muscles;
-// Muscle: the policy's muscle activations (no muscle network) and the PD residual of the upper body.
-enum class Actuator { Mass, MassLower, Pd, Torque, Muscle };
+// What drives the actuated DoFs (skeleton.actuator), one class each in actuator_<name>.cpp (actuator.hpp):
+// MuscleNet: muscles, driven by the muscle network, on every actuated DoF; MuscleNetLower: those muscles below,
+// SPD torques on the upper body; Activations: the policy's muscle activations (no muscle network) and the
+// upper body's PD residual; Pd: the SPD torques of the PD target on every actuated DoF, no muscles ("ideal
+// torque"); Torque: the policy's joint torques, no PD and no muscles.
+enum class ActuatorKind { MuscleNet, MuscleNetLower, Activations, Pd, Torque };
 
 // One gait cycle of joint positions, sampled at equal phase steps.
 struct ReferenceSpec {
@@ -83,7 +84,7 @@ struct TaskSpec {
   bool truncateByTime{};  // eoe_type time: truncate after 10 s instead of horizon steps
   double actionScale{};
   double timeWarping{};   // > 0: the last action dimension warps the phase by this factor
-  std::string actuator;   // muscle_net | muscle_net_lower (SPD torques drive upperDofs) | pd | torque | activations
+  std::string actuator;   // muscle_net | muscle_net_lower | activations | pd | torque (ActuatorKind)
   double torqueScale{};   // torque: a unit action is kp x this (rad) of torque on each DoF
   bool pdMuscleTuples{};  // pd: still compute the muscle network's tuples (tau_des, JtA)
   bool enforceSymmetry{}, hardPhaseClipping{}, includeJtpInSpd{};
@@ -96,7 +97,7 @@ struct TaskSpec {
   ParameterSpec stride, cadence;
 
   // Structure of the model (from Python, chosen by body names and joint types, not indices).
-  std::vector<int> upperDofs;     // DoFs (full indexing) that mass_lower drives with SPD torques
+  std::vector<int> upperDofs;     // DoFs (full indexing) that muscle_net_lower and activations drive with SPD
   std::vector<int> dofMirror;     // per DoF: the DoF it becomes in the mirror image
   Eigen::VectorXd dofMirrorSign;  // per DoF: sign of that mapping
   std::vector<int> bodyMirror;    // per body: its left/right partner (itself on the midline)

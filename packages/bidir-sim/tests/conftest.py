@@ -18,3 +18,15 @@ def default_model():
     from bidir_sim.models import load_model
 
     return load_model("default")
+
+
+@pytest.fixture
+def write(tmp_path):
+    """``write(name, text)``: the text in a file of that name in the test's tmp_path; gives the file's path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write

@@ -78,6 +78,7 @@ def step_with(env, action, steps=1):
     return info
 
 
+@pytest.mark.slow
 def test_the_other_actuators_observe_as_a2_sep():
     a2 = build_task("A2_sep")
     torque, muscle = build_task("torque"), build_task("muscle")
@@ -125,6 +126,7 @@ def test_torque_moves_the_body_it_is_told_to():
     assert q[0] - q[1] > 0.01
 
 
+@pytest.mark.slow
 def test_no_network_and_no_tuples_under_torque_and_muscle():
     for name in ("torque", "muscle"):
         task = build_task(name)
@@ -207,6 +209,7 @@ def episode_end(cfg, steps=200):
     return steps, info
 
 
+@pytest.mark.slow
 def test_early_termination_on_head_drop_and_pelvis_angle():
     plain, info = episode_end(load_env_config("pd"))
     assert info["fall"] == 1.0 and info["deviated"] == 0.0

@@ -35,6 +35,7 @@ def test_make_vec_gives_the_batch_env():
 
 
 @pytest.mark.parametrize("nn_mode", ["per_env", "batched"])
+@pytest.mark.slow
 def test_same_seed_same_results_with_one_and_two_threads(actions, nn_mode):
     # batched with nn_batch 2: two lockstep groups, which the two threads share
     one = rollout(BatchEnv("A2_sep", num_envs=N, num_threads=1, nn_mode=nn_mode, nn_batch=2), actions)
@@ -53,6 +54,20 @@ def test_batched_network_agrees_with_per_env(actions):
     assert np.abs(per_env[0] - batched[0]).max() < 1e-2
     assert np.allclose(per_env[1], batched[1], rtol=1e-3, atol=1e-4)
     assert not np.array_equal(per_env[0], batched[0])  # the modes really differ in how they run
+
+
+def test_per_env_is_the_lockstep_path_with_groups_of_one(actions):
+    """BatchEnv has one step path: per_env runs lockstep groups of one env, so it equals batched with nn_batch 1
+    bit for bit (autoreset included), and both count the forwards (one per env and substep)."""
+    runs = {}
+    for mode in ("per_env", "batched"):
+        env = BatchEnv("A2_sep", num_envs=N, num_threads=2, nn_mode=mode, nn_batch=1)
+        env.core.take_network_time()
+        runs[mode] = rollout(env, actions)
+        assert env.core.take_network_time()[1] > 0
+    for a, b in zip(runs["per_env"], runs["batched"]):
+        assert np.array_equal(a, b)
+    assert runs["per_env"][2].any()
 
 
 def test_network_modes_and_their_checks():
@@ -160,6 +175,7 @@ def test_yaml_text_config_and_worker_errors():
         BatchEnv("A2_sep", num_envs=0)
 
 
+@pytest.mark.slow
 def test_bench_writes_its_json(tmp_path):
     from bidir_sim import bench
 

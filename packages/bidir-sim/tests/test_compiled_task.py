@@ -141,6 +141,7 @@ def _config(inference: int) -> str:
             f"  simulation: {{sim_hz: 480, control_hz: 30, inference_per_sim: {inference}}}\n")
 
 
+@pytest.mark.slow
 def test_inference_per_sim_runs_the_network_every_k_substeps():
     rng = np.random.default_rng(3)
     actions = rng.uniform(-1, 1, (6, 4, 50)).astype(np.float32)  # no time warp in this config

@@ -1,4 +1,4 @@
-"""The C++ (libtorch) muscle network's parameters and initialisation. Its outputs are compared with the
+"""The C++ (libtorch) muscle network's parameters and initialisation, and the weights it refuses. Its outputs are compared with the
 trainer's PyTorch MuscleNet, the real class, in packages/bidir-ppo/tests/test_contract.py."""
 
 import numpy as np
@@ -24,3 +24,16 @@ def test_seeded_initialisation_is_reproducible():
     b.initialize(3)
     x = np.ones((1, 6), np.float32), np.ones((1, 4), np.float32)
     assert np.array_equal(a.activations(*x), b.activations(*x))
+
+
+def test_complex_weights_are_refused_naming_the_tensor():
+    import torch
+    from bidir_sim import build_task, load_muscle_weights, make_muscle_net
+    from bidir_sim.errors import CheckpointError
+
+    net = make_muscle_net(build_task("A2_sep"))
+    state = {n: torch.zeros(s if n.endswith("weight") else (s[0],))
+             for n, s in zip(net.parameter_names(), net.parameter_shapes())}
+    state["fc.4.weight"] = state["fc.4.weight"].to(torch.complex64)  # was: numpy's ComplexWarning, then accepted
+    with pytest.raises(CheckpointError, match="<state_dict>: fc.4.weight: has dtype complex64, expected real"):
+        load_muscle_weights(net, state)

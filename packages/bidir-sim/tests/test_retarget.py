@@ -205,6 +205,7 @@ def test_the_zero_pose_case_is_an_error(tmp_path, default_model):
 # --- the env, the CLI -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_deepmimic_imitates_a_retargeted_clip(mass_dir, default_model):
     from bidir_sim import WalkEnv
     from bidir_sim.envs.config import imitation_config
@@ -255,6 +256,7 @@ def test_a_bvh_config_on_a_model_it_cannot_drive(tmp_path, default_model):
         build_task(imitation_config(path))
 
 
+@pytest.mark.slow
 def test_the_motion_command(mass_dir, tmp_path):
     out = tmp_path / "walk.npz"
     r = subprocess.run([sys.executable, "-m", "bidir_sim", "motion", str(mass_dir / "walk.bvh"), "--json",

@@ -6,6 +6,7 @@ from bidir_sim import _core
 from bidir_sim.motion.walk import walking_reference
 
 
+@pytest.mark.slow
 def test_spd_alone_tracks_the_walking_reference(default_model):
     """Root held on the reference path 0.5 m up (feet in the air), every other DoF driven by SPD
     towards the reference pose and velocity of the next step, for one full cycle at 480 Hz."""

@@ -155,7 +155,7 @@ def test_metabolic_energy_and_gaitnet_reward(config, energy):
     met = e.config.reward.metabolic
     assert info["r_metabolic"] == pytest.approx(math.exp(-met.weight * info["energy_metabolic"]), rel=1e-9)
     assert info["r_torque"] == pytest.approx(math.exp(-met.weight * info["energy_torque"]), rel=1e-9)
-    assert info["energy_torque"] > 0  # mass_lower: SPD drives the upper body
+    assert info["energy_torque"] > 0  # muscle_net_lower: SPD drives the upper body
     loc = e.config.reward.locomotion
     assert info["r_head_acc"] == pytest.approx(math.exp(-loc.head_linear_acc_weight *
                                                         info["head_velocity_change"] ** 2 / 3), rel=1e-9)
@@ -172,7 +172,7 @@ def test_metabolic_energy_and_gaitnet_reward(config, energy):
 def config_text(**overrides):
     text = "environment:\n  skeleton: {file: default, actuator: %s}\n  simulation: {sim_hz: 480, control_hz: 30}\n"
     text += "  action: {scale: 0.04, time_warping: 0.001}\n  reward: {type: gaitnet}\nHorizon: %d\n"
-    return parse_env_config(text % (overrides.get("actuator", "mass_lower"), overrides.get("horizon", 600)),
+    return parse_env_config(text % (overrides.get("actuator", "muscle_net_lower"), overrides.get("horizon", 600)),
                             name="test")
 
 
@@ -194,8 +194,8 @@ def test_falling_terminates(env):
     assert env.core.simulation.center_of_mass[1] < env.task.spec.fall_height
 
 
-def test_mass_actuator_has_no_torque_energy():
-    e = WalkEnv(config_text(actuator="mass"))
+def test_muscle_net_actuator_has_no_torque_energy():
+    e = WalkEnv(config_text(actuator="muscle_net"))
     e.reset(seed=0)
     *_, info = e.step(np.zeros(51))
     assert info["energy_torque"] == 0.0 and info["r_torque"] == 1.0
@@ -242,6 +242,7 @@ def test_muscle_weights_file_round_trip_and_errors(env, tmp_path):
         e.set_muscle_weights(tmp_path / "junk.pt")
 
 
+@pytest.mark.slow
 def test_random_actions_never_produce_nan():
     """10,000 control steps of random actions in [-1, 1] across many resets: finite observations and rewards."""
     e = WalkEnv("A2_sep")

@@ -50,6 +50,7 @@ def view_of(playback, gl, **toggles):
     return OffscreenView(playback, SIZE, Toggles(**toggles), camera, ctx=gl)
 
 
+@pytest.mark.slow
 def test_screenshot_of_a_checkpoint_shows_the_body_in_the_middle(ckpt, gl, tmp_path):
     out = tmp_path / "shot.png"
     assert cli.main([str(ckpt), "--screenshot", str(out), "--size", "320x240", "--warmup", "0.2",
@@ -189,6 +190,7 @@ def _run_cli(*args):
                           timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_bad_checkpoints_fail_with_a_clear_message_before_any_window(ckpt, tmp_path):
     bad = tmp_path / "no_meta"
     shutil.copytree(ckpt, bad)
@@ -228,12 +230,14 @@ def test_bad_checkpoints_fail_with_a_clear_message_before_any_window(ckpt, tmp_p
     (["--speed", "0"], "argument --speed: must be in (0, 100], got 0"),
     (["--screenshot", "a.png", "--record", "b.mp4"], "choose one of"),
 ])
+@pytest.mark.slow
 def test_bad_options_fail_before_anything_is_built(args, message, tmp_path):
     r = _run_cli("--env", "A2_sep", *args)
     assert r.returncode == 2 and message in r.stderr
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed (apt-get install xvfb)")
+@pytest.mark.slow
 def test_window_with_panels_under_xvfb(ckpt, tmp_path):
     out = tmp_path / "window.png"
     r = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", sys.executable, "-m", "bidir_viewer",
@@ -251,6 +255,7 @@ MASS_DIR = __import__("pathlib").Path(__file__).resolve().parents[3].parent / "s
 
 
 @pytest.mark.skipif(not (MASS_DIR / "walk.bvh").exists(), reason=f"MASS fixtures not found at {MASS_DIR}")
+@pytest.mark.slow
 def test_a_bvh_clip_plays_retargeted_onto_the_default_body(gl, tmp_path):
     """`bidir-viewer --motion CLIP.bvh --model default`: the clip's retargeted reference, rendered."""
     from bidir_sim.motion import load_bvh, retarget

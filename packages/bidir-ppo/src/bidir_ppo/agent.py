@@ -59,6 +59,12 @@ class RunningNorm(nn.Module):
         self.count.copy_(total)
 
 
+def has_obs_norm(state_dict: dict) -> bool:
+    """Whether an Agent's state_dict (agent.pt, the weights a Ray worker receives) holds observation
+    statistics, i.e. was trained with model.obs_norm: the one place this is decided."""
+    return "obs_norm.mean" in state_dict
+
+
 class Agent(nn.Module):
     def __init__(self, obs_dim: int, act_dim: int, hidden: list[int], log_std: torch.Tensor, obs_norm: bool = False):
         super().__init__()

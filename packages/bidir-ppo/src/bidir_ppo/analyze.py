@@ -99,10 +99,10 @@ def _write_outputs(out: Path, report: dict, compare: dict | None, label: str, co
 
 def _export_opensim(out: Path, task, record: dict) -> dict:
     from bidir_sim.gait import angles, kinetics
-    from bidir_sim.gait.report import _foot_kinematics
+    from bidir_sim.gait.report import foot_kinematics
 
     model = task.model
-    _, turn = _foot_kinematics(model, record["positions"])
+    _, turn = foot_kinematics(model, record["positions"])
     ang = angles.joint_angles(model, record["positions"], turn)
     cop, _free = kinetics.centre_of_pressure(record["foot_force"], record["foot_moment"])
     cop = np.nan_to_num(cop)  # OpenSim wants numbers: a foot in the air has zero force, its point is moot

@@ -32,10 +32,11 @@ from bidir_sim.io_util import atomic_write_text
 
 from .agent import Agent, initial_log_std
 from .config import ModelConfig, MuscleConfig, PPOConfig, RayConfig
+from .gae import compute_gae
 from .muscle_learner import MuscleLearner
 from .ray_source import RaySource, import_ray
 from .rollout import BatchEnvSource
-from .train import compute_gae, ppo_update
+from .train import ppo_update
 
 
 def _median(rows: list[dict], key: str) -> float:
@@ -65,9 +66,9 @@ def run(args) -> dict:
         for i in range(args.iterations + 1):  # the first of each: warm-up, not counted
             for name, source in (("local", local), ("ray", ray_source)):
                 start = time.perf_counter()
-                last = source.collect(agent, args.steps, 0.99)
+                last, stats = source.collect(agent, args.steps)
                 wall = time.perf_counter() - start
-                row = {"wall_s": wall, "env_steps_per_s": steps / wall, **last.source_metrics}
+                row = {"wall_s": wall, "env_steps_per_s": steps / wall, **stats.source_metrics}
                 if i:
                     rows[name].append(row)
                 print(f"{'warm-up' if not i else f'iteration {i}'} {name:5s}: {steps / wall:7.1f} env-steps/s "
@@ -86,7 +87,8 @@ def _learner_time(agent, muscle, rollout, threads: int) -> dict:
     optimizer = torch.optim.Adam(agent.parameters(), lr=ppo.learning_rate, eps=ppo.adam_eps)
     generator = torch.Generator().manual_seed(0)
     start = time.perf_counter()
-    advantages, returns = compute_gae(rollout, ppo.gamma, ppo.gae_lambda)
+    advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.terminations, rollout.truncations,
+                                      rollout.bootstrap_values, rollout.next_value, ppo.gamma, ppo.gae_lambda)
     ppo_update(agent, optimizer, rollout, advantages, returns, ppo, generator)
     t_ppo = time.perf_counter() - start
     start = time.perf_counter()

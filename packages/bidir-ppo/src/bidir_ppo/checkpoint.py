@@ -3,9 +3,8 @@ renamed into place, and ``RUN_DIR/ckpt``, a symlink to the latest, swapped atomi
 moment leaves the previous checkpoint intact. Every file loads with ``torch.load(weights_only=True)``
 (no pickled code runs) or ``bidir_sim.io_util.load_yaml`` (safe, without aliases).
 
-Layout of one checkpoint: ``agent.pt`` (actor_mean.*, critic.*, actor_logstd), ``muscle.pt`` (fc.0/2/4/6.*),
-``optimizers.pt`` (both Adam states), ``state.pt`` (RNG states), ``metadata.yaml`` (the resolved training
-config, the env config and model file it used, dims, iteration, global step, seed, package versions)."""
+A checkpoint's files are named in ``FILES``, the keys of its metadata.yaml in ``metadata``; docs/trainer.md,
+"Checkpoints", describes both."""
 
 from __future__ import annotations
 
@@ -13,14 +12,23 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
 import yaml
+from bidir_sim.envs.compose import composed_text
 from bidir_sim.errors import CheckpointError
 from bidir_sim.io_util import atomic_write_text, dump_yaml, load_yaml, read_input_text
 
-FILES = ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml")
+# The files of one checkpoint, by the Checkpoint field that holds each: the one place their names are written.
+FILES = {"agent": "agent.pt",            # the policy and value networks (actor_mean.*, critic.*, actor_logstd,
+                                         # obs_norm.* with model.obs_norm)
+         "muscle": "muscle.pt",          # the muscle network (fc.0/2/4/6.*)
+         "optimizers": "optimizers.pt",  # both Adam states: {"agent", "muscle"}
+         "state": "state.pt",            # the RNG states: {"torch_rng", "generator"}
+         "metadata": "metadata.yaml"}    # see ``metadata``
+WEIGHTS = ("agent", "muscle")  # the files of tensors only
 LATEST = "ckpt"
 
 
@@ -34,9 +42,10 @@ class Checkpoint:
     metadata: dict
 
 
-def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], metadata: dict,
+def save(run_dir: Path, iteration: int, keep: bool, parts: dict[str, object], metadata: dict,
          keep_last: int | None = None) -> Path:
-    """Writes ckpt_<iteration>/ and points ``ckpt`` at it. With ``keep`` it is listed in RUN_DIR/.kept; the
+    """Writes ckpt_<iteration>/ (``parts``: the torch files' contents by their FILES key, e.g. "agent") and
+    points ``ckpt`` at it. With ``keep`` it is listed in RUN_DIR/.kept; the
     checkpoint ``ckpt`` pointed at before is removed afterwards unless it is listed there. With ``keep_last``
     only the newest that many kept checkpoints stay (the one ``ckpt`` points to always does); the list is
     rewritten atomically before anything is deleted."""
@@ -45,9 +54,9 @@ def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], me
     final = run_dir / f"ckpt_{iteration}"
     tmp = Path(tempfile.mkdtemp(prefix=f".ckpt_{iteration}.", dir=run_dir))
     try:
-        for name, obj in files.items():
-            torch.save(obj, tmp / name)
-        (tmp / "metadata.yaml").write_text(dump_yaml(metadata, sort_keys=False))
+        for part, obj in parts.items():
+            torch.save(obj, tmp / FILES[part])
+        (tmp / FILES["metadata"]).write_text(dump_yaml(metadata, sort_keys=False))
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -78,6 +87,30 @@ def save(run_dir: Path, iteration: int, keep: bool, files: dict[str, object], me
         shutil.rmtree(previous, ignore_errors=True)
     return final
 
+
+def metadata(config: dict, task, iteration: int, global_step: int) -> dict:
+    """metadata.yaml: the resolved training config, the env config (its name, file and self-contained text,
+    from which ``restore`` rebuilds the env) and model file it used, the dims, the counters, the seed and the
+    package versions."""
+    return {"config": config, "env_config": task.config.name, "env_config_source": task.config.source,
+            "env_config_text": env_config_text(task.config.source), "model": task.model.source,
+            "obs_dim": task.observation_dim, "action_dim": task.action_dim, "iteration": iteration,
+            "global_step": global_step, "seed": config["seed"], "versions": _versions()}
+
+
+def env_config_text(source: str) -> str:
+    """The env config file's self-contained text (its ``base:`` resolved); empty for a config not from a file."""
+    return composed_text(source) if Path(source).is_file() else ""
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("bidir-sim", "bidir-ppo", "torch", "gymnasium"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
 
 
 def state_dict_problem(error: Exception) -> str:
@@ -114,17 +147,17 @@ def _check_tensors(path: Path, state: dict) -> None:
 
 
 # What train.py and restore.py read from each file: its keys and their types.
-_STRUCTURE = {"optimizers.pt": {"agent": dict, "muscle": dict},
-              "state.pt": {"torch_rng": torch.Tensor, "generator": torch.Tensor}}
+_STRUCTURE = {"optimizers": {"agent": dict, "muscle": dict},
+              "state": {"torch_rng": torch.Tensor, "generator": torch.Tensor}}
 # key: (least, largest) value; a dim beyond 2**20 would only build a runaway network
 _METADATA_INTS = {"obs_dim": (1, 2**20), "action_dim": (1, 2**20), "iteration": (0, 2**62), "global_step": (0, 2**62)}
 
 
-def _check_structure(path: Path, name: str, value: dict) -> None:
-    for key, kind in _STRUCTURE.get(name, {}).items():
+def _check_structure(path: Path, part: str, value: dict) -> None:
+    for key, kind in _STRUCTURE.get(part, {}).items():
         if not isinstance(value.get(key), kind):
             found = "missing" if key not in value else f"a {type(value[key]).__name__}"
-            raise CheckpointError(str(path / name), key, f"{found}, expected a {kind.__name__}")
+            raise CheckpointError(str(path / FILES[part]), key, f"{found}, expected a {kind.__name__}")
 
 
 def _check_metadata(meta_path: Path, metadata) -> None:
@@ -150,27 +183,28 @@ def load(path: str | os.PathLike) -> Checkpoint:
     if "\x00" in str(path):
         raise CheckpointError(repr(str(path)), "directory", "the path contains a NUL byte")
     path = Path(path)
-    if (path / LATEST).exists() and not (path / "agent.pt").exists():
+    if (path / LATEST).exists() and not (path / FILES["agent"]).exists():
         path = path / LATEST
     if path.exists() and not path.is_dir():
         raise CheckpointError(str(path), "directory", f"is a file, not a checkpoint directory (a directory holding "
-                              f"{', '.join(FILES)}; RUN_DIR/ckpt or RUN_DIR)")
+                              f"{', '.join(FILES.values())}; RUN_DIR/ckpt or RUN_DIR)")
     if not path.is_dir():
         raise CheckpointError(str(path), "directory", "does not exist")
     parts = {}
-    for name in ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt"):
+    for part, name in FILES.items():
+        if part == "metadata":
+            continue
         value = _load_torch(path / name)
         if not isinstance(value, dict):
             raise CheckpointError(str(path / name), "file", f"holds a {type(value).__name__}, expected a dict")
-        if name in ("agent.pt", "muscle.pt"):
+        if part in WEIGHTS:
             _check_tensors(path / name, value)
-        _check_structure(path, name, value)
-        parts[name] = value
-    meta_path = path / "metadata.yaml"
+        _check_structure(path, part, value)
+        parts[part] = value
+    meta_path = path / FILES["metadata"]
     try:
         metadata = load_yaml(read_input_text(meta_path, CheckpointError, MAX_METADATA_BYTES, "metadata"))
     except yaml.YAMLError as e:
         raise CheckpointError(str(meta_path), "file", f"not valid YAML ({e})") from None
     _check_metadata(meta_path, metadata)
-    return Checkpoint(path, parts["agent.pt"], parts["muscle.pt"], parts["optimizers.pt"], parts["state.pt"],
-                      metadata)
+    return Checkpoint(path, **parts, metadata=metadata)

@@ -38,15 +38,11 @@ from omegaconf import DictConfig
 
 from .agent import Agent, initial_log_std
 from .allreduce import Shard, Traffic, merge_obs_stats
+from .gae import compute_gae
 from .muscle_learner import MuscleLearner
 from .ray_source import RaySource, RolloutFailed, RolloutWorker, _cause, derived_seed
 from .rollout import BatchEnvSource
-from .train import (
-    compute_gae,
-    pick_device,
-    ppo_update,
-    torch_threads,
-)
+from .train import pick_device, ppo_update, torch_threads
 
 
 class LearnerWorker(RolloutWorker):
@@ -107,8 +103,7 @@ class LearnerWorker(RolloutWorker):
     def state(self) -> dict:
         return self.committed
 
-    def collect_chunk(self, sample_seed: int, restart_seed: int | None, num_steps: int, gamma: float,
-                      assist: float) -> dict:
+    def collect_chunk(self, sample_seed: int, restart_seed: int | None, num_steps: int, assist: float) -> dict:
         """Collects this worker's chunk with the committed policy and keeps it; returns what the driver logs."""
         if restart_seed is not None:
             self.source.restart(restart_seed + self.first_env)
@@ -117,10 +112,8 @@ class LearnerWorker(RolloutWorker):
         torch.manual_seed(sample_seed)
         start = time.perf_counter()
         with torch.no_grad():
-            self.rollout = self.source.collect(self.agent, num_steps, gamma)
-        r = self.rollout
-        return {"episodes": r.episodes, "info_means": r.info_means, "valid": float(r.valid.sum()),
-                "collect_s": time.perf_counter() - start}
+            self.rollout, stats = self.source.collect(self.agent, num_steps)
+        return {"stats": stats, "valid": float(self.rollout.valid.sum()), "collect_s": time.perf_counter() - start}
 
     def learn(self, learning_rate: float) -> dict:
         """GAE on the kept chunk, then the PPO and muscle updates on this worker's shards (not yet committed)."""
@@ -130,7 +123,8 @@ class LearnerWorker(RolloutWorker):
         self.traffic.reset()
         with torch_threads(self.source.env.num_threads):
             t0 = time.perf_counter()
-            advantages, returns = compute_gae(r, p.gamma, p.gae_lambda)
+            advantages, returns = compute_gae(r.rewards, r.values, r.terminations, r.truncations, r.bootstrap_values,
+                                              r.next_value, p.gamma, p.gae_lambda)
             shard = Shard.of_transitions(r.valid, self.traffic)
             stats = ppo_update(self.agent, self.optimizer, r, advantages, returns, p, self.generator, shard)
             if self.agent.obs_norm is not None:  # after the update, which must see the statistics the rollout saw
@@ -238,7 +232,7 @@ class DistributedLearner(RaySource):
                 continue
         raise RolloutFailed("ray: no worker is left to give the learner state")
 
-    def iterate(self, learning_rate: float, assist: float, num_steps: int, gamma: float):
+    def iterate(self, learning_rate: float, assist: float, num_steps: int):
         """One iteration on every worker: collect, learn, commit. Returns (the workers' collect summaries,
         their learn results)."""
         ray = self.ray
@@ -246,7 +240,7 @@ class DistributedLearner(RaySource):
         failures = [0]
 
         def collect(i: int, restart_seed: int | None):
-            return self.workers[i].collect_chunk.remote(seeds[i], restart_seed, num_steps, gamma, assist)
+            return self.workers[i].collect_chunk.remote(seeds[i], restart_seed, num_steps, assist)
 
         def replace(i: int, error: Exception, phase: str, state_ref):
             failures[0] += 1

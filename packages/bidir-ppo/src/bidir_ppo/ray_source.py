@@ -3,7 +3,7 @@
 Each worker is an actor that owns a ``BatchEnv`` of ``ray.envs_per_worker`` envs and a CPU copy of the
 policy, and collects its whole chunk (num_steps x its envs) locally. Per iteration the learner puts the
 policy and muscle-network weights in the object store once, every worker reads them from its node's store,
-and the learner gathers the chunks and joins them (``Rollout.concat``) into the rollout the PPO code sees.
+and the learner gathers the chunks and joins them (``rollout.concat``) into the rollout the PPO code sees.
 
 Determinism: worker w owns the envs ``w * envs_per_worker + j``, seeded seed + that index exactly as
 ``rollout=local`` seeds its envs, and samples its actions from a generator seeded from (the last restart
@@ -30,8 +30,8 @@ import numpy as np
 import torch
 from bidir_sim import BatchEnv
 
-from .agent import Agent
-from .rollout import TENSORS, BatchEnvSource, Rollout
+from .agent import Agent, has_obs_norm
+from .rollout import TENSORS, BatchEnvSource, Rollout, RolloutStats, concat
 
 RAY_MISSING = ("rollout=ray needs Ray, which is not installed: pip install 'bidir-ppo[ray]' "
                "(or: conda install -c conda-forge ray-core)")
@@ -74,22 +74,22 @@ class RolloutWorker:
         return {"pid": os.getpid(), "node": self.node, "threads": self.source.env.num_threads,
                 "observation_dim": self.source.observation_dim, "action_dim": self.source.action_dim}
 
-    def collect(self, weights: dict, sample_seed: int, restart_seed: int | None, num_steps: int,
-                gamma: float) -> Rollout:
+    def collect(self, weights: dict, sample_seed: int, restart_seed: int | None,
+                num_steps: int) -> tuple[Rollout, RolloutStats]:
         if restart_seed is not None:
             self.source.restart(restart_seed + self.first_env)
         if self.agent is None:  # built from the first weights: they say whether it normalises observations
             self.agent = Agent(self.source.observation_dim, self.source.action_dim, self.hidden,
-                               torch.zeros(self.source.action_dim), obs_norm="obs_norm.mean" in weights["agent"])
+                               torch.zeros(self.source.action_dim), obs_norm=has_obs_norm(weights["agent"]))
         self.agent.load_state_dict(weights["agent"])
         self.source.set_muscle_weights(weights["muscle"])
         self.source.set_assist_scale(weights["assist"])
         torch.manual_seed(sample_seed)
         start = time.perf_counter()
         with torch.no_grad():
-            rollout = self.source.collect(self.agent, num_steps, gamma)
-        rollout.source_metrics = {"collect_s": time.perf_counter() - start}
-        return rollout
+            rollout, stats = self.source.collect(self.agent, num_steps)
+        stats.source_metrics = {"collect_s": time.perf_counter() - start}
+        return rollout, stats
 
 
 def connect(address: str | None, connect_timeout_s: float) -> bool:
@@ -195,7 +195,7 @@ class RaySource:
     def set_assist_scale(self, scale: float) -> None:
         self._assist = float(scale)
 
-    def collect(self, agent, num_steps: int, gamma: float) -> Rollout:
+    def collect(self, agent, num_steps: int) -> tuple[Rollout, RolloutStats]:
         ray, start = self.ray, time.perf_counter()
         weights = {"agent": {k: v.detach().cpu() for k, v in agent.state_dict().items()}, "muscle": self._muscle,
                    "assist": self._assist}
@@ -204,7 +204,7 @@ class RaySource:
         seeds = [derived_seed(self._restart_seed, self._collections, i) for i in range(len(self.workers))]
 
         def call(i: int, restart_seed: int | None):
-            return self.workers[i].collect.remote(shared, seeds[i], restart_seed, num_steps, gamma)
+            return self.workers[i].collect.remote(shared, seeds[i], restart_seed, num_steps)
 
         calls = {call(i, self._restart_seed if i in self._restart_pending else None): i
                  for i in range(len(self.workers))}
@@ -223,15 +223,16 @@ class RaySource:
         self._restart_pending.clear()
         self._collections += 1
         t0 = time.perf_counter()
-        rollout = Rollout.concat([parts[i] for i in range(len(parts))]).to(self.device)
-        rollout.source_metrics = {
+        rollout, stats = concat([parts[i] for i in range(len(parts))])
+        rollout = rollout.to(self.device)
+        stats.source_metrics = {
             "ray/worker_restarts": self.restarts, "ray/nodes": len({i["node"] for i in self.info}),
             "ray/put_s": t_put, "ray/gather_s": t_gather, "ray/concat_s": time.perf_counter() - t0,
-            "ray/worker_collect_s": max(p.source_metrics["collect_s"] for p in parts.values()),
+            "ray/worker_collect_s": max(s.source_metrics["collect_s"] for _, s in parts.values()),
             "ray/weights_bytes": _tensor_bytes(weights["agent"]) + _tensor_bytes(weights["muscle"]),
-            "ray/chunk_bytes": sum(_tensor_bytes({k: getattr(p, k) for k in TENSORS}) for p in parts.values())
-            + sum(_tensor_bytes(p.muscle_tuples) for p in parts.values())}
-        return rollout
+            "ray/chunk_bytes": sum(_tensor_bytes({k: getattr(r, k) for k in TENSORS}) for r, _ in parts.values())
+            + sum(_tensor_bytes(r.muscle_tuples) for r, _ in parts.values())}
+        return rollout, stats
 
     def _replace(self, i: int, tries: int, error: Exception) -> None:
         """A new actor in place of dead worker ``i``."""

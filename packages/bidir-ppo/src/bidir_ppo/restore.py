@@ -11,8 +11,8 @@ from bidir_sim.envs import Task, build_task
 from bidir_sim.envs.config import ACTUATOR_ACTIONS, EnvConfig, load_env_config, parse_env_config, shipped_configs
 from bidir_sim.errors import CheckpointWarning, InputError
 
-from .agent import Agent
-from .checkpoint import Checkpoint, CheckpointError, state_dict_problem
+from .agent import Agent, has_obs_norm
+from .checkpoint import FILES, Checkpoint, CheckpointError, state_dict_problem
 
 
 def _meta(ckpt: Checkpoint, dotted: str, kind: type, default=None):
@@ -24,7 +24,7 @@ def _meta(ckpt: Checkpoint, dotted: str, kind: type, default=None):
         value = default
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         found = "missing" if value is None else f"must be a {kind.__name__}, got {value!r}"
-        raise CheckpointError(str(ckpt.path / "metadata.yaml"), dotted, found)
+        raise CheckpointError(str(ckpt.path / FILES["metadata"]), dotted, found)
     return value
 
 
@@ -36,9 +36,9 @@ def env_config(ckpt: Checkpoint) -> str | EnvConfig:
         return name
     text = _meta(ckpt, "env_config_text", str, default="")
     if not text:
-        raise CheckpointError(str(ckpt.path / "metadata.yaml"), "env_config_text",
+        raise CheckpointError(str(ckpt.path / FILES["metadata"]), "env_config_text",
                               f"empty, and '{name}' is not a config bidir-sim ships")
-    source = _meta(ckpt, "env_config_source", str, default=str(ckpt.path / "metadata.yaml"))
+    source = _meta(ckpt, "env_config_source", str, default=str(ckpt.path / FILES["metadata"]))
     return parse_env_config(text, source=source, name=Path(source).stem)
 
 
@@ -48,7 +48,7 @@ def check_dims(ckpt: Checkpoint, task: Task) -> None:
     CheckpointWarning when it was trained under another actuator (same sizes, another meaning)."""
     meta = ckpt.metadata
     if (meta["obs_dim"], meta["action_dim"]) != (task.observation_dim, task.action_dim):
-        raise CheckpointError(str(ckpt.path / "metadata.yaml"), "obs_dim",
+        raise CheckpointError(str(ckpt.path / FILES["metadata"]), "obs_dim",
                               f"the checkpoint was trained with obs/action dims {meta['obs_dim']}/{meta['action_dim']}, "
                               f"the env '{task.config.name}' has {task.observation_dim}/{task.action_dim}")
     trained = trained_actuator(ckpt)
@@ -83,13 +83,12 @@ def build_agent(ckpt: Checkpoint, device: str | torch.device = "cpu") -> Agent:
     meta = ckpt.metadata
     hidden = _meta(ckpt, "config.model.hidden", list)
     if not hidden or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 65536 for h in hidden):
-        raise CheckpointError(str(ckpt.path / "metadata.yaml"), "config.model.hidden",
+        raise CheckpointError(str(ckpt.path / FILES["metadata"]), "config.model.hidden",
                               f"must be layer sizes in [1, 65536], got {hidden!r}" if hidden else "missing")
     obs_dim, act_dim = meta["obs_dim"], meta["action_dim"]
-    # observation statistics when the run had model.obs_norm: agent.pt says so itself
-    agent = Agent(obs_dim, act_dim, hidden, torch.zeros(act_dim), obs_norm="obs_norm.mean" in ckpt.agent)
+    agent = Agent(obs_dim, act_dim, hidden, torch.zeros(act_dim), obs_norm=has_obs_norm(ckpt.agent))
     try:
         agent.load_state_dict(ckpt.agent)
     except (RuntimeError, KeyError) as e:
-        raise CheckpointError(str(ckpt.path / "agent.pt"), "state_dict", state_dict_problem(e)) from None
+        raise CheckpointError(str(ckpt.path / FILES["agent"]), "state_dict", state_dict_problem(e)) from None
     return agent.to(device).eval()

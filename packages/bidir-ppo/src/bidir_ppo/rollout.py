@@ -1,6 +1,7 @@
 """Where transitions come from. The PPO code sees only ``RolloutSource``: a BatchEnv on this machine
 (``BatchEnvSource``, ``rollout=local``) or Ray actors that each own one (``ray_source.RaySource``,
-``rollout=ray``)."""
+``rollout=ray``). A collection gives the transitions (``Rollout``, what the updates learn from) and what is
+only logged about them (``RolloutStats``)."""
 
 from __future__ import annotations
 
@@ -16,46 +17,56 @@ from .agent import Agent
 
 @dataclass
 class Rollout:
-    """num_steps x num_envs transitions. ``valid`` is False for the autoreset steps of gymnasium's NEXT_STEP
-    mode (the env was reset, its action ignored): they are left out of every loss."""
+    """num_steps x num_envs transitions, in gymnasium's NEXT_STEP autoreset mode: the step after an episode's
+    last one resets the env and ignores its action; ``valid`` is False there and the step is left out of every
+    loss. ``bootstrap_values`` hold V(final observation) of the truncated steps (0 elsewhere), for GAE."""
 
-    obs: torch.Tensor          # (T, N, obs_dim) the observation each action was taken on
-    actions: torch.Tensor      # (T, N, act_dim)
-    logprobs: torch.Tensor     # (T, N)
-    values: torch.Tensor       # (T, N)
-    rewards: torch.Tensor      # (T, N); a truncated step has gamma * V(final obs) added
-    dones: torch.Tensor        # (T, N) the episode ended with this step (terminated or truncated)
-    valid: torch.Tensor        # (T, N)
-    next_value: torch.Tensor   # (N,) value of the observation after the last step
-    muscle_tuples: dict[str, np.ndarray] = field(default_factory=dict)
-    episodes: dict[str, list[float]] = field(default_factory=dict)  # "return", "length" of finished episodes
-    info_means: dict[str, float] = field(default_factory=dict)        # mean of each info term over valid steps
-    source_metrics: dict[str, float] = field(default_factory=dict)    # the source's own (e.g. "ray/…"), logged
+    obs: torch.Tensor               # (T, N, obs_dim) the observation each action was taken on
+    actions: torch.Tensor           # (T, N, act_dim)
+    logprobs: torch.Tensor          # (T, N)
+    values: torch.Tensor            # (T, N)
+    rewards: torch.Tensor           # (T, N)
+    terminations: torch.Tensor      # (T, N) the episode ended with this step, in a terminal state
+    truncations: torch.Tensor       # (T, N) the episode was cut after this step (the horizon; not terminal)
+    bootstrap_values: torch.Tensor  # (T, N) V(final observation) where truncated and not terminated, else 0
+    valid: torch.Tensor             # (T, N)
+    next_value: torch.Tensor        # (N,) value of the observation after the last step
+    muscle_tuples: dict[str, np.ndarray] = field(default_factory=dict)  # the muscle learner's data, per valid step
 
     def to(self, device: torch.device) -> Rollout:
-        moved = {k: getattr(self, k).to(device) for k in TENSORS}
-        return Rollout(**moved, muscle_tuples=self.muscle_tuples, episodes=self.episodes,
-                       info_means=self.info_means, source_metrics=self.source_metrics)
-
-    @staticmethod
-    def concat(parts: list[Rollout]) -> Rollout:
-        """The rollouts of disjoint env sets as one, envs in the order of ``parts``: tensors joined on the
-        env axis, tuples and episodes appended, info means weighted by each part's valid steps."""
-        tensors = {k: torch.cat([getattr(p, k) for p in parts], dim=0 if k == "next_value" else 1) for k in TENSORS}
-        weights = [float(p.valid.sum()) for p in parts]
-        total = max(sum(weights), 1.0)
-        info = {k: sum(w * p.info_means[k] for w, p in zip(weights, parts)) / total for k in parts[0].info_means}
-        tuples, first_env = {}, 0
-        for p in parts:
-            for k, v in p.muscle_tuples.items():
-                tuples.setdefault(k, []).append(v + first_env if k == "env" else v)  # env: index within its part
-            first_env += p.valid.shape[1]
-        return Rollout(**tensors, muscle_tuples={k: np.concatenate(v) for k, v in tuples.items()},
-                       episodes={k: [x for p in parts for x in p.episodes[k]] for k in parts[0].episodes},
-                       info_means=info)
+        return Rollout(**{k: getattr(self, k).to(device) for k in TENSORS}, muscle_tuples=self.muscle_tuples)
 
 
-TENSORS = ("obs", "actions", "logprobs", "values", "rewards", "dones", "valid", "next_value")
+TENSORS = ("obs", "actions", "logprobs", "values", "rewards", "terminations", "truncations", "bootstrap_values",
+           "valid", "next_value")
+
+
+@dataclass
+class RolloutStats:
+    """What a collection reports besides its transitions: logged, never learned from."""
+
+    episode_returns: list[float] = field(default_factory=list)  # of the episodes that ended in the collection
+    episode_lengths: list[float] = field(default_factory=list)
+    info_means: dict[str, float] = field(default_factory=dict)  # mean of each info term over the valid steps
+    source_metrics: dict[str, float] = field(default_factory=dict)  # the source's own (e.g. "ray/…"), logged
+
+
+def concat(parts: list[tuple[Rollout, RolloutStats]]) -> tuple[Rollout, RolloutStats]:
+    """The collections of disjoint env sets as one, envs in the order of ``parts``: tensors joined on the env
+    axis, tuples and episodes appended, info means weighted by each part's valid steps."""
+    rollouts = [r for r, _ in parts]
+    tensors = {k: torch.cat([getattr(r, k) for r in rollouts], dim=0 if k == "next_value" else 1) for k in TENSORS}
+    weights = [float(r.valid.sum()) for r in rollouts]
+    total = max(sum(weights), 1.0)
+    info = {k: sum(w * s.info_means[k] for w, (_, s) in zip(weights, parts)) / total for k in parts[0][1].info_means}
+    tuples, first_env = {}, 0
+    for r in rollouts:
+        for k, v in r.muscle_tuples.items():
+            tuples.setdefault(k, []).append(v + first_env if k == "env" else v)  # env: index within its part
+        first_env += r.valid.shape[1]
+    stats = RolloutStats(episode_returns=[x for _, s in parts for x in s.episode_returns],
+                         episode_lengths=[x for _, s in parts for x in s.episode_lengths], info_means=info)
+    return Rollout(**tensors, muscle_tuples={k: np.concatenate(v) for k, v in tuples.items()}), stats
 
 
 class RolloutSource(Protocol):
@@ -63,7 +74,7 @@ class RolloutSource(Protocol):
     action_dim: int
     num_envs: int
 
-    def collect(self, agent: Agent, num_steps: int, gamma: float) -> Rollout:
+    def collect(self, agent: Agent, num_steps: int) -> tuple[Rollout, RolloutStats]:
         """num_steps control steps of every env, actions sampled from ``agent``'s policy."""
 
     def set_muscle_weights(self, state_dict: dict[str, torch.Tensor]) -> None: ...
@@ -101,12 +112,13 @@ class BatchEnvSource:
     def close(self) -> None:
         self.env.close()
 
-    def collect(self, agent, num_steps, gamma) -> Rollout:
+    def collect(self, agent, num_steps) -> tuple[Rollout, RolloutStats]:
         T, N = num_steps, self.num_envs
         obs = torch.zeros((T, N, self.observation_dim), device=self.device)
         actions = torch.zeros((T, N, self.action_dim), device=self.device)
-        logprobs, values, rewards, dones, valid = (torch.zeros((T, N), device=self.device) for _ in range(5))
-        returns, lengths = [], []
+        logprobs, values, rewards, terminations, truncations, bootstrap_values, valid = (
+            torch.zeros((T, N), device=self.device) for _ in range(7))
+        stats = RolloutStats()
         info_sum = {k: 0.0 for k in INFO_NAMES}
         valid_count = 0
         self.env.collect_muscle_tuples()  # drop tuples of steps taken outside collect()
@@ -118,27 +130,26 @@ class BatchEnvSource:
             actions[t], logprobs[t], values[t] = action, logprob, value.flatten()
             next_obs, reward, terminated, truncated, infos = self.env.step(action.cpu().numpy())
             next_obs_t = torch.as_tensor(next_obs, device=self.device)
-            reward = reward.astype(np.float32)
             bootstrap = truncated & ~terminated
             if bootstrap.any():  # NEXT_STEP: the returned observation is the final one of the episode
                 with torch.no_grad():
-                    final_values = agent.get_value(next_obs_t[torch.as_tensor(bootstrap)]).flatten().cpu().numpy()
-                reward[bootstrap] += gamma * final_values
-            rewards[t] = torch.as_tensor(reward, device=self.device)
-            dones[t] = torch.as_tensor(terminated | truncated, device=self.device)
+                    bootstrap_values[t, torch.as_tensor(bootstrap)] = agent.get_value(
+                        next_obs_t[torch.as_tensor(bootstrap)]).flatten()
+            rewards[t] = torch.as_tensor(reward.astype(np.float32), device=self.device)
+            terminations[t] = torch.as_tensor(terminated, device=self.device)
+            truncations[t] = torch.as_tensor(truncated, device=self.device)
             stepped = ~self._autoreset
             valid_count += int(stepped.sum())
             for k in info_sum:
                 info_sum[k] += float(infos[k][stepped].sum())
             if "episode" in infos:
                 finished = infos["_episode"]
-                returns += infos["episode"]["r"][finished].tolist()
-                lengths += infos["episode"]["l"][finished].tolist()
+                stats.episode_returns += infos["episode"]["r"][finished].tolist()
+                stats.episode_lengths += infos["episode"]["l"][finished].tolist()
             self._autoreset = terminated | truncated
             self._obs = next_obs_t
         with torch.no_grad():
             next_value = agent.get_value(self._obs).flatten()
-        return Rollout(obs, actions, logprobs, values, rewards, dones, valid, next_value,
-                       muscle_tuples=self.env.collect_muscle_tuples(),
-                       episodes={"return": returns, "length": lengths},
-                       info_means={k: v / max(valid_count, 1) for k, v in info_sum.items()})
+        stats.info_means = {k: v / max(valid_count, 1) for k, v in info_sum.items()}
+        return Rollout(obs, actions, logprobs, values, rewards, terminations, truncations, bootstrap_values, valid,
+                       next_value, muscle_tuples=self.env.collect_muscle_tuples()), stats

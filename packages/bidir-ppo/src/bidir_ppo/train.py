@@ -13,7 +13,9 @@ import os
 import signal
 import sys
 import time
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import hydra
@@ -25,12 +27,13 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from . import checkpoint, restore
-from .agent import Agent, initial_log_std
+from .agent import Agent, has_obs_norm, initial_log_std
 from .config import register, resolve_rollout_layout, validate, validate_for_task
+from .gae import compute_gae
 from .metrics import MetricsLogger
 from .muscle_learner import MuscleLearner
 from .ray_source import RaySource, RolloutFailed
-from .rollout import BatchEnvSource, Rollout, RolloutSource
+from .rollout import BatchEnvSource, Rollout, RolloutSource, RolloutStats
 
 register()
 
@@ -62,21 +65,6 @@ def torch_threads(n: int):
         yield
     finally:
         torch.set_num_threads(old)
-
-
-def compute_gae(r: Rollout, gamma: float, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Generalised advantage estimation. A done step does not look past itself (truncated steps already
-    carry gamma * V(final observation) in their reward)."""
-    T = r.rewards.shape[0]
-    advantages = torch.zeros_like(r.rewards)
-    last = torch.zeros_like(r.next_value)
-    for t in reversed(range(T)):
-        next_value = r.next_value if t == T - 1 else r.values[t + 1]
-        not_done = 1.0 - r.dones[t]
-        delta = r.rewards[t] + gamma * next_value * not_done - r.values[t]
-        last = delta + gamma * lam * not_done * last
-        advantages[t] = last
-    return advantages, advantages + r.values
 
 
 def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator, shard=None) -> dict[str, float]:
@@ -133,24 +121,6 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
     return {k: float(np.mean(v)) for k, v in stats.items() if v}
 
 
-def _versions() -> dict[str, str]:
-    out = {}
-    for pkg in ("bidir-sim", "bidir-ppo", "torch", "gymnasium"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "unknown"
-    return out
-
-
-def checkpoint_metadata(cfg, resolved: dict, task, source, iteration: int, global_step: int) -> dict:
-    """A checkpoint's metadata.json, under either learner (``source`` gives the observation and action sizes)."""
-    return {"config": resolved, "env_config": task.config.name, "env_config_source": task.config.source,
-            "env_config_text": _config_text(task.config), "model": task.model.source,
-            "obs_dim": source.observation_dim, "action_dim": source.action_dim,
-            "iteration": iteration, "global_step": global_step, "seed": cfg.seed, "versions": _versions()}
-
-
 def make_source(cfg: DictConfig, task, device: torch.device) -> RolloutSource:
     if cfg.rollout == "ray":
         return RaySource(cfg.env.name, cfg.ray, list(cfg.model.hidden), cfg.seed, device,
@@ -181,100 +151,136 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
 
 
 def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: torch.device) -> Path:
-    cores = os.cpu_count() or 1
-    torch.manual_seed(cfg.seed)
-    generator = torch.Generator().manual_seed(cfg.seed)
-
-    # --- networks
-    log_std = initial_log_std(task, cfg.model)
-    agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden), log_std,
-                  obs_norm=cfg.model.obs_norm).to(device)
-    optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
-    muscle = MuscleLearner(task, cfg.muscle, device)
-
-    iteration, global_step = 0, 0
-    diverging = 0  # iterations in a row whose episodes mostly ended in sim_error
-    if cfg.init:  # a new run (iteration 0) from a checkpoint's networks
-        _load_networks(_load_checkpoint(cfg, "init"), task, agent, muscle, optimizer, optimizers=cfg.init_optimizer)
-    if cfg.resume:
-        ckpt = _load_checkpoint(cfg, "resume")
-        _load_networks(ckpt, task, agent, muscle, optimizer, optimizers=True)
-        torch.set_rng_state(ckpt.state["torch_rng"])
-        generator.set_state(ckpt.state["generator"])
-        iteration, global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
-        source.restart(_reseed(cfg.seed, iteration))
+    learner = Learner.build(cfg, source, task, device)
+    start_from_checkpoint(cfg, task, learner, source)
+    agent, optimizer, muscle, generator = learner.agent, learner.optimizer, learner.muscle, learner.generator
     source.set_muscle_weights(muscle.cpu_state_dict())
-
     resolved = OmegaConf.to_container(cfg, resolve=True)
     logger = MetricsLogger(run_dir, resolved, cfg.wandb.mode, cfg.wandb.project, cfg.total_steps)
-
-    def save(keep: bool) -> Path:
-        files = {"agent.pt": agent.state_dict(), "muscle.pt": muscle.cpu_state_dict(),
-                 "optimizers.pt": {"agent": optimizer.state_dict(), "muscle": muscle.optimizer.state_dict()},
-                 "state.pt": {"torch_rng": torch.get_rng_state(), "generator": generator.get_state()}}
-        metadata = checkpoint_metadata(cfg, resolved, task, source, iteration, global_step)
-        return checkpoint.save(run_dir, iteration, keep, files, metadata, keep_last=cfg.keep_checkpoints)
-
+    save = partial(save_checkpoint, run_dir, resolved, task, learner, cfg.keep_checkpoints)
     steps_per_iteration = source.num_envs * cfg.ppo.num_steps
-    start_step = global_step
-    last = None
-    interrupted, failure = False, None
-    deadline = time.monotonic() + 60.0 * cfg.max_minutes if cfg.max_minutes else float("inf")
+    another_iteration = budget(cfg, learner.global_step)
+    last, stop, diverging = None, None, 0
     try:
-        # max_minutes: the iteration in which the time passes is the last; at least one always runs
-        while global_step < cfg.total_steps and (time.monotonic() < deadline or global_step == start_step):
-            start = time.perf_counter()
-            learning_rate = _learning_rate(cfg, global_step)
+        while another_iteration(learner.global_step):
+            timer = Stopwatch()
+            learning_rate = learning_rate_at(cfg, learner.global_step)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate
-            assist = _assist_scale(cfg, global_step)
+            assist = assist_scale_at(cfg, learner.global_step)
             source.set_assist_scale(assist)
-            rollout = source.collect(agent, cfg.ppo.num_steps, cfg.ppo.gamma)
-            t_rollout = time.perf_counter() - start
-            with torch_threads(cores):
-                advantages, returns = compute_gae(rollout, cfg.ppo.gamma, cfg.ppo.gae_lambda)
-                t0 = time.perf_counter()
-                ppo_stats = ppo_update(agent, optimizer, rollout, advantages, returns, cfg.ppo, generator)
-                if agent.obs_norm is not None:  # after the update, which must see the statistics the rollout saw
-                    agent.obs_norm.update(rollout.obs[rollout.valid.bool()])
-                t_ppo = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                muscle_stats = muscle.update(rollout.muscle_tuples, generator)
-                source.set_muscle_weights(muscle.cpu_state_dict())
-                t_muscle = time.perf_counter() - t0
-            iteration += 1
-            global_step += steps_per_iteration
-            elapsed = time.perf_counter() - start
-            episodes = rollout.episodes
-            logger.log({"iteration": iteration, "global_step": global_step, "sps": steps_per_iteration / elapsed,
-                        "rollout_sps": steps_per_iteration / t_rollout,
-                        "return": float(np.mean(episodes["return"])) if episodes["return"] else float("nan"),
-                        "length": float(np.mean(episodes["length"])) if episodes["length"] else float("nan"),
-                        "episodes": len(episodes["return"]),
-                        "time/rollout": t_rollout, "time/ppo": t_ppo, "time/muscle": t_muscle,
-                        "ppo/learning_rate": learning_rate, "assist/scale": assist,
-                        **ppo_stats, **muscle_stats, **rollout.info_means, **rollout.source_metrics})
-            diverging = _check_sim_errors(rollout, diverging, logger.console)
-            if iteration % cfg.checkpoint_every == 0:
-                last = save(keep=True)
+            with timer("rollout"):
+                rollout, stats = source.collect(agent, cfg.ppo.num_steps)
+            with torch_threads(os.cpu_count() or 1):
+                advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.terminations,
+                                                  rollout.truncations, rollout.bootstrap_values, rollout.next_value,
+                                                  cfg.ppo.gamma, cfg.ppo.gae_lambda)
+                with timer("ppo"):
+                    ppo_stats = ppo_update(agent, optimizer, rollout, advantages, returns, cfg.ppo, generator)
+                    if agent.obs_norm is not None:  # after the update, which must see the statistics the rollout saw
+                        agent.obs_norm.update(rollout.obs[rollout.valid.bool()])
+                with timer("muscle"):
+                    muscle_stats = muscle.update(rollout.muscle_tuples, generator)
+                    source.set_muscle_weights(muscle.cpu_state_dict())
+            learner.iteration += 1
+            learner.global_step += steps_per_iteration
+            logger.log({**iteration_metrics(learner, steps_per_iteration, timer, stats),
+                        "ppo/learning_rate": learning_rate, "assist/scale": assist, **ppo_stats, **muscle_stats,
+                        **stats.info_means, **stats.source_metrics})
+            diverging = check_sim_errors(stats, float(rollout.valid.sum()), diverging, logger.console)
+            if learner.iteration % cfg.checkpoint_every == 0:
+                last = save()
                 # Envs restart from a known seed after a kept checkpoint, so a run resumed from it
                 # continues exactly like this one (the cut episodes bootstrap like truncations).
-                source.restart(_reseed(cfg.seed, iteration))
-    except KeyboardInterrupt:
-        interrupted = True
-        logger.console.print("interrupted: saving a checkpoint")
-    except (RolloutFailed, SimulationDiverging) as e:
-        failure = e
-        logger.console.print(f"{e}: saving a checkpoint")
-    if last is None or last.name != f"ckpt_{iteration}":
-        last = save(keep=True)
+                source.restart(reseed(cfg.seed, learner.iteration))
+    except (KeyboardInterrupt, RolloutFailed, SimulationDiverging) as e:
+        stop = e
+        logger.console.print(f"{'interrupted' if isinstance(e, KeyboardInterrupt) else e}: saving a checkpoint")
+    if last is None or last.name != f"ckpt_{learner.iteration}":
+        last = save()
     logger.close()
     logger.console.print(f"checkpoint: {last}\nview it with: bidir-viewer {run_dir / checkpoint.LATEST}")
-    if interrupted:
-        raise KeyboardInterrupt
-    if failure is not None:
-        raise failure
+    if stop is not None:
+        raise stop
     return last
+
+
+@dataclass
+class Learner:
+    """What training changes and a checkpoint keeps: the networks, their optimizers, the RNGs, the counters."""
+
+    agent: Agent
+    optimizer: torch.optim.Optimizer
+    muscle: MuscleLearner
+    generator: torch.Generator  # the minibatch shuffles of both updates
+    iteration: int = 0
+    global_step: int = 0
+
+    @staticmethod
+    def build(cfg: DictConfig, source: RolloutSource, task, device: torch.device) -> Learner:
+        """Fresh networks, seeded by cfg.seed (the policy's initialisation draws first, then the muscle net's)."""
+        torch.manual_seed(cfg.seed)
+        generator = torch.Generator().manual_seed(cfg.seed)
+        agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden),
+                      initial_log_std(task, cfg.model), obs_norm=cfg.model.obs_norm).to(device)
+        optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
+        return Learner(agent, optimizer, MuscleLearner(task, cfg.muscle, device), generator)
+
+    def checkpoint_parts(self) -> dict[str, object]:
+        return {"agent": self.agent.state_dict(), "muscle": self.muscle.cpu_state_dict(),
+                "optimizers": {"agent": self.optimizer.state_dict(), "muscle": self.muscle.optimizer.state_dict()},
+                "state": {"torch_rng": torch.get_rng_state(), "generator": self.generator.get_state()}}
+
+
+def start_from_checkpoint(cfg: DictConfig, task, learner: Learner, source: RolloutSource) -> None:
+    """``init``: a new run (iteration 0) from a checkpoint's networks (and with init_optimizer its optimizers);
+    ``resume``: the run continued where the checkpoint left it, RNGs, counters and the envs' seeds included."""
+    if cfg.init:
+        _load_networks(_load_checkpoint(cfg, "init"), task, learner, optimizers=cfg.init_optimizer)
+    if cfg.resume:
+        ckpt = _load_checkpoint(cfg, "resume")
+        _load_networks(ckpt, task, learner, optimizers=True)
+        torch.set_rng_state(ckpt.state["torch_rng"])
+        learner.generator.set_state(ckpt.state["generator"])
+        learner.iteration, learner.global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
+        source.restart(reseed(cfg.seed, learner.iteration))
+
+
+def save_checkpoint(run_dir: Path, resolved: dict, task, learner: Learner, keep_last: int | None) -> Path:
+    metadata = checkpoint.metadata(resolved, task, learner.iteration, learner.global_step)
+    return checkpoint.save(run_dir, learner.iteration, True, learner.checkpoint_parts(), metadata, keep_last)
+
+
+def budget(cfg: DictConfig, start_step: int) -> Callable[[int], bool]:
+    """Whether another iteration runs at a global step: below total_steps and, with max_minutes, before the
+    time passes (the iteration in which it passes is the last; at least one always runs)."""
+    deadline = time.monotonic() + 60.0 * cfg.max_minutes if cfg.max_minutes else float("inf")
+    return lambda step: step < cfg.total_steps and (time.monotonic() < deadline or step == start_step)
+
+
+class Stopwatch:
+    """Seconds since the iteration began, and in each of its named phases."""
+
+    def __init__(self):
+        self.start, self.phases = time.perf_counter(), {}
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str):
+        start = time.perf_counter()
+        yield
+        self.phases[phase] = time.perf_counter() - start
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def iteration_metrics(learner: Learner, steps: int, timer: Stopwatch, stats: RolloutStats) -> dict[str, float]:
+    returns, lengths = stats.episode_returns, stats.episode_lengths
+    return {"iteration": learner.iteration, "global_step": learner.global_step, "sps": steps / timer.elapsed(),
+            "rollout_sps": steps / timer.phases["rollout"],
+            "return": float(np.mean(returns)) if returns else float("nan"),
+            "length": float(np.mean(lengths)) if lengths else float("nan"), "episodes": len(returns),
+            **{f"time/{phase}": seconds for phase, seconds in timer.phases.items()}}
 
 
 def _load_checkpoint(cfg, key: str):
@@ -286,29 +292,30 @@ def _load_checkpoint(cfg, key: str):
         raise checkpoint.CheckpointError(e.source, e.element, f"{e.reason} (config key '{key}')") from None
 
 
-def _load_networks(ckpt, task, agent, muscle, optimizer, optimizers: bool) -> None:
+def _load_networks(ckpt, task, learner: Learner, optimizers: bool) -> None:
     """The checkpoint's policy, value function, observation statistics and muscle network (and with
     ``optimizers`` both optimizers) into this run's, which must have the same shapes."""
     restore.check_dims(ckpt, task)
     try:
-        agent.load_state_dict(ckpt.agent)
-        muscle.net.load_state_dict(ckpt.muscle)
+        learner.agent.load_state_dict(ckpt.agent)
+        learner.muscle.net.load_state_dict(ckpt.muscle)
         if optimizers:
-            optimizer.load_state_dict(ckpt.optimizers["agent"])
-            muscle.optimizer.load_state_dict(ckpt.optimizers["muscle"])
+            learner.optimizer.load_state_dict(ckpt.optimizers["agent"])
+            learner.muscle.optimizer.load_state_dict(ckpt.optimizers["muscle"])
     except (RuntimeError, KeyError, ValueError) as e:
         problem = checkpoint.state_dict_problem(e)
         if "obs_norm" in problem:
-            trained = "obs_norm.mean" in ckpt.agent
+            trained = has_obs_norm(ckpt.agent)
             problem += f" (set model.obs_norm={str(trained).lower()}: the checkpoint was trained with{'' if trained else 'out'} it)"
         raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", problem) from None
 
 
-def _check_sim_errors(rollout: Rollout, diverging: int, console) -> int:
-    """Says so when most of the iteration's ended episodes ended in sim_error; returns the count of such
-    iterations in a row, and raises SimulationDiverging at SIM_ERROR_PATIENCE."""
-    ended = len(rollout.episodes.get("return", []))
-    errors = round(rollout.info_means.get("sim_error", 0.0) * float(rollout.valid.sum()))
+def check_sim_errors(stats: RolloutStats, valid_steps: float, diverging: int, console) -> int:
+    """Says so when most of the iteration's ended episodes ended in sim_error (``valid_steps``: the rollout's,
+    over which its info means are taken); returns the count of such iterations in a row, and raises
+    SimulationDiverging at SIM_ERROR_PATIENCE."""
+    ended = len(stats.episode_returns)
+    errors = round(stats.info_means.get("sim_error", 0.0) * valid_steps)
     if not ended or errors <= SIM_ERROR_FRACTION * ended:
         return 0
     diverging += 1
@@ -320,26 +327,26 @@ def _check_sim_errors(rollout: Rollout, diverging: int, console) -> int:
     return diverging
 
 
-def _learning_rate(cfg, global_step: int) -> float:
-    if cfg.ppo.lr_schedule == "linear":  # CleanRL's annealing, by env-steps so that resume continues it
-        return cfg.ppo.learning_rate * max(0.0, 1.0 - global_step / cfg.total_steps)
+def linear_schedule(start: float, progress: float) -> float:
+    """``start`` fading linearly to 0 at ``progress`` 1, and 0 after."""
+    return start * max(0.0, 1.0 - progress)
+
+
+def learning_rate_at(cfg, global_step: int) -> float:
+    """CleanRL's annealing with ppo.lr_schedule=linear; by env-steps, so that a resumed run continues it."""
+    if cfg.ppo.lr_schedule == "linear":
+        return linear_schedule(cfg.ppo.learning_rate, global_step / cfg.total_steps)
     return cfg.ppo.learning_rate
 
 
-def _assist_scale(cfg, global_step: int) -> float:
+def assist_scale_at(cfg, global_step: int) -> float:
     """The pelvis assist's strength: assist.scale fading linearly to 0 at assist.fade_until x total_steps.
     By global_step, so that a resumed run continues the schedule."""
-    progress = global_step / (cfg.assist.fade_until * cfg.total_steps)
-    return cfg.assist.scale * max(0.0, 1.0 - progress)
+    return linear_schedule(cfg.assist.scale, global_step / (cfg.assist.fade_until * cfg.total_steps))
 
 
-def _reseed(seed: int, iteration: int) -> int:
+def reseed(seed: int, iteration: int) -> int:
     return seed + 1_000_003 * iteration
-
-
-def _config_text(cfg) -> str:
-    source = Path(cfg.source)
-    return source.read_text() if source.is_file() else ""
 
 
 def _interrupt(signum, frame):

@@ -63,3 +63,27 @@ TEST_CASE("the phases of a control step are checked") {
   s.env.reset();  // a reset abandons the step in progress
   CHECK_NOTHROW(s.env.step(s.zero));
 }
+
+TEST_CASE("each actuator kind drives the body its own way through the one substep pipeline") {
+  auto model = test::walker();
+  for (const char* kind : {"muscle_net", "muscle_net_lower", "activations", "pd", "torque"}) {
+    CAPTURE(kind);
+    TaskSpec spec = test::standingTask(*model);
+    spec.config["skeleton.actuator"] = std::string(kind);
+    spec.config["reward.metabolic.torque.coeff"] = 1.0;  // energy_torque: the mean sum of |torque| per substep
+    auto task = std::make_shared<const CompiledTask>(model, spec);
+    auto net = std::make_shared<MuscleNet>(task->networkInputDim(), task->numMuscles(), std::vector<int>{16},
+                                           CompiledTask::kNetworkInputScale);
+    Env env(task, net, 7);
+    env.reset();
+    env.step(Eigen::VectorXf::Constant(task->actionDim(), 0.5f));
+    REQUIRE(env.info()[kSimError] == 0.0);
+    const std::string k = kind;
+    const bool muscles = k == "muscle_net" || k == "muscle_net_lower" || k == "activations";
+    const bool torques = k != "muscle_net";  // SPD on the upper body or every DoF, or the policy's torques
+    CHECK((env.info()[kEnergyMetabolic] > 0.0) == muscles);
+    CHECK((env.activations().sum() > 0.0) == muscles);
+    CHECK((env.info()[kEnergyTorque] > 0.0) == torques);
+    if (k == "activations") CHECK(env.activations().isConstant(0.5));  // the action's, not a network's
+  }
+}

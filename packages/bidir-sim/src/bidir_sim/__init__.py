@@ -14,7 +14,17 @@ from .muscle_net import load_muscle_weights, make_muscle_net
 
 __version__ = _version("bidir-sim")  # from pyproject.toml, the one place it is written
 
-# The public names; bidir_sim._core is the extension module behind them, not an API.
-__all__ = ["INFO_NAMES", "BatchEnv", "CheckpointError", "ConfigError", "InputError", "ModelError", "MuscleNet",
-           "PhysicsDiverged", "Simulation", "Task", "WalkEnv", "__version__", "build_task", "envs",
+# bidir_sim's API: the names of __all__, and the public names (no leading underscore) of the modules of
+# PUBLIC_MODULES, which bidir-ppo, bidir-viewer and users may import. bidir_sim._core is the extension module
+# behind them, not an API; any other module may change without notice.
+PUBLIC_MODULES = ("arguments",  # argparse types and bounds shared by the commands (Bounded, input_path, ...)
+                  "batch",      # BatchEnv and its limits
+                  "envs",       # env configs (envs.config, envs.compose), tasks, WalkEnv
+                  "errors",     # the exceptions and warnings of bad input
+                  "gait",       # gait analysis
+                  "io_util",    # atomic writes, safe YAML and JSON
+                  "models")     # musculoskeletal models
+
+__all__ = ["INFO_NAMES", "PUBLIC_MODULES", "BatchEnv", "CheckpointError", "ConfigError", "InputError", "ModelError",
+           "MuscleNet", "PhysicsDiverged", "Simulation", "Task", "WalkEnv", "__version__", "build_task", "envs",
            "load_muscle_weights", "make_muscle_net"]

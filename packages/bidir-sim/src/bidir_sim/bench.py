@@ -164,9 +164,9 @@ def run(config, name: str, seconds: float) -> dict:
     for r in report["inference_per_sim_2"]:
         _print_row(r)
     # The other actuators (docs/env-config.md): pd (SPD on every DoF, no muscles, no network), torque (the
-    # action's torques: no SPD, no muscles) and muscle (the action's activations: muscles and upper-body SPD,
-    # no network).
-    for actuator in ("pd", "torque", "muscle"):
+    # action's torques: no SPD, no muscles) and activations (the action's activations: muscles and upper-body
+    # SPD, no network).
+    for actuator in ("pd", "torque", "activations"):
         other = copy.deepcopy(cfg)
         other.skeleton.actuator = actuator
         other.action.residual = actuator != "torque"

@@ -23,7 +23,7 @@ UNITS = {"speed": "m/s", "cadence": "steps/min", "stride_length": "m", "step_len
          "stance": "% cycle", "swing": "% cycle", "double_support": "% cycle"}
 
 
-def _foot_kinematics(model, positions: np.ndarray) -> tuple[dict, dict]:
+def foot_kinematics(model, positions: np.ndarray) -> tuple[dict, dict]:
     """Per side the talus origin in world (rows, 3) and its rotation from the zero pose (rows, 3, 3)."""
     fk = model.native().forward_kinematics(np.ascontiguousarray(positions))
     zero = model.native().forward_kinematics(np.zeros((1, positions.shape[1])))[0]
@@ -39,7 +39,7 @@ def _foot_kinematics(model, positions: np.ndarray) -> tuple[dict, dict]:
 def _episode_signals(model, rec: dict, mass: float) -> dict:
     """Every per-row signal of one episode, by name (side-suffixed where it has a side)."""
     q = rec["positions"]
-    place, turn = _foot_kinematics(model, q)
+    place, turn = foot_kinematics(model, q)
     sig = joint_angles(model, q, turn)
     bw = mass * kinetics.GRAVITY
     sig.update(kinetics.ground_reaction(rec["foot_force"], bw))

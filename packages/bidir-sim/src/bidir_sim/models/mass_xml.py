@@ -64,14 +64,20 @@ def _transform(src, where, elem) -> np.ndarray:
     return out
 
 
-def load_mass_skeleton(path: str | Path) -> Model:
+def _elements(path, root_tag: str, child_tag: str, limit: int):
+    """The file's root, source name and ``child_tag`` children, after checking the root's tag and the count."""
     root, src = _parse(path)
-    if root.tag != "Skeleton":
-        raise ModelError(src, f"<{root.tag}>", "root element must be <Skeleton>")
-    nodes = root.findall("Node")
-    if len(nodes) > limits.MAX_BODIES:
-        raise ModelError(src, "<Skeleton>", f"has {len(nodes)} <Node>, more than the limit of {limits.MAX_BODIES} "
+    if root.tag != root_tag:
+        raise ModelError(src, f"<{root.tag}>", f"root element must be <{root_tag}>")
+    children = root.findall(child_tag)
+    if len(children) > limit:
+        raise ModelError(src, f"<{root_tag}>", f"has {len(children)} <{child_tag}>, more than the limit of {limit} "
                          "(docs/reliability.md)")
+    return root, src, children
+
+
+def load_mass_skeleton(path: str | Path) -> Model:
+    root, src, nodes = _elements(path, "Skeleton", "Node", limits.MAX_BODIES)
     bodies = []
     for node in nodes:
         name = node.get("name")
@@ -134,15 +140,9 @@ def load_mass_skeleton(path: str | Path) -> Model:
 
 def load_mass_muscles(path: str | Path, skeleton: Model) -> Model:
     """Reads a MASS muscle XML onto ``skeleton``; returns a new model with the muscles attached."""
-    root, src = _parse(path)
-    if root.tag != "Muscle":
-        raise ModelError(src, f"<{root.tag}>", "root element must be <Muscle>")
+    _, src, units = _elements(path, "Muscle", "Unit", limits.MAX_MUSCLES)
     bodies = {b.name: b for b in skeleton.bodies}
     joint_origin = {b.name: b.joint.frame[:3, 3] for b in skeleton.bodies}
-    units = root.findall("Unit")
-    if len(units) > limits.MAX_MUSCLES:
-        raise ModelError(src, "<Muscle>", f"has {len(units)} <Unit>, more than the limit of {limits.MAX_MUSCLES} "
-                         "(docs/reliability.md)")
     muscles = []
     for unit in units:
         name = unit.get("name") or "?"
