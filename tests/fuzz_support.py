@@ -152,13 +152,13 @@ def _stop(*_args, **_kwargs):
 
 
 def command_parsers() -> dict[str, argparse.ArgumentParser]:
-    from bidir_ppo import analyze, bench_rollout, evaluate, plot
+    from bidir_ppo import analyze, bench_learner, bench_rollout, evaluate, plot
     from bidir_sim.__main__ import parser as sim_parser
     from bidir_viewer.cli import parser as viewer_parser
 
     return {"evaluate": evaluate.parser(), "viewer": viewer_parser(), "bidir_sim": sim_parser(),
             "plot": _parser_of(plot.main), "bench_rollout": _parser_of(bench_rollout.main),
-            "analyze": _parser_of(analyze.main)}
+            "bench_learner": _parser_of(bench_learner.main), "analyze": _parser_of(analyze.main)}
 
 
 def _parser_of(main) -> argparse.ArgumentParser:
@@ -183,7 +183,7 @@ def numeric_options() -> list[tuple[str, str, list[str], argparse.Action]]:
     """(command, option, the other arguments it needs, action) for every numeric option of every command."""
     out = []
     base = {"evaluate": ["--env", "A2_sep", "--policy", "zero"], "viewer": ["--env", "A2_sep"], "plot": ["run"],
-            "bench_rollout": [], "analyze": ["--env", "A2_sep", "--policy", "zero", "--out", "report"]}
+            "bench_rollout": [], "bench_learner": [], "analyze": ["--env", "A2_sep", "--policy", "zero", "--out", "report"]}
     for command, parser in command_parsers().items():
         parsers = {command: parser}
         for action in parser._actions:

@@ -163,6 +163,7 @@ def test_reliability_table_states_every_command_line_range():
 
     names = {"evaluate": "python -m bidir_ppo.evaluate", "viewer": "bidir-viewer", "plot": "python -m bidir_ppo.plot",
              "bidir_sim generate": "python -m bidir_sim generate", "bench_rollout": "python -m bidir_ppo.bench_rollout",
+             "bench_learner": "python -m bidir_ppo.bench_learner",
              "analyze": "python -m bidir_ppo.analyze"}
     table = {(m.group(1), m.group(2)): m.group(3).strip() for m in re.finditer(
         r"^\| `([^`]+)` \| `(--[\w-]+)` \| ([^|]+) \|$", (DOCS / "reliability.md").read_text(), re.MULTILINE)}

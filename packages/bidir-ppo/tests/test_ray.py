@@ -145,6 +145,7 @@ def cluster():
     assert interfaces == ["lo"], f"not in a loopback-only network namespace: {interfaces}"
     temp = tempfile.mkdtemp(prefix="bidir-ray-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
     node = {"num_cpus": 1, "node_ip_address": "127.0.0.1", "temp_dir": temp}
+    Path("/tmp/ray").mkdir(exist_ok=True)  # Cluster writes /tmp/ray/ray_current_cluster, whatever temp_dir says
     c = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
     c.add_node(**node)
     c.wait_for_nodes()
@@ -206,14 +207,14 @@ def _train_cli(tmp_path: Path, address: str, *overrides: str) -> subprocess.Pope
                             stderr=subprocess.STDOUT, text=True)
 
 
-def _kill_a_worker_mid_rollout(run_dir: Path, proc: subprocess.Popen) -> int:
-    """SIGKILLs a worker while it runs `collect` (Ray titles the process so), once an iteration has been
-    logged; returns its pid."""
+def _kill_a_worker_mid_rollout(run_dir: Path, proc: subprocess.Popen, title: str = "ray::RolloutWorker.collect") -> int:
+    """SIGKILLs a worker while it runs `collect` (Ray titles the process so; ``title``: another method), once
+    an iteration has been logged; returns its pid."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if (run_dir / "metrics.jsonl").is_file():
             for p in Path("/proc").glob("[0-9]*"):
-                if _cmdline(p).startswith("ray::RolloutWorker.collect"):
+                if _cmdline(p).startswith(title):
                     os.kill(int(p.name), signal.SIGKILL)
                     return int(p.name)
         time.sleep(0.005)

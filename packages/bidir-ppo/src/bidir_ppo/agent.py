@@ -47,7 +47,11 @@ class RunningNorm(nn.Module):
         n = x.shape[0]
         if n == 0:
             return
-        mean, var = x.mean(0), x.var(0, unbiased=False)
+        self.merge(x.mean(0), x.var(0, unbiased=False), n)
+
+    @torch.no_grad()
+    def merge(self, mean: torch.Tensor, var: torch.Tensor, n: float) -> None:
+        """Joins the statistics (mean, population variance, count) of a batch of n observations."""
         total = self.count + n
         delta = mean - self.mean
         self.var.copy_((self.var * self.count + var * n + delta**2 * self.count * n / total) / total)

@@ -109,6 +109,7 @@ class RayConfig:
 
 
 ROLLOUTS = ("local", "ray")
+LEARNERS = ("central", "distributed")
 MAX_MINUTES = 1e6  # about two years
 
 
@@ -125,6 +126,9 @@ class TrainConfig:
     ray: RayConfig = field(default_factory=RayConfig)
     rollout: str = key_field("local", choices=ROLLOUTS,
                              doc="local: one BatchEnv here | ray: ray.workers actors (docs/cluster.md)")
+    learner: str = key_field("central", choices=LEARNERS,
+                             doc="central: one learner trains on every sample | distributed: each Ray worker learns "
+                                 "on its shard, gradients all-reduced (rollout=ray; docs/cluster.md)")
     envs: int = key_field(32, min=1, doc="parallel environments (all workers' together under rollout=ray)")
     threads: int | None = key_field(None, min=1,
                                     doc="C++ threads stepping them under rollout=local (default: min(envs, cores))")
@@ -212,6 +216,8 @@ def validate(cfg) -> None:
         fail("init_optimizer", "needs init=CHECKPOINT")
     if cfg.rollout == "ray":
         _check_ray_address(cfg.ray.address)
+    elif cfg.learner == "distributed":
+        fail("learner", "distributed needs rollout=ray: its Ray workers both collect and learn")
     _warn_inert(cfg)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")

@@ -43,17 +43,19 @@ class MuscleLearner:
         self.net = MuscleNet.for_task(task).to(device)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
 
-    def loss(self, tau_des, jta_reduced, jta):
+    def loss(self, tau_des, jta_reduced, jta, mean=torch.mean):
         a, raw = self.net(jta_reduced, tau_des)
         tau = torch.bmm(jta, a.unsqueeze(2)).squeeze(2)
-        target = (((tau - tau_des) / self.cfg.torque_scale) ** 2).mean()
-        loss = target + self.cfg.activation_weight * (a ** 2).mean() + self.cfg.raw_weight * (raw ** 2).mean()
+        target = mean(((tau - tau_des) / self.cfg.torque_scale) ** 2)
+        loss = target + self.cfg.activation_weight * mean(a ** 2) + self.cfg.raw_weight * mean(raw ** 2)
         return loss, target
 
-    def update(self, tuples: dict[str, np.ndarray], generator: torch.Generator) -> dict[str, float]:
-        """Some epochs of minibatch Adam over the tuples (shuffled, the last partial batch dropped)."""
+    def update(self, tuples: dict[str, np.ndarray], generator: torch.Generator, shard=None) -> dict[str, float]:
+        """Some epochs of minibatch Adam over the tuples (shuffled, the last partial batch dropped). With
+        ``shard`` (an ``allreduce.Shard``, learner=distributed) ``tuples`` are this worker's part of the global
+        set and every step is the global minibatch's (allreduce.py)."""
         data = [torch.as_tensor(tuples[k], device=self.device) for k in ("tau_des", "JtA_reduced", "JtA")]
-        n, size = len(data[0]), self.cfg.minibatch_size
+        n, size = len(data[0]) if shard is None else shard.total, self.cfg.minibatch_size
         if n == 0:  # no tuples (skeleton.actuator: pd without muscle.learn_under_pd): nothing to learn from
             return {}
         losses, targets = [], []
@@ -61,18 +63,25 @@ class MuscleLearner:
             order = torch.randperm(n, generator=generator).to(self.device)
             for start in range(0, n - size + 1, size):
                 idx = order[start:start + size]
-                loss, target = self.loss(*(d[idx] for d in data))
+                mean = torch.mean if shard is None else shard.mean_of(size)
+                if shard is not None:
+                    idx = shard.local(idx)
+                loss, target = self.loss(*(d[idx] for d in data), mean=mean)
                 self.optimizer.zero_grad()
                 loss.backward()
+                logged = torch.stack([loss, target]).detach()
+                if shard is not None:  # the gradient and the logged losses of the whole minibatch
+                    logged = shard.reduce_grads(self.net.parameters(), logged)
                 for p in self.net.parameters():
                     p.grad.clamp_(-self.cfg.grad_clamp, self.cfg.grad_clamp)
                 self.optimizer.step()
-                losses.append(loss.item())
-                targets.append(target.item())
+                losses.append(logged[0].item())
+                targets.append(logged[1].item())
         if not losses:  # too few tuples for one minibatch: report the loss without a step
             with torch.no_grad():
-                loss, target = self.loss(*data)
-            losses, targets = [loss.item()], [target.item()]
+                loss, target = self.loss(*data, mean=torch.mean if shard is None else shard.mean_of(n))
+                logged = torch.stack([loss, target]) if shard is None else shard.sum(torch.stack([loss, target]))
+            losses, targets = [logged[0].item()], [logged[1].item()]
         return {"muscle/loss": float(np.mean(losses)), "muscle/torque_loss": float(np.mean(targets))}
 
     def cpu_state_dict(self) -> dict[str, torch.Tensor]:

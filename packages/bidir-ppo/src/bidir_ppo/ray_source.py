@@ -126,6 +126,8 @@ def _auto_address() -> str:
 class RaySource:
     """A RolloutSource of ``ray.workers`` RolloutWorker actors (see the module docstring)."""
 
+    worker_class = RolloutWorker  # learner=distributed's workers learn too (distributed.py)
+
     def __init__(self, env_name: str, cfg, hidden: list[int], seed: int, device: torch.device,
                  log: Callable[[str], None] = print):
         self.ray = import_ray()
@@ -137,7 +139,7 @@ class RaySource:
         self.info: list[dict] = [{}] * cfg.workers
         self._owns_ray = False
         self._owns_ray = connect(cfg.address, cfg.connect_timeout_s)
-        self._actor = self.ray.remote(RolloutWorker)
+        self._actor = self.ray.remote(self.worker_class)
         try:
             self._place(list(range(cfg.workers)))
         except BaseException:

@@ -67,15 +67,16 @@ def torch_threads(n: int):
         torch.set_num_threads(old)
 
 
-def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator) -> dict[str, float]:
+def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, generator, shard=None) -> dict[str, float]:
     """Clipped PPO over the valid transitions, with value clipping and the target-KL early stop; each epoch
-    makes ``cfg.num_minibatches`` optimizer steps."""
+    makes ``cfg.num_minibatches`` optimizer steps. With ``shard`` (an ``allreduce.Shard``, learner=distributed)
+    ``r`` is this worker's part of the global batch and every step is the global minibatch's (allreduce.py)."""
     mask = r.valid.reshape(-1).bool()
     b_obs = r.obs.reshape(-1, r.obs.shape[-1])[mask]
     b_actions = r.actions.reshape(-1, r.actions.shape[-1])[mask]
     b_logprobs, b_adv = r.logprobs.reshape(-1)[mask], advantages.reshape(-1)[mask]
     b_returns, b_values = returns.reshape(-1)[mask], r.values.reshape(-1)[mask]
-    n = len(b_obs)
+    n = len(b_obs) if shard is None else shard.total
     stats = {"ppo/policy_loss": [], "ppo/value_loss": [], "ppo/entropy": [], "ppo/approx_kl": [],
              "ppo/clipfrac": [], "ppo/grad_norm": []}
     for _epoch in range(cfg.update_epochs):
@@ -83,32 +84,38 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
         # Exactly num_minibatches minibatches per epoch over the valid transitions (sizes differ by at most
         # one): how many there are depends on the autoresets, so it need not divide evenly.
         for idx in torch.tensor_split(order, min(cfg.num_minibatches, n)):
+            size = len(idx)
+            mean = torch.mean if shard is None else shard.mean_of(size)
+            if shard is not None:
+                idx = shard.local(idx)
             _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[idx], b_actions[idx])
             logratio = newlogprob - b_logprobs[idx]
             ratio = logratio.exp()
             with torch.no_grad():
-                approx_kl = ((ratio - 1) - logratio).mean()
-                stats["ppo/clipfrac"].append(((ratio - 1.0).abs() > cfg.clip_coef).float().mean().item())
+                approx_kl = mean((ratio - 1) - logratio)
+                clipfrac = mean(((ratio - 1.0).abs() > cfg.clip_coef).float())
             adv = b_adv[idx]
-            if cfg.norm_adv and len(idx) > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)).mean()
+            if cfg.norm_adv and size > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8) if shard is None else shard.normalise(adv, size)
+            pg_loss = mean(torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)))
             newvalue = newvalue.view(-1)
             if cfg.clip_vloss:
                 clipped = b_values[idx] + (newvalue - b_values[idx]).clamp(-cfg.clip_coef, cfg.clip_coef)
-                v_loss = 0.5 * torch.max((newvalue - b_returns[idx]) ** 2, (clipped - b_returns[idx]) ** 2).mean()
+                v_loss = 0.5 * mean(torch.max((newvalue - b_returns[idx]) ** 2, (clipped - b_returns[idx]) ** 2))
             else:
-                v_loss = 0.5 * ((newvalue - b_returns[idx]) ** 2).mean()
-            loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
+                v_loss = 0.5 * mean((newvalue - b_returns[idx]) ** 2)
+            mean_entropy = mean(entropy)
+            loss = pg_loss - cfg.ent_coef * mean_entropy + cfg.vf_coef * v_loss
             optimizer.zero_grad()
             loss.backward()
+            logged = torch.stack([pg_loss, v_loss, mean_entropy, approx_kl, clipfrac]).detach()
+            if shard is not None:  # the gradient and the logged means of the whole minibatch
+                logged = shard.reduce_grads(agent.parameters(), logged)
             if cfg.max_grad_norm is not None:
                 stats["ppo/grad_norm"].append(nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_grad_norm).item())
             optimizer.step()
-            stats["ppo/policy_loss"].append(pg_loss.item())
-            stats["ppo/value_loss"].append(v_loss.item())
-            stats["ppo/entropy"].append(entropy.mean().item())
-            stats["ppo/approx_kl"].append(approx_kl.item())
+            for key, value in zip(("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac"), logged.tolist()):
+                stats[f"ppo/{key}"].append(value)
         if cfg.target_kl is not None and stats["ppo/approx_kl"][-1] > cfg.target_kl:
             break
     return {k: float(np.mean(v)) for k, v in stats.items() if v}
@@ -128,6 +135,9 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
     device = pick_device(cfg.device)
     task = build_task(cfg.env.name)  # a bad env config fails here, before any worker starts
     validate_for_task(cfg, task)
+    if cfg.learner == "distributed":  # every Ray worker collects and learns (distributed.py)
+        from .distributed_train import train_distributed
+        return train_distributed(cfg, run_dir, task)
     torch.set_num_threads(1)  # rollouts: the envs' C++ threads do the work
     try:
         source = make_source(cfg, task, device)
@@ -154,10 +164,10 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
     try:
         while another_iteration(learner.global_step):
             timer = Stopwatch()
-            learning_rate = _learning_rate(cfg, learner.global_step)
+            learning_rate = learning_rate_at(cfg, learner.global_step)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate
-            assist = _assist_scale(cfg, learner.global_step)
+            assist = assist_scale_at(cfg, learner.global_step)
             source.set_assist_scale(assist)
             with timer("rollout"):
                 rollout, stats = source.collect(agent, cfg.ppo.num_steps)
@@ -174,15 +184,15 @@ def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: 
                     source.set_muscle_weights(muscle.cpu_state_dict())
             learner.iteration += 1
             learner.global_step += steps_per_iteration
-            logger.log({**_iteration_metrics(learner, steps_per_iteration, timer, stats),
+            logger.log({**iteration_metrics(learner, steps_per_iteration, timer, stats),
                         "ppo/learning_rate": learning_rate, "assist/scale": assist, **ppo_stats, **muscle_stats,
                         **stats.info_means, **stats.source_metrics})
-            diverging = _check_sim_errors(rollout, stats, diverging, logger.console)
+            diverging = check_sim_errors(stats, float(rollout.valid.sum()), diverging, logger.console)
             if learner.iteration % cfg.checkpoint_every == 0:
                 last = save()
                 # Envs restart from a known seed after a kept checkpoint, so a run resumed from it
                 # continues exactly like this one (the cut episodes bootstrap like truncations).
-                source.restart(_reseed(cfg.seed, learner.iteration))
+                source.restart(reseed(cfg.seed, learner.iteration))
     except (KeyboardInterrupt, RolloutFailed, SimulationDiverging) as e:
         stop = e
         logger.console.print(f"{'interrupted' if isinstance(e, KeyboardInterrupt) else e}: saving a checkpoint")
@@ -233,7 +243,7 @@ def start_from_checkpoint(cfg: DictConfig, task, learner: Learner, source: Rollo
         torch.set_rng_state(ckpt.state["torch_rng"])
         learner.generator.set_state(ckpt.state["generator"])
         learner.iteration, learner.global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
-        source.restart(_reseed(cfg.seed, learner.iteration))
+        source.restart(reseed(cfg.seed, learner.iteration))
 
 
 def save_checkpoint(run_dir: Path, resolved: dict, task, learner: Learner, keep_last: int | None) -> Path:
@@ -264,7 +274,7 @@ class Stopwatch:
         return time.perf_counter() - self.start
 
 
-def _iteration_metrics(learner: Learner, steps: int, timer: Stopwatch, stats: RolloutStats) -> dict[str, float]:
+def iteration_metrics(learner: Learner, steps: int, timer: Stopwatch, stats: RolloutStats) -> dict[str, float]:
     returns, lengths = stats.episode_returns, stats.episode_lengths
     return {"iteration": learner.iteration, "global_step": learner.global_step, "sps": steps / timer.elapsed(),
             "rollout_sps": steps / timer.phases["rollout"],
@@ -300,11 +310,12 @@ def _load_networks(ckpt, task, learner: Learner, optimizers: bool) -> None:
         raise checkpoint.CheckpointError(str(ckpt.path), "state_dict", problem) from None
 
 
-def _check_sim_errors(rollout: Rollout, stats: RolloutStats, diverging: int, console) -> int:
-    """Says so when most of the iteration's ended episodes ended in sim_error; returns the count of such
-    iterations in a row, and raises SimulationDiverging at SIM_ERROR_PATIENCE."""
+def check_sim_errors(stats: RolloutStats, valid_steps: float, diverging: int, console) -> int:
+    """Says so when most of the iteration's ended episodes ended in sim_error (``valid_steps``: the rollout's,
+    over which its info means are taken); returns the count of such iterations in a row, and raises
+    SimulationDiverging at SIM_ERROR_PATIENCE."""
     ended = len(stats.episode_returns)
-    errors = round(stats.info_means.get("sim_error", 0.0) * float(rollout.valid.sum()))
+    errors = round(stats.info_means.get("sim_error", 0.0) * valid_steps)
     if not ended or errors <= SIM_ERROR_FRACTION * ended:
         return 0
     diverging += 1
@@ -321,20 +332,20 @@ def linear_schedule(start: float, progress: float) -> float:
     return start * max(0.0, 1.0 - progress)
 
 
-def _learning_rate(cfg, global_step: int) -> float:
+def learning_rate_at(cfg, global_step: int) -> float:
     """CleanRL's annealing with ppo.lr_schedule=linear; by env-steps, so that a resumed run continues it."""
     if cfg.ppo.lr_schedule == "linear":
         return linear_schedule(cfg.ppo.learning_rate, global_step / cfg.total_steps)
     return cfg.ppo.learning_rate
 
 
-def _assist_scale(cfg, global_step: int) -> float:
+def assist_scale_at(cfg, global_step: int) -> float:
     """The pelvis assist's strength: assist.scale fading linearly to 0 at assist.fade_until x total_steps.
     By global_step, so that a resumed run continues the schedule."""
     return linear_schedule(cfg.assist.scale, global_step / (cfg.assist.fade_until * cfg.total_steps))
 
 
-def _reseed(seed: int, iteration: int) -> int:
+def reseed(seed: int, iteration: int) -> int:
     return seed + 1_000_003 * iteration
 
 
