@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import torch
+from bidir_ppo import checkpoint
 from bidir_sim.errors import InputError
 from fuzz_support import TALLY, examples, mutated
 from hypothesis import given
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 
 pytestmark = pytest.mark.slow  # every fuzz target steps, trains or spawns: make test runs them
 
-FILES = ("agent.pt", "muscle.pt", "optimizers.pt", "state.pt", "metadata.yaml")
+FILES = tuple(checkpoint.FILES.values())
+METADATA = checkpoint.FILES["metadata"]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def damage(draw, good_dir):
     """(file name, new bytes or object) for one damaged file of the checkpoint."""
     name = draw(st.sampled_from(FILES))
     data = (good_dir / name).read_bytes()
-    if name == "metadata.yaml":
+    if name == METADATA:
         return name, draw(mutated(data.decode()))
     how = draw(st.sampled_from(["truncate", "byte", "tensor", "drop key", "not a dict"]))
     if how == "truncate":
@@ -73,7 +75,7 @@ def test_damaged_checkpoints(good, data, tmp_path_factory):
     else:
         torch.save(value, ckpt_dir / name)
     # a CheckpointError, or the ConfigError of a damaged env_config_text
-    with TALLY.attempt("checkpoint files", InputError, str(ckpt_dir), "metadata.yaml"):
+    with TALLY.attempt("checkpoint files", InputError, str(ckpt_dir), METADATA):
         ckpt = checkpoint.load(ckpt_dir)
         task = restore.env_task(ckpt)
         agent = restore.build_agent(ckpt)
