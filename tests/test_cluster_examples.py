@@ -17,7 +17,10 @@ register()
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cluster"
 # Each stand-in prints its name and arguments, one per line, to $CALLS; python prints only the overrides.
 STANDINS = """
-record() { local block; block=$(echo "== $1"; shift; printf '%s\\n' "$@"); echo "$block" >> "$CALLS"; }  # one write
+record() {  # one block per call, under a lock: the script's background (&) calls would interleave their lines
+  local block; block=$(echo "== $1"; shift; printf '%s\\n' "$@")
+  { flock 9; printf '%s\\n' "$block" >&9; } 9>> "$CALLS"
+}
 ray() { record ray "$@"; }
 srun() { record srun "$@"; case "$*" in *hostname*) echo 10.0.0.1;; esac; }
 scontrol() { printf '%s\\n' node1 node2 node3; }
