@@ -52,35 +52,29 @@ demo: setup
 	$(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt --record $(DEMO_DIR)/walk.mp4 --seconds 5
 	@echo "watch it: $(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt   (a display, or xvfb-run; headless: --record/--screenshot)"
 
-# The walking recipe (docs/training.md, "Walking"): stage 1 trains the ideal-torque body (examples/walk/pd.yaml:
-# the shipped pd on the normative-fit reference, with the muscle network learning and early termination),
-# stage 2 the muscle-driven A2_sep on the same reference (examples/walk/muscle.yaml) warm-started from it
-# (init=); each stage is evaluated on its plain task over 32 episodes (mean action) and ends with curves, a
-# 10-s video and its stills. About 75 minutes on 2 cores (measured: docs/training.md); the stages stop at
-# their max_minutes. WALK_SEED picks the seed (docs/training.md reports the recipe over several).
+# The walking recipe (docs/training.md, "Walking"): stage 1 trains the ideal-torque body (env=pd, with the
+# muscle network learning and early termination: examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep
+# warm-started from it (init=); each stage is evaluated over 32 episodes (mean action) and ends with
+# curves, a 10-s video and its stills.
+# About 75 minutes on 2 cores (measured: docs/training.md); the stages stop at their max_minutes.
 WALK_DIR ?= runs/walk
 WALK_PD_MINUTES ?= 45
 WALK_MUSCLE_MINUTES ?= 25
-WALK_SEED ?= 0
-WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25 seed=$(WALK_SEED)
+WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
 WALK_PD := env.name=$(CURDIR)/examples/walk/pd.yaml total_steps=3000000 max_minutes=$(WALK_PD_MINUTES)
-WALK_MUSCLE := env.name=$(CURDIR)/examples/walk/muscle.yaml total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
+WALK_MUSCLE := env=A2_sep total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
 walk: setup
 	rm -rf $(WALK_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_PD) run_dir=$(WALK_DIR)/pd
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_MUSCLE) init=$(WALK_DIR)/pd/ckpt run_dir=$(WALK_DIR)/muscle
 	# each stage on its plain task: stage 1's early termination is a training aid, not part of the target
-	for stage in pd:pd-task muscle:muscle; do dir=$(WALK_DIR)/$${stage%%:*}; \
-	  $(PY) -m bidir_ppo.evaluate $$dir/ckpt --env examples/walk/$${stage##*:}.yaml --episodes 32 \
-	    --json $$dir/eval.json && \
+	for stage in pd:pd muscle:A2_sep; do dir=$(WALK_DIR)/$${stage%%:*}; \
+	  $(PY) -m bidir_ppo.evaluate $$dir/ckpt --env $${stage##*:} --episodes 32 --json $$dir/eval.json && \
 	  $(PY) -m bidir_ppo.plot $$dir && \
 	  $(VENV)/bin/bidir-viewer $$dir/ckpt --record $$dir/walk.mp4 --seconds 10 \
 	    --camera side --stills 6 || exit 1; \
 	done
-	# the muscle-driven gait against human walking (docs/analysis.md)
-	$(PY) -m bidir_ppo.analyze $(WALK_DIR)/muscle/ckpt --out $(WALK_DIR)/muscle/analysis
-	@echo "results: $(WALK_DIR)/{pd,muscle}/{eval.json,walk.mp4,walk-stills.png}; curves: $(WALK_DIR)/*/plots;" \
-	  "gait report: $(WALK_DIR)/muscle/analysis"
+	@echo "results: $(WALK_DIR)/{pd,muscle}/{eval.json,walk.mp4,walk-stills.png}; curves: $(WALK_DIR)/*/plots"
 
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)
