@@ -18,6 +18,13 @@ def test_env_config_key_tables_are_generated_from_the_schema_and_current():
         assert f"`{k.removeprefix('environment.')}`" in page
 
 
+def test_conditions_page_key_tables_are_generated_and_current():
+    page = (DOCS / "conditions.md").read_text()
+    assert doc_tables.render(page) == page, "run python -m bidir_sim.envs.doc_tables --write"
+    for name in doc_tables.MUSCLE_TABLES:
+        assert f"<!-- generated: {name} " in page
+
+
 def test_env_config_page_documents_every_info_key():
     from bidir_sim import INFO_NAMES
 

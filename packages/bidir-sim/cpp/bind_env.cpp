@@ -54,11 +54,13 @@ void bindEnv(py::module_& m) {
       .def("seed", &Env::seed, py::arg("seed"))
       .def(
           "reset",
-          [](Env& self, std::optional<double> phase, std::optional<double> stride, std::optional<double> cadence) {
+          [](Env& self, std::optional<double> phase, std::optional<double> stride, std::optional<double> cadence,
+             std::optional<Eigen::VectorXd> conditions) {
             ResetOptions o;
             if (phase) o.phase = *phase;
             if (stride) o.stride = *stride;
             if (cadence) o.cadence = *cadence;
+            if (conditions) o.conditions = *conditions;
             Eigen::VectorXf obs;
             {
               py::gil_scoped_release release;
@@ -67,7 +69,9 @@ void bindEnv(py::module_& m) {
             return obs;
           },
           py::arg("phase") = unset(), py::arg("stride") = unset(), py::arg("cadence") = unset(),
-          "Starts an episode; returns the observation (float32).")
+          py::arg("conditions") = py::none(),
+          "Starts an episode; returns the observation (float32). conditions: one value per muscle condition of "
+          "the task (NaN: sampled).")
       .def(
           "step",
           [](Env& self, const Eigen::Ref<const Eigen::VectorXf>& action) {
@@ -83,6 +87,8 @@ void bindEnv(py::module_& m) {
           py::arg("action"), "Returns (observation, reward, terminated, truncated); details in .info.")
       .def_property_readonly("observation", &Env::observation, py::return_value_policy::copy)
       .def("compute_observation", &Env::computeObservation, py::arg("mirrored"))
+      .def_property_readonly("conditions", &Env::conditions, py::return_value_policy::copy,
+                             "The episode's muscle condition values (task.muscle_conditions order; a copy).")
       .def_property_readonly("info", &Env::info, py::return_value_policy::copy,
                              "Values named by INFO_NAMES, for the last step (a copy).")
       .def_property_readonly("steps", &Env::steps)
@@ -173,6 +179,16 @@ void bindEnv(py::module_& m) {
           py::arg("actions"), "Returns copies of (observations, rewards, terminated, truncated).")
       .def_property_readonly("info", [](const BatchEnv& self) { return RowMatrixXd(self.info()); })
       .def_property_readonly("autoreset", [](const BatchEnv& self) { return VectorXb(self.autoreset()); })
+      .def_property_readonly(
+          "conditions",
+          [](BatchEnv& self) {
+            const auto count = static_cast<Eigen::Index>(self.env(0).task().muscleConditions().size());
+            RowMatrixXd out(self.numEnvs(), count);
+            for (int i = 0; i < self.numEnvs(); ++i) out.row(i) = self.env(i).conditions().transpose();
+            return out;
+          },
+          "Each env's muscle condition values (envs x task.muscle_conditions), of its current episode: after an "
+          "autoreset, the new one's.")
       .def_property_readonly("episode_returns",
                              [](const BatchEnv& self) { return Eigen::VectorXd(self.episodeReturns()); })
       .def_property_readonly("episode_lengths",

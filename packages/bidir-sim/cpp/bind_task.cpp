@@ -25,6 +25,34 @@ void bindTask(py::module_& m) {
       .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike)
       .def_readwrite("cyclic", &ReferenceSpec::cyclic);
 
+  py::class_<MuscleConditionSpec>(m, "MuscleConditionSpec",
+                                  "One muscle condition: a ratio of the force (f0) or the rest length of some "
+                                  "muscles, sampled at reset (bidir_sim.envs.conditions builds them).")
+      .def(py::init([](std::string name, const std::string& property, std::vector<int> muscles, double min, double max,
+                       double defaultValue, const std::string& sampling, int mirror) {
+             if (property != "force" && property != "length")
+               throw std::invalid_argument("muscle condition '" + name + "': property must be force or length");
+             MuscleConditionSpec c;
+             c.property = property == "force" ? MuscleProperty::Force : MuscleProperty::Length;
+             c.range = {min, max, defaultValue, parseSampling(sampling, name + ".sampling")};
+             c.name = std::move(name);
+             c.muscles = std::move(muscles);
+             c.mirror = mirror;
+             return c;
+           }),
+           py::arg("name"), py::arg("property"), py::arg("muscles"), py::arg("min"), py::arg("max"), py::arg("default"),
+           py::arg("sampling"), py::arg("mirror"))
+      .def_readonly("name", &MuscleConditionSpec::name)
+      .def_property_readonly("property",
+                             [](const MuscleConditionSpec& c) {
+                               return std::string(c.property == MuscleProperty::Force ? "force" : "length");
+                             })
+      .def_readonly("muscles", &MuscleConditionSpec::muscles)
+      .def_property_readonly("min", [](const MuscleConditionSpec& c) { return c.range.min; })
+      .def_property_readonly("max", [](const MuscleConditionSpec& c) { return c.range.max; })
+      .def_property_readonly("default", [](const MuscleConditionSpec& c) { return c.range.defaultValue; })
+      .def_readonly("mirror", &MuscleConditionSpec::mirror);
+
   py::class_<TaskSpec>(m, "TaskSpec")
       .def(py::init<>())
       .def("__copy__", [](const TaskSpec& self) { return TaskSpec(self); })
@@ -52,7 +80,8 @@ void bindTask(py::module_& m) {
           })
       .def_readwrite("end_effectors", &TaskSpec::endEffectors)
       .def_readwrite("fall_height", &TaskSpec::fallHeight)
-      .def_readwrite("reference", &TaskSpec::reference);
+      .def_readwrite("reference", &TaskSpec::reference)
+      .def_readwrite("muscle_conditions", &TaskSpec::muscleConditions);
 
   m.attr("INFO_NAMES") = std::vector<std::string>(kInfoNames.begin(), kInfoNames.end());
 
@@ -84,6 +113,16 @@ void bindTask(py::module_& m) {
                              "actuator activations: the action index of muscle 0's activation (-1 otherwise).")
       .def_property_readonly("torque_limits", &CompiledTask::torqueLimits,
                              "actuator torque: the torque of a unit action per DoF (kp x torque_scale).")
+      .def_property_readonly(
+          "muscle_conditions",
+          [](const CompiledTask& t) {
+            std::vector<std::string> out;
+            for (const auto& c : t.muscleConditions()) out.push_back(c.name);
+            return out;
+          },
+          "The names of the task's muscle conditions (the order of reset's conditions and Env.conditions).")
+      .def_property_readonly("observed_conditions", &CompiledTask::observedConditions,
+                             "Indices of the sampled muscle conditions, in the order the observation appends them.")
       .def_property_readonly("uses_muscle_network", &CompiledTask::usesMuscleNetwork)
       .def_property_readonly("network_input_dim", &CompiledTask::networkInputDim,
                              "JtA_reduced (muscle_dofs) then tau_des (one per actuated DoF).")

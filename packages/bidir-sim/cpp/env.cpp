@@ -30,6 +30,8 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
   }
   obs = Eigen::VectorXf::Zero(task.observationDim());
   info = Eigen::VectorXd::Zero(kInfoSize);
+  conditions.resize(static_cast<Eigen::Index>(task.muscleConditions().size()));
+  for (Eigen::Index i = 0; i < conditions.size(); ++i) conditions[i] = task.muscleConditions()[i].range.defaultValue;
   activations = Eigen::VectorXd::Zero(nmus);
   forces = Eigen::VectorXd::Zero(ndof);
   tuple.desiredTorque = Eigen::VectorXf::Zero(nact);
@@ -52,6 +54,7 @@ const std::shared_ptr<const CompiledTask>& Env::taskPtr() const { return impl_->
 void Env::seed(std::uint64_t seed) { impl_->rng.seed(seed); }
 const Eigen::VectorXf& Env::observation() const { return impl_->obs; }
 const Eigen::VectorXd& Env::info() const { return impl_->info; }
+const Eigen::VectorXd& Env::conditions() const { return impl_->conditions; }
 int Env::steps() const { return impl_->steps; }
 double Env::phase() const { return impl_->phase.localPhase(); }
 bool Env::mirrored() const { return impl_->mirrored; }

@@ -29,6 +29,9 @@ struct ResetOptions {
   double phase = kUnset;    // start phase in cycles (NaN: sampled)
   double stride = kUnset;   // stride ratio (NaN: sampled from the config's range)
   double cadence = kUnset;  // cadence ratio (NaN: sampled)
+  // One value per muscle condition of the task (CompiledTask::muscleConditions), NaN entries sampled; empty:
+  // all sampled.
+  Eigen::VectorXd conditions;
 };
 
 // Wall time spent in each part of the control steps since the last resetTimings(), in seconds.
@@ -76,9 +79,11 @@ class Env {
   // The observation of the current state, mirrored or not (for tests of the symmetry).
   Eigen::VectorXf computeObservation(bool mirrored);
   const Eigen::VectorXd& info() const;  // indexed by the Info enum (reward.hpp)
-  int steps() const;                    // control steps since reset
-  double phase() const;                 // local phase, cycles
-  bool mirrored() const;                // whether the next step is mirrored
+  // The episode's muscle condition values, one per CompiledTask::muscleConditions() entry.
+  const Eigen::VectorXd& conditions() const;
+  int steps() const;      // control steps since reset
+  double phase() const;   // local phase, cycles
+  bool mirrored() const;  // whether the next step is mirrored
 
   const Eigen::VectorXd& activations() const;  // of the last substep
   const MuscleTuple& muscleTuple() const;

@@ -15,10 +15,12 @@ constexpr double kStartJitter = 0.05;  // +- uniform jitter of the start phase (
 
 double sampleParameter(const ParameterSpec& p, std::mt19937_64& rng) {
   if (!CompiledTask::isSampled(p)) return p.defaultValue;
-  static constexpr double kUniform[] = {0.0, 0.25, 0.5, 0.75, 1.0};
+  if (p.sampling == Sampling::Continuous) return std::uniform_real_distribution<double>(p.min, p.max)(rng);
+  static constexpr double kLocations[] = {0.0, 0.25, 0.5, 0.75, 1.0};
   static constexpr double kExtremes[] = {0.0, 1.0};
-  const int count = p.uniform ? 5 : 2;
-  const double location = (p.uniform ? kUniform : kExtremes)[std::uniform_int_distribution<int>(0, count - 1)(rng)];
+  const bool locations = p.sampling == Sampling::Locations;
+  const int count = locations ? 5 : 2;
+  const double location = (locations ? kLocations : kExtremes)[std::uniform_int_distribution<int>(0, count - 1)(rng)];
   const double noisy = std::clamp(location + std::normal_distribution<double>(0.0, 0.025)(rng), 0.0, 1.0);
   return p.min + noisy * (p.max - p.min);
 }
@@ -45,6 +47,7 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
     }
   }
   if (!std::isfinite(start)) throw std::invalid_argument("reset: phase must be finite");
+  sampleConditions(o.conditions);
   start -= std::floor(start);
   startPhase = start;
   episodeTime = 0.0;
@@ -69,6 +72,30 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
   target = referencePose;
   phase.reset(start * cycle, cycle, reference.rightHeelStrike(), reference.stride() * strideRatio, footPosition(0),
               footPosition(1));
+}
+
+// Draws the episode's muscle conditions (a given value where `given` has a number) and sets sim's muscle ratios:
+// the product of the conditions on each muscle. A task without conditions leaves the muscles as compiled.
+void Env::Impl::sampleConditions(const Eigen::VectorXd& given) {
+  const auto& specs = task.muscleConditions();
+  const Eigen::Index count = static_cast<Eigen::Index>(specs.size());
+  if (given.size() != 0 && given.size() != count)
+    throw std::invalid_argument("reset: conditions has " + std::to_string(given.size()) + " values, the task has " +
+                                std::to_string(count) + " muscle conditions");
+  if (count == 0) return;
+  conditions.resize(count);
+  Eigen::VectorXd force = Eigen::VectorXd::Ones(nmus), length = Eigen::VectorXd::Ones(nmus);
+  for (Eigen::Index i = 0; i < count; ++i) {
+    const auto& c = specs[i];
+    const bool fixed = given.size() != 0 && !std::isnan(given[i]);
+    conditions[i] = fixed ? given[i] : sampleParameter(c.range, rng);
+    if (!(std::isfinite(conditions[i]) && conditions[i] > 0.0))
+      throw std::invalid_argument("reset: condition '" + c.name + "' must be positive and finite, got " +
+                                  std::to_string(conditions[i]));
+    Eigen::VectorXd& ratios = c.property == MuscleProperty::Force ? force : length;
+    for (int j : c.muscles) ratios[j] *= conditions[i];
+  }
+  sim.setMuscleRatios(force, length);
 }
 
 // Lifts the body until no contact penetrates the ground by more than 1 mm (at most 10 tries).

@@ -50,7 +50,8 @@ struct Env::Impl {
   std::mt19937_64 rng;
   bool started = false;
   double strideRatio = 1.0, cadenceRatio = 1.0, cycle = 1.0, episodeTime = 0.0;
-  double startPhase = 0.0;  // the reference's phase at reset (a non-cyclic motion ends at phase 1)
+  double startPhase = 0.0;     // the reference's phase at reset (a non-cyclic motion ends at phase 1)
+  Eigen::VectorXd conditions;  // the episode's muscle condition values (CompiledTask::muscleConditions)
   int steps = 0;
   bool mirrored = false;  // the current control step is mirrored
   GaitPhase phase;
@@ -95,6 +96,7 @@ struct Env::Impl {
 
   // env_episode.cpp
   void sampleEpisode(const ResetOptions& options);
+  void sampleConditions(const Eigen::VectorXd& given);  // and applies them to sim's muscles
   void placeOnGround();
   // env_substep.cpp
   void setTarget(const Eigen::VectorXf& action);

@@ -137,6 +137,16 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
     }
     w.end();
   }
+  if (!task.observedConditions().empty()) {
+    // The mirrored body has the partner's condition on each side (partners share their range).
+    w.begin("conditions");
+    for (int i : task.observedConditions()) {
+      const ParameterSpec& p = task.muscleConditions()[i].range;
+      const double value = conditions[mirror ? task.muscleConditions()[i].mirror : i];
+      w.put(static_cast<float>(spec.normalizedParameters ? (value - p.min) / (p.max - p.min) : value));
+    }
+    w.end();
+  }
   w.finish();
 }
 

@@ -115,7 +115,8 @@ std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics
 }
 
 void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dynamics::Skeleton& skel,
-                     bool forceVelocity, bool jacobians, MuscleState& s) {
+                     const MuscleRatios& ratios, bool forceVelocity, bool jacobians, MuscleState& s) {
+  const bool scaled = ratios.force.size() > 0;
   const int M = int(muscles.size());
   const int n = int(skel.getNumDofs()) - kRootDofs;
   std::size_t anchors = 0, wrenches = 0;
@@ -153,15 +154,19 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
       w.head<3>() += r.cross(d);
       w.tail<3>() += d;
     }
-    const double l = (length - m.tendonSlackLength) / m.optimalFiberLength;  // rigid tendon
+    // A contracture shortens fibre and tendon alike; a weakness scales f0 (1 without conditions: the same bits).
+    const double force = scaled ? ratios.force[j] * m.f0 : m.f0;
+    const double fiber = scaled ? ratios.length[j] * m.optimalFiberLength : m.optimalFiberLength;
+    const double tendon = scaled ? ratios.length[j] * m.tendonSlackLength : m.tendonSlackLength;
+    const double l = (length - tendon) / fiber;  // rigid tendon
     // maximum shortening velocity: 10 optimal fibre lengths per second
-    const double v = 0.1 * rate / m.optimalFiberLength;
+    const double v = 0.1 * rate / fiber;
     s.length[j] = length;
     s.fiberLength[j] = l;
     s.fiberVelocity[j] = forceVelocity ? v : 0.0;
     const double fv = forceVelocity ? hill::forceVelocity(v) : 1.0;
-    s.activeForce[j] = m.f0 * hill::activeForceLength(l) * fv * m.cosPennation;
-    s.passiveForce[j] = m.f0 * hill::passiveForceLength(l) * m.cosPennation;
+    s.activeForce[j] = force * hill::activeForceLength(l) * fv * m.cosPennation;
+    s.passiveForce[j] = force * hill::passiveForceLength(l) * m.cosPennation;
     first += k;
     firstWrench += m.forceBodies.size();
   }

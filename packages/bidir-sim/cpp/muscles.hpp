@@ -31,6 +31,13 @@ struct CompiledMuscle {
   std::vector<int> anchorSlot;
 };
 
+// Per-simulation factors on the compiled muscles (the anatomical muscle conditions, docs/conditions.md): f0 × force
+// (weakness), and the rest length × length, i.e. the optimal fibre length and the tendon slack length both
+// (contracture). Empty vectors: every factor 1.
+struct MuscleRatios {
+  Eigen::VectorXd force, length;
+};
+
 // Muscle quantities at one state of a simulation. Forces are in N, generalized forces in N or N m.
 struct MuscleState {
   Eigen::VectorXd length;         // muscle-tendon path length

@@ -10,9 +10,10 @@ namespace bidir {
 // Compiles the muscle specs against a skeleton at its zero pose (throws std::invalid_argument).
 std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics::Skeleton& skeleton);
 
-// Path geometry, forces and (if jacobians) JtA, JtP, JtA_reduced at the skeleton's current state.
+// Path geometry, forces and (if jacobians) JtA, JtP, JtA_reduced at the skeleton's current state, with the
+// simulation's muscle ratios (empty: none).
 void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dynamics::Skeleton& skeleton,
-                     bool forceVelocity, bool jacobians, MuscleState& out);
+                     const MuscleRatios& ratios, bool forceVelocity, bool jacobians, MuscleState& out);
 
 // Adds each muscle's force (a * f_A + f_P) to the bodies as external forces along its path.
 // (state's bodyWrenches is its scratch.)

@@ -95,8 +95,29 @@ int Simulation::numContacts() const {
 }
 
 const MuscleState& Simulation::updateMuscles(bool jacobians, bool forceVelocity) {
-  evaluateMuscles(model_->muscles(), *impl_->skeleton, forceVelocity, jacobians, muscles_);
+  evaluateMuscles(model_->muscles(), *impl_->skeleton, ratios_, forceVelocity, jacobians, muscles_);
   return muscles_;
+}
+
+void Simulation::setMuscleRatios(const Eigen::VectorXd& force, const Eigen::VectorXd& length) {
+  const Eigen::Index nm = model_->numMuscles();
+  if (force.size() == 0 && length.size() == 0) {
+    ratios_ = {};
+  } else {
+    for (const auto& [ratios, what] : {std::pair{&force, "force"}, std::pair{&length, "length"}}) {
+      if (ratios->size() != nm)
+        throw std::invalid_argument("muscle " + std::string(what) + " ratios: " + std::to_string(ratios->size()) +
+                                    " values, the model has " + std::to_string(nm) + " muscles");
+      for (Eigen::Index j = 0; j < nm; ++j)
+        if (!(std::isfinite((*ratios)[j]) && (*ratios)[j] > 0.0))
+          throw std::invalid_argument("muscle " + std::string(what) + " ratio " + std::to_string(j) + " (muscle '" +
+                                      model_->muscles()[j].name + "') is " + std::to_string((*ratios)[j]) +
+                                      ", must be positive and finite");
+    }
+    ratios_.force = force;
+    ratios_.length = length;
+  }
+  muscles_.valid = false;
 }
 
 void Simulation::applyMuscleForces(const Eigen::VectorXd& a) {

@@ -39,6 +39,11 @@ class Simulation {
   // Muscles at the current state (path, forces; JtA, JtP, JtA_reduced when jacobians is true).
   const MuscleState& updateMuscles(bool jacobians = true, bool forceVelocity = false);
   const MuscleState& muscleState() const { return muscles_; }
+  // This simulation's muscle conditions (MuscleRatios: weakness, contracture), one positive finite factor per
+  // muscle each, used from the next updateMuscles(); throws std::invalid_argument naming the muscle otherwise.
+  // Empty vectors (the default) restore the compiled muscles.
+  void setMuscleRatios(const Eigen::VectorXd& force, const Eigen::VectorXd& length);
+  const MuscleRatios& muscleRatios() const { return ratios_; }
   // Applies a * f_A + f_P of each muscle along its path as external forces for the next step.
   // Needs updateMuscles() at the current state; activations must lie in [0, 1].
   void applyMuscleForces(const Eigen::VectorXd& activations);
@@ -78,6 +83,7 @@ class Simulation {
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Impl> impl_;
   MuscleState muscles_;
+  MuscleRatios ratios_;
   bool keepStart_ = false;
   Eigen::VectorXd startPositions_, startVelocities_;  // of the last step, when keepStart_
 };

@@ -15,6 +15,30 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("task spec: " + what);
 }
 
+// Python resolves and checks the conditions of the env config (bidir_sim.envs.conditions); this guards the
+// boundary: indices in range, ratios positive and finite, partners that are partners.
+void checkMuscleConditions(const std::vector<MuscleConditionSpec>& conditions, int nm) {
+  const int count = static_cast<int>(conditions.size());
+  for (const auto& c : conditions) {
+    const std::string where = "muscle condition '" + c.name + "': ";
+    require(!c.muscles.empty(), where + "selects no muscle");
+    for (int j : c.muscles) require(j >= 0 && j < nm, where + "muscle index out of range");
+    const ParameterSpec& r = c.range;
+    require(std::isfinite(r.min) && std::isfinite(r.max) && std::isfinite(r.defaultValue) && r.min > 0.0 &&
+                r.min <= r.defaultValue && r.defaultValue <= r.max,
+            where + "needs 0 < min <= default <= max, all finite");
+    require(c.mirror >= 0 && c.mirror < count, where + "mirror index out of range");
+    const auto& partner = conditions[c.mirror];
+    const bool sampled = CompiledTask::isSampled(r);
+    require(partner.mirror == static_cast<int>(&c - conditions.data()) && partner.property == c.property &&
+                CompiledTask::isSampled(partner.range) == sampled &&
+                (!sampled || (partner.range.min == r.min && partner.range.max == r.max)),
+            where + "its mirror partner '" + partner.name +
+                "' must name it back, scale the same property and, "
+                "when sampled, have the same range (the mirrored observation swaps them)");
+  }
+}
+
 void checkSpec(const Model& model, const TaskSpec& s) {
   const int n = model.numDofs(), nb = model.numBodies(), nm = model.numMuscles();
   require(s.simHz > 0 && s.controlHz > 0 && s.simHz % s.controlHz == 0, "sim_hz must be a multiple of control_hz");
@@ -36,6 +60,7 @@ void checkSpec(const Model& model, const TaskSpec& s) {
   for (int b : s.endEffectors) require(b >= 0 && b < nb, "end effector out of range");
   require(nm > 0, "the model has no muscles");
   require(n > 6, "the model has no actuated DoFs");
+  checkMuscleConditions(s.muscleConditions, nm);
 }
 
 // The spec's config read into its fields (readConfig), then checked against the model.
@@ -138,6 +163,9 @@ void CompiledTask::buildLayout() {
   }
   const int parameters = observesStride() + observesCadence();
   if (parameters > 0) blocks.emplace_back("gait_parameters", parameters);
+  for (std::size_t i = 0; i < spec_.muscleConditions.size(); ++i)
+    if (isSampled(spec_.muscleConditions[i].range)) observedConditions_.push_back(static_cast<int>(i));
+  if (!observedConditions_.empty()) blocks.emplace_back("conditions", static_cast<int>(observedConditions_.size()));
   int start = 0;
   for (auto& [name, size] : blocks) {
     layout_.push_back({name, start, size});

@@ -72,8 +72,11 @@ class CompiledTask {
   // The gait parameters (stride, cadence) whose range is wide enough to be sampled and observed.
   bool observesStride() const { return isSampled(spec_.stride); }
   bool observesCadence() const { return isSampled(spec_.cadence); }
-  // A gait parameter is sampled at reset (and observed) when its range is wider than 1e-3; else it is fixed.
+  // A parameter is sampled at reset (and observed) when its range is wider than 1e-3; else it is fixed.
   static bool isSampled(const ParameterSpec& p) { return p.max - p.min > 1e-3; }
+  // The muscle conditions (TaskSpec::muscleConditions) and, in observation order, those that are sampled.
+  const std::vector<MuscleConditionSpec>& muscleConditions() const { return spec_.muscleConditions; }
+  const std::vector<int>& observedConditions() const { return observedConditions_; }
 
   // --- the observation: blocks in order, covering [0, observationDim())
   const std::vector<ObservationBlock>& observationLayout() const { return layout_; }
@@ -121,6 +124,7 @@ class CompiledTask {
 
   int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0, actionDim_ = 0;
   std::vector<int> actionDofs_, actionOfDof_;
+  std::vector<int> observedConditions_;
   Eigen::VectorXd torqueLimits_;
   std::vector<ObservationBlock> layout_;
   std::vector<int> rewardTerms_;

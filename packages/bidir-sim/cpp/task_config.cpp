@@ -46,14 +46,23 @@ class ConfigReader {
     return static_cast<int>(v);
   }
   ParameterSpec parameter(const std::string& key) const {
-    return {number(key + ".min"), number(key + ".max"), number(key + ".default"), text(key + ".sampling") == "uniform"};
+    return {number(key + ".min"), number(key + ".max"), number(key + ".default"), sampling(key + ".sampling")};
   }
+  Sampling sampling(const std::string& key) const { return parseSampling(text(key), key); }
 
  private:
   const ConfigValues& values_;
 };
 
 }  // namespace
+
+Sampling parseSampling(const std::string& name, const std::string& key) {
+  if (name == "uniform") return Sampling::Locations;
+  if (name == "extremes") return Sampling::Extremes;
+  if (name == "continuous") return Sampling::Continuous;
+  throw std::invalid_argument("env config: key '" + key + "' must be uniform, extremes or continuous, got '" + name +
+                              "'");
+}
 
 void readConfig(TaskSpec& s) {
   const ConfigReader c(s.config);

@@ -62,10 +62,30 @@ struct RewardSpec {
   double clipValue{};
 };
 
-// A gait parameter (ratio of the reference's stride or cadence), sampled at reset.
+// How a parameter is drawn at reset (its `sampling` key): the reference's rule, a location of the range (one of
+// {0, 1/4, 1/2, 3/4, 1}, or {0, 1}) plus N(0, 0.025) noise; or a plain uniform draw over the range.
+enum class Sampling { Locations, Extremes, Continuous };
+
+// A parameter of the episode (a gait ratio, an anatomical condition), sampled at reset when its range is wider
+// than 1e-3 (CompiledTask::isSampled), else fixed at its default.
 struct ParameterSpec {
   double min{}, max{}, defaultValue{};
-  bool uniform{};  // locations {0, 1/4, 1/2, 3/4, 1} of the range, else {0, 1}
+  Sampling sampling{};
+};
+
+// What a muscle condition scales (docs/conditions.md): f0 (weakness), or the rest length, i.e. the optimal fibre
+// length and the tendon slack length together (contracture: the passive force rises at a shorter path).
+enum class MuscleProperty { Force, Length };
+
+// One muscle condition of the task (issue #29): a ratio of one property of a set of muscles, drawn at reset.
+// The selectors of the env config (a muscle, a functional group, a side) are resolved to muscles in Python
+// (bidir_sim.envs.conditions); conditions on the same muscle multiply.
+struct MuscleConditionSpec {
+  std::string name;  // its config key below `parameters.`: "muscle.dorsiflexors.left.force"
+  MuscleProperty property{};
+  std::vector<int> muscles;  // model muscle indices, ascending
+  ParameterSpec range;
+  int mirror = 0;  // the index of its left/right partner among the task's conditions (itself: none)
 };
 
 // A training aid (issue #19): a PD "harness" on the pelvis that pulls the body's COM toward the reference's
@@ -95,6 +115,7 @@ struct TaskSpec {
   RewardSpec reward;
   AssistSpec assist;
   ParameterSpec stride, cadence;
+  std::vector<MuscleConditionSpec> muscleConditions;  // filled from Python (selectors resolved there)
 
   // Structure of the model (from Python, chosen by body names and joint types, not indices).
   std::vector<int> upperDofs;     // DoFs (full indexing) that muscle_net_lower and activations drive with SPD
@@ -114,5 +135,7 @@ struct TaskSpec {
 // Fills the fields of `spec` that come from spec.config, each from its key; std::invalid_argument naming the key
 // when it is missing or of another type. CompiledTask calls it first.
 void readConfig(TaskSpec& spec);
+// A `sampling` key's value as the enum; std::invalid_argument naming `key` for another value.
+Sampling parseSampling(const std::string& name, const std::string& key);
 
 }  // namespace bidir

@@ -231,14 +231,88 @@ class RewardConfig:
     knee_pain: KneePainConfig = key_field(KneePainConfig())
 
 
+SAMPLING_DOC = ("`uniform` (the reference's rule): locations {0, ¼, ½, ¾, 1} of the range plus N(0, 0.025) noise; "
+                "`extremes`: locations {0, 1} plus that noise; `continuous`: uniform over the range")
+
+
+def ratio_range(name: str, low: float, high: float, note: str) -> type:
+    """A ratio drawn at reset (``{min, max, default, sampling}``; a range wider than 1e-3 is sampled and observed,
+    else fixed at ``default``), each value within [low, high]."""
+    def bound(doc):
+        return key_field(1.0, min=low, max=high, doc=doc)
+    return dataclasses.make_dataclass(name, [
+        ("min", float, bound(f"lowest ratio sampled at reset ({note})")),
+        ("max", float, bound("highest ratio sampled at reset")),
+        ("default", float, bound("used when not sampling")),
+        ("sampling", str, key_field("uniform", choices=("uniform", "extremes", "continuous"), doc=SAMPLING_DOC)),
+    ])
+
+
+MUSCLE_FORCE_RATIO = (0.01, 2.0)   # f0 x ratio: 0.05 is the reference's paralysis (foot drop, Trendelenburg)
+MUSCLE_LENGTH_RATIO = (0.5, 1.5)   # rest length x ratio: the reference's contractures reach 0.635
+ParameterRange = ratio_range("ParameterRange", *GAIT_RATIO, "the range bounds the reference's speed and cycle")
+MuscleForceRange = ratio_range("MuscleForceRange", *MUSCLE_FORCE_RATIO, "of f0: weakness below 1")
+MuscleLengthRange = ratio_range("MuscleLengthRange", *MUSCLE_LENGTH_RATIO,
+                                "of the rest length (fibre and tendon): contracture below 1")
+
+
+MUSCLE_PROPERTIES = {"force": MuscleForceRange, "length": MuscleLengthRange}
+SIDE_NAMES = ("left", "right")
+
+
 @dataclass
-class ParameterRange:
-    min: float = key_field(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1],
-        doc="lowest ratio sampled at reset (the range bounds the reference's speed and cycle)")
-    max: float = key_field(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="highest ratio sampled at reset")
-    default: float = key_field(1.0, min=GAIT_RATIO[0], max=GAIT_RATIO[1], doc="used when not sampling")
-    sampling: str = key_field("uniform", choices=("uniform", "extremes"),
-        doc="`uniform`: locations {0, ¼, ½, ¾, 1} of the range plus N(0, 0.025) noise; `extremes`: {0, 1}")
+class MuscleCondition:
+    """What one selector of ``parameters.muscle`` does to its muscles (docs/conditions.md): ``force`` scales f0
+    (weakness), ``length`` the rest length (contracture); None leaves it."""
+    force: object = None   # a MuscleForceRange
+    length: object = None  # a MuscleLengthRange
+
+
+def _muscle_conditions(data, key: str, source: str) -> dict[str, MuscleCondition]:
+    """``parameters.muscle``: selector -> {force, length} (each a range or a plain number, which fixes it), or
+    -> {left: {...}, right: {...}} per side. Returns selector (``name`` or ``name.left``) -> MuscleCondition; the
+    selectors are resolved against the model at task build (bidir_sim.envs.conditions)."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, key, f"must be a mapping of selector -> condition, got {type(data).__name__}")
+    out = {}
+    for selector, entry in data.items():
+        path = f"{key}.{selector}"
+        if not isinstance(selector, str) or not selector or "." in selector or "\x00" in selector:
+            raise ConfigError(source, path, "a selector is a group, a muscle's base name or a muscle's name "
+                              "(docs/conditions.md), without dots: a side goes below it (left:, right:)")
+        if not isinstance(entry, dict) or not entry:
+            raise ConfigError(source, path, "must be a mapping with force, length, left or right")
+        for k in entry:
+            if k not in (*MUSCLE_PROPERTIES, *SIDE_NAMES):
+                raise ConfigError(source, f"{path}.{k}", "unknown key; valid keys: force, length, left, right")
+        both = {k: v for k, v in entry.items() if k in MUSCLE_PROPERTIES}
+        if both:
+            out[selector] = _muscle_condition(both, path, source)
+        for side in SIDE_NAMES:
+            if side in entry:
+                sided = entry[side]
+                if not isinstance(sided, dict) or not sided or set(sided) - set(MUSCLE_PROPERTIES):
+                    raise ConfigError(source, f"{path}.{side}", "must be a mapping with force and/or length")
+                out[f"{selector}.{side}"] = _muscle_condition(sided, f"{path}.{side}", source)
+    return out
+
+
+def _muscle_condition(entry: dict, path: str, source: str) -> MuscleCondition:
+    condition = MuscleCondition()
+    for prop, cls in MUSCLE_PROPERTIES.items():
+        if prop not in entry:
+            continue
+        value = entry[prop]
+        if not isinstance(value, dict):  # a plain number: that ratio, fixed
+            number = check_value(value, float, dataclasses.fields(cls)[0].metadata, f"{path}.{prop}", source)
+            value = {"min": number, "max": number, "default": number}
+        r = _build(cls, value, f"{path}.{prop}", source)
+        if not r.min <= r.default <= r.max:
+            raise ConfigError(source, f"{path}.{prop}", f"needs min <= default <= max, got {r.min}, {r.default}, {r.max}")
+        setattr(condition, prop, r)
+    return condition
 
 
 @dataclass
@@ -250,6 +324,9 @@ class GaitParameters:
 @dataclass
 class ParametersConfig:
     gait: GaitParameters = key_field(GaitParameters())
+    # selector (a functional group, a muscle's base name or a muscle's name; `.left` / `.right` for one side)
+    # -> its condition; resolved against the model by bidir_sim.envs.conditions, not a key of TaskSpec.config.
+    muscle: dict = field(default_factory=dict, metadata={"parse": _muscle_conditions})
 
 
 @dataclass
@@ -395,7 +472,9 @@ def _build(cls, data, key: str, source: str, given: set | None = None):
         if k not in fields:
             raise ConfigError(source, path, f"unknown key; valid keys: {', '.join(sorted(fields))}")
         hint = hints[k]
-        if dataclasses.is_dataclass(hint):
+        if "parse" in fields[k].metadata:  # a mapping of its own form (parameters.muscle)
+            values[k] = fields[k].metadata["parse"](v, path, source)
+        elif dataclasses.is_dataclass(hint):
             values[k] = _build(hint, v, path, source, given)
         else:
             values[k] = check_value(v, hint, fields[k].metadata, path, source)

@@ -9,12 +9,14 @@ import re
 import sys
 from pathlib import Path
 
-from .config import EnvConfig, leaf_keys
+from .config import MUSCLE_PROPERTIES, EnvConfig, leaf_keys
 
-# Table name -> the top-level groups it lists (the last one, None, takes every other key).
+# Table name -> the top-level groups of EnvConfig it lists (None: every key no other table lists).
 TABLES = {"training-aids": ("termination", "assist"), "keys": None}
+# Tables of the keys below one selector of `parameters.muscle` (docs/conditions.md): name -> the range class.
+MUSCLE_TABLES = {f"muscle-{prop}": (prop, cls) for prop, cls in MUSCLE_PROPERTIES.items()}
 MARKERS = ("<!-- generated: {name} (python -m bidir_sim.envs.doc_tables --write) -->", "<!-- end generated: {name} -->")
-DEFAULT_PAGE = Path("docs") / "env-config.md"
+DEFAULT_PAGES = (Path("docs") / "env-config.md", Path("docs") / "conditions.md")
 
 
 def _value(v) -> str:
@@ -33,51 +35,63 @@ def _allowed(meta) -> str:
     return " ".join(b for b in bounds if b)
 
 
-def table(name: str) -> str:
-    """The Markdown table ``name`` of TABLES: one row per key, in the dataclasses' order."""
+def _keys(name: str) -> list:
+    """(key, field, type) of the rows of table ``name``, in the dataclasses' order."""
+    if name in MUSCLE_TABLES:
+        prop, cls = MUSCLE_TABLES[name]
+        return [(key, f, hint) for key, _, f, hint in leaf_keys(cls, f"parameters.muscle.<selector>.{prop}.")]
     groups = TABLES[name]
     others = {g for gs in TABLES.values() if gs for g in gs}
+    return [(key, f, hint) for key, _, f, hint in leaf_keys(EnvConfig)
+            if ((key.split(".")[0] in groups) if groups else (key.split(".")[0] not in others))]
+
+
+def table(name: str) -> str:
+    """The Markdown table ``name`` (TABLES, MUSCLE_TABLES): one row per key."""
     rows = ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
-    for key, _, f, hint in leaf_keys(EnvConfig):
-        group = key.split(".")[0]
-        if (group in groups) if groups else (group not in others):
-            rows.append(f"| `{key}` | {hint.__name__} | `{_value(f.default)}` | {_allowed(f.metadata)} | "
-                        f"{f.metadata['doc'].replace('|', chr(92) + '|')} |")
+    for key, f, hint in _keys(name):
+        rows.append(f"| `{key}` | {hint.__name__} | `{_value(f.default)}` | {_allowed(f.metadata)} | "
+                    f"{f.metadata['doc'].replace('|', chr(92) + '|')} |")
     return "\n".join(rows)
 
 
 def render(page: str) -> str:
-    """``page`` with every generated table replaced by the current one; ValueError if a marker is missing."""
-    for name in TABLES:
+    """``page`` with every generated table it holds replaced by the current one; ValueError if it holds none."""
+    found = False
+    for name in (*TABLES, *MUSCLE_TABLES):
         start, end = (m.format(name=name) for m in MARKERS)
         pattern = re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.DOTALL)
-        if not pattern.search(page):
-            raise ValueError(f"the page has no '{start}' ... '{end}' block")
-        block = f"{start}\n{table(name)}\n{end}"
-        page = pattern.sub(lambda _, block=block: block, page)
+        if pattern.search(page):
+            found = True
+            block = f"{start}\n{table(name)}\n{end}"
+            page = pattern.sub(lambda _, block=block: block, page)
+    if not found:
+        raise ValueError(f"the page has no generated table ('{MARKERS[0]}' ... '{MARKERS[1]}')")
     return page
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bidir_sim.envs.doc_tables", description=__doc__)
-    parser.add_argument("page", nargs="?", type=Path, default=DEFAULT_PAGE)
+    parser.add_argument("pages", nargs="*", type=Path, default=list(DEFAULT_PAGES))
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="rewrite the page's tables")
     mode.add_argument("--check", action="store_true", help="exit 1 when the page's tables are not current")
     args = parser.parse_args(argv)
-    page = args.page.read_text(encoding="utf-8")
-    current = render(page)
-    if args.check:
-        if current != page:
-            print(f"{args.page}: the key tables are not current; run python -m bidir_sim.envs.doc_tables --write",
+    stale = 0
+    for path in args.pages:
+        page = path.read_text(encoding="utf-8")
+        current = render(page)
+        if current == page:
+            continue
+        if args.check:
+            print(f"{path}: the key tables are not current; run python -m bidir_sim.envs.doc_tables --write",
                   file=sys.stderr)
-            return 1
-        return 0
-    if current != page:
-        tmp = args.page.with_name(args.page.name + ".tmp")
-        tmp.write_text(current, encoding="utf-8")
-        tmp.replace(args.page)  # atomic: a reader never sees half a page
-    return 0
+            stale = 1
+        else:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(current, encoding="utf-8")
+            tmp.replace(path)  # atomic: a reader never sees half a page
+    return stale
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from ..muscle_net import load_muscle_weights, make_muscle_net
 from .config import EnvConfig
 from .task import Task, task_of
 
-RESET_OPTIONS = ("phase", "stride", "cadence")
+RESET_OPTIONS = ("phase", "stride", "cadence", "conditions")
 
 
 class WalkEnv(gym.Env):
@@ -64,11 +64,10 @@ class WalkEnv(gym.Env):
         if unknown:
             raise ValueError(f"reset options: unknown {unknown}; valid: {', '.join(RESET_OPTIONS)}")
         values = {}
+        if "conditions" in options:
+            values["conditions"] = self._condition_values(options.pop("conditions"))
         for key, value in options.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(value):
-                raise ValueError(f"reset option '{key}' must be a finite number, got {value!r}")
-            values[key] = float(value)
+            values[key] = _finite_number(value, f"reset option '{key}'")
         obs = self.core.reset(**values)
         return obs, self._info()
 
@@ -77,12 +76,36 @@ class WalkEnv(gym.Env):
         obs, reward, terminated, truncated = self.core.step(action)
         return obs, float(reward), bool(terminated), bool(truncated), self._info()
 
+    def _condition_values(self, given) -> np.ndarray:
+        """reset's ``conditions`` option ({name: ratio}, names from task.muscle_conditions) as one value per
+        condition, NaN where it is drawn."""
+        names = self.task.muscle_conditions
+        if not isinstance(given, dict):
+            raise TypeError(f"reset option 'conditions' must be a mapping of condition -> ratio, got {given!r}")
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise ValueError(f"reset option 'conditions': unknown {unknown}; this task's: {', '.join(names) or 'none'}")
+        values = np.full(len(names), np.nan)
+        for name, value in given.items():
+            values[names.index(name)] = _finite_number(value, f"reset option 'conditions': '{name}'")
+            if not values[names.index(name)] > 0:
+                raise ValueError(f"reset option 'conditions': '{name}' must be a positive ratio, got {value!r}")
+        return values
+
     def _info(self) -> dict:
         info = dict(zip(_core.INFO_NAMES, self.core.info.tolist()))
         for flag in ("fall", "sim_error", "mirrored"):
             info[flag] = bool(info[flag])
+        if self.task.muscle_conditions:
+            info["conditions"] = dict(zip(self.task.muscle_conditions, self.core.conditions.tolist()))
         return info
 
     def set_muscle_weights(self, weights) -> None:
         """Loads new muscle-network weights (a ``muscle.pt`` path or a state_dict)."""
         load_muscle_weights(self.muscle_net, weights)
+
+
+def _finite_number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
+    return float(value)

@@ -1,5 +1,5 @@
-"""Functional muscle groups, defined once: the gait report's muscle panels and EMG comparison use them (and
-the anatomical conditions will select muscles by them).
+"""Functional muscle groups, defined once: the gait report's muscle panels and EMG comparison use them, and the
+anatomical conditions select muscles by them (``parameters.muscle.<group>``, bidir_sim.envs.conditions).
 
 A group lists muscle base names; a muscle belongs to it when its name is ``<R|L>_<base><digits>`` (the
 default model's and MASS's naming, e.g. ``R_Gluteus_Medius2``). Groups may overlap (``soleus`` is in
@@ -34,6 +34,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                        "Flexor_Digitorum_Longus", "Flexor_Hallucis_Longus", "Peroneus_Longus", "Peroneus_Brevis"),
     "dorsiflexors": ("Tibialis_Anterior", "Extensor_Digitorum_Longus", "Extensor_Hallucis_Longus",
                      "Peroneus_Tertius"),
+    "gluteals": ("Gluteus_Maximus", "Gluteus_Medius", "Gluteus_Minimus"),
 }
 SIDES = {"r": "R", "l": "L"}
 _NAME = re.compile(r"^([RL])_(.+?)\d*$")
@@ -70,5 +71,5 @@ def group_of(name: str) -> str | None:
 
 
 BROAD = ("hip_flexors", "hip_extensors", "hip_abductors", "hip_adductors", "quadriceps", "knee_flexors",
-         "plantarflexors", "dorsiflexors")
+         "plantarflexors", "dorsiflexors", "gluteals")
 NARROW = tuple(g for g in GROUPS if g not in BROAD)
