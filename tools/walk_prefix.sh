@@ -11,7 +11,8 @@ COMMON="envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkp
 rm -rf "$OUT"; mkdir -p "$OUT"
 stage() {  # stage NAME OVERRIDES...: trains until ckpt_N exists, then stops the run
   local name=$1; shift
-  (cd "$REPO" && $PY -m bidir_ppo.train $COMMON "$@" run_dir="$OUT/$name" > "$OUT/$name.log" 2>&1) &
+  # exec: the kill below must reach the trainer itself, not only the subshell (else it trains on, orphaned)
+  (cd "$REPO" && exec $PY -m bidir_ppo.train $COMMON "$@" run_dir="$OUT/$name" > "$OUT/$name.log" 2>&1) &
   local pid=$!
   while kill -0 $pid 2>/dev/null; do
     if [ -d "$OUT/$name/ckpt_$N" ]; then sleep 2; kill $pid; break; fi
