@@ -21,7 +21,7 @@ def test_env_config_key_tables_are_generated_from_the_schema_and_current():
 def test_conditions_page_key_tables_are_generated_and_current():
     page = (DOCS / "conditions.md").read_text()
     assert doc_tables.render(page) == page, "run python -m bidir_sim.envs.doc_tables --write"
-    for name in doc_tables.MUSCLE_TABLES:
+    for name in doc_tables.CONDITION_TABLES:
         assert f"<!-- generated: {name} " in page
 
 

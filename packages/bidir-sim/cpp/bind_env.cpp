@@ -70,7 +70,7 @@ void bindEnv(py::module_& m) {
           },
           py::arg("phase") = unset(), py::arg("stride") = unset(), py::arg("cadence") = unset(),
           py::arg("conditions") = py::none(),
-          "Starts an episode; returns the observation (float32). conditions: one value per muscle condition of "
+          "Starts an episode; returns the observation (float32). conditions: one value per condition of "
           "the task (NaN: sampled).")
       .def(
           "step",
@@ -88,7 +88,7 @@ void bindEnv(py::module_& m) {
       .def_property_readonly("observation", &Env::observation, py::return_value_policy::copy)
       .def("compute_observation", &Env::computeObservation, py::arg("mirrored"))
       .def_property_readonly("conditions", &Env::conditions, py::return_value_policy::copy,
-                             "The episode's muscle condition values (task.muscle_conditions order; a copy).")
+                             "The episode's condition values (task.conditions order; a copy).")
       .def_property_readonly("info", &Env::info, py::return_value_policy::copy,
                              "Values named by INFO_NAMES, for the last step (a copy).")
       .def_property_readonly("steps", &Env::steps)
@@ -182,12 +182,12 @@ void bindEnv(py::module_& m) {
       .def_property_readonly(
           "conditions",
           [](BatchEnv& self) {
-            const auto count = static_cast<Eigen::Index>(self.env(0).task().muscleConditions().size());
+            const auto count = static_cast<Eigen::Index>(self.env(0).task().conditions().size());
             RowMatrixXd out(self.numEnvs(), count);
             for (int i = 0; i < self.numEnvs(); ++i) out.row(i) = self.env(i).conditions().transpose();
             return out;
           },
-          "Each env's muscle condition values (envs x task.muscle_conditions), of its current episode: after an "
+          "Each env's condition values (envs x task.conditions), of its current episode: after an "
           "autoreset, the new one's.")
       .def_property_readonly("episode_returns",
                              [](const BatchEnv& self) { return Eigen::VectorXd(self.episodeReturns()); })

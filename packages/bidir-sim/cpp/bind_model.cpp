@@ -28,6 +28,16 @@ py::array_t<double> forwardKinematics(const Model& m, const Eigen::MatrixXd& Q) 
   return out;
 }
 
+// Matrices stacked into one (n, 4, 4) array.
+py::array_t<double> stackMatrices(const std::vector<Eigen::Matrix4d>& ms) {
+  py::array_t<double> out({static_cast<py::ssize_t>(ms.size()), py::ssize_t{4}, py::ssize_t{4}});
+  auto v = out.mutable_unchecked<3>();
+  for (std::size_t i = 0; i < ms.size(); ++i)
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) v(static_cast<py::ssize_t>(i), r, c) = ms[i](r, c);
+  return out;
+}
+
 void setParameter(MuscleNet& net, const std::string& name,
                   const py::array_t<float, py::array::c_style | py::array::forcecast>& value) {
   int rows = 0, cols = 1;
@@ -175,6 +185,57 @@ void bindModel(py::module_& m) {
           "force], world frame; moments (dofs,): the net generalized forces by inverse dynamics with those contact "
           "forces, root rows the unexplained rest). Needs keep_step_start(True) before the step.")
       .def_property_readonly("center_of_mass", &Simulation::centerOfMass)
+      .def_property_readonly("total_mass", &Simulation::totalMass)
+      .def(
+          "body_transforms", [](const Simulation& self) { return stackMatrices(self.bodyTransforms()); },
+          "World transforms of every body at the current state (bodies, 4, 4).")
+      .def(
+          "joint_transforms", [](const Simulation& self) { return stackMatrices(self.jointTransforms()); },
+          "World transforms of every body's parent joint at the current state (bodies, 4, 4).")
+      .def(
+          "set_body_scale",
+          [](Simulation& self, const std::vector<Eigen::Matrix3d>& stretch, std::vector<double> twist, double damping) {
+            BodyScale scale;
+            scale.stretch = stretch;
+            scale.twist = std::move(twist);
+            scale.damping = damping;
+            self.setBodyScale(scale);
+          },
+          py::arg("stretch"), py::arg("twist"), py::arg("damping") = 1.0,
+          "This simulation's skeleton conditions (docs/conditions.md): per body a 3 x 3 linear map of the body in its "
+          "own frame and a twist (rad) about its long axis at its parent joint, and a factor on joint damping; "
+          "empty lists: the model's body. Scales the muscles with it; resets the pose to zero.")
+      .def_property_readonly(
+          "bodies", [](const Simulation& self) { return self.bodies(); },
+          "The bodies as this simulation has them (BodySpec copies: the model's, or its scaled body's).")
+      .def_property_readonly(
+          "muscle_properties",
+          [](const Simulation& self) {
+            const auto& ms = self.muscles();
+            Eigen::MatrixXd out(static_cast<Eigen::Index>(ms.size()), 4);
+            for (std::size_t j = 0; j < ms.size(); ++j)
+              out.row(static_cast<Eigen::Index>(j)) << ms[j].f0, ms[j].optimalFiberLength, ms[j].tendonSlackLength,
+                  ms[j].restLength;
+            return out;
+          },
+          "Per muscle as this simulation has them (its body's scale applied, not its muscle conditions): f0, "
+          "optimal fibre length, tendon slack length, rest length (the path length at the zero pose).")
+      .def(
+          "muscle_anchor_points",
+          [](Simulation& self) {
+            const MuscleState& s = self.updateMuscles(false);
+            std::vector<Eigen::MatrixXd> out;
+            std::size_t first = 0;
+            for (const auto& m : self.muscles()) {
+              Eigen::MatrixXd p(static_cast<Eigen::Index>(m.anchors.size()), 3);
+              for (std::size_t i = 0; i < m.anchors.size(); ++i)
+                p.row(static_cast<Eigen::Index>(i)) = s.points[first + i].transpose();
+              first += m.anchors.size();
+              out.push_back(p);
+            }
+            return out;
+          },
+          "Per muscle, the world points of its anchors at the current state (anchors, 3).")
       .def_property_readonly("center_of_mass_velocity", &Simulation::centerOfMassVelocity)
       .def_property_readonly("num_contacts", &Simulation::numContacts)
       .def("update_muscles", &Simulation::updateMuscles, py::arg("jacobians") = true, py::arg("force_velocity") = false,

@@ -5,6 +5,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <tuple>
 
 #include "bindings.hpp"
@@ -25,33 +26,44 @@ void bindTask(py::module_& m) {
       .def_readwrite("right_heel_strike", &ReferenceSpec::rightHeelStrike)
       .def_readwrite("cyclic", &ReferenceSpec::cyclic);
 
-  py::class_<MuscleConditionSpec>(m, "MuscleConditionSpec",
-                                  "One muscle condition: a ratio of the force (f0) or the rest length of some "
-                                  "muscles, sampled at reset (bidir_sim.envs.conditions builds them).")
-      .def(py::init([](std::string name, const std::string& property, std::vector<int> muscles, double min, double max,
+  static const std::pair<const char*, ConditionTarget> kTargets[] = {{"muscle_force", ConditionTarget::MuscleForce},
+                                                                     {"muscle_length", ConditionTarget::MuscleLength},
+                                                                     {"body_scale", ConditionTarget::BodyScale},
+                                                                     {"bone_length", ConditionTarget::BoneLength},
+                                                                     {"torsion", ConditionTarget::Torsion}};
+  py::class_<ConditionSpec>(m, "ConditionSpec",
+                            "One anatomical condition: a ratio of the force (f0) or the rest length of some muscles, "
+                            "of the size of some bodies or of a bone's length, or a bone's torsion (rad), sampled at "
+                            "reset (bidir_sim.envs.conditions builds them).")
+      .def(py::init([](std::string name, const std::string& target, std::vector<int> indices, double min, double max,
                        double defaultValue, const std::string& sampling, int mirror) {
-             if (property != "force" && property != "length")
-               throw std::invalid_argument("muscle condition '" + name + "': property must be force or length");
-             MuscleConditionSpec c;
-             c.property = property == "force" ? MuscleProperty::Force : MuscleProperty::Length;
+             ConditionSpec c;
+             const auto* found = std::find_if(std::begin(kTargets), std::end(kTargets),
+                                              [&](const auto& t) { return target == t.first; });
+             if (found == std::end(kTargets))
+               throw std::invalid_argument("condition '" + name + "': target must be muscle_force, muscle_length, " +
+                                           "body_scale, bone_length or torsion, not '" + target + "'");
+             c.target = found->second;
              c.range = {min, max, defaultValue, parseSampling(sampling, name + ".sampling")};
              c.name = std::move(name);
-             c.muscles = std::move(muscles);
+             c.indices = std::move(indices);
              c.mirror = mirror;
              return c;
            }),
-           py::arg("name"), py::arg("property"), py::arg("muscles"), py::arg("min"), py::arg("max"), py::arg("default"),
+           py::arg("name"), py::arg("target"), py::arg("indices"), py::arg("min"), py::arg("max"), py::arg("default"),
            py::arg("sampling"), py::arg("mirror"))
-      .def_readonly("name", &MuscleConditionSpec::name)
-      .def_property_readonly("property",
-                             [](const MuscleConditionSpec& c) {
-                               return std::string(c.property == MuscleProperty::Force ? "force" : "length");
+      .def_readonly("name", &ConditionSpec::name)
+      .def_property_readonly("target",
+                             [](const ConditionSpec& c) {
+                               for (const auto& [name, target] : kTargets)
+                                 if (target == c.target) return std::string(name);
+                               return std::string();
                              })
-      .def_readonly("muscles", &MuscleConditionSpec::muscles)
-      .def_property_readonly("min", [](const MuscleConditionSpec& c) { return c.range.min; })
-      .def_property_readonly("max", [](const MuscleConditionSpec& c) { return c.range.max; })
-      .def_property_readonly("default", [](const MuscleConditionSpec& c) { return c.range.defaultValue; })
-      .def_readonly("mirror", &MuscleConditionSpec::mirror);
+      .def_readonly("indices", &ConditionSpec::indices, "Muscle indices (muscle_*) or body indices (the others).")
+      .def_property_readonly("min", [](const ConditionSpec& c) { return c.range.min; })
+      .def_property_readonly("max", [](const ConditionSpec& c) { return c.range.max; })
+      .def_property_readonly("default", [](const ConditionSpec& c) { return c.range.defaultValue; })
+      .def_readonly("mirror", &ConditionSpec::mirror);
 
   py::class_<TaskSpec>(m, "TaskSpec")
       .def(py::init<>())
@@ -81,7 +93,7 @@ void bindTask(py::module_& m) {
       .def_readwrite("end_effectors", &TaskSpec::endEffectors)
       .def_readwrite("fall_height", &TaskSpec::fallHeight)
       .def_readwrite("reference", &TaskSpec::reference)
-      .def_readwrite("muscle_conditions", &TaskSpec::muscleConditions);
+      .def_readwrite("conditions", &TaskSpec::conditions);
 
   m.attr("INFO_NAMES") = std::vector<std::string>(kInfoNames.begin(), kInfoNames.end());
 
@@ -114,15 +126,15 @@ void bindTask(py::module_& m) {
       .def_property_readonly("torque_limits", &CompiledTask::torqueLimits,
                              "actuator torque: the torque of a unit action per DoF (kp x torque_scale).")
       .def_property_readonly(
-          "muscle_conditions",
+          "conditions",
           [](const CompiledTask& t) {
             std::vector<std::string> out;
-            for (const auto& c : t.muscleConditions()) out.push_back(c.name);
+            for (const auto& c : t.conditions()) out.push_back(c.name);
             return out;
           },
-          "The names of the task's muscle conditions (the order of reset's conditions and Env.conditions).")
+          "The names of the task's anatomical conditions (the order of reset's conditions and Env.conditions).")
       .def_property_readonly("observed_conditions", &CompiledTask::observedConditions,
-                             "Indices of the sampled muscle conditions, in the order the observation appends them.")
+                             "Indices of the sampled conditions, in the order the observation appends them.")
       .def_property_readonly("uses_muscle_network", &CompiledTask::usesMuscleNetwork)
       .def_property_readonly("network_input_dim", &CompiledTask::networkInputDim,
                              "JtA_reduced (muscle_dofs) then tau_des (one per actuated DoF).")

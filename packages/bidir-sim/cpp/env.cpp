@@ -30,8 +30,8 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
   }
   obs = Eigen::VectorXf::Zero(task.observationDim());
   info = Eigen::VectorXd::Zero(kInfoSize);
-  conditions.resize(static_cast<Eigen::Index>(task.muscleConditions().size()));
-  for (Eigen::Index i = 0; i < conditions.size(); ++i) conditions[i] = task.muscleConditions()[i].range.defaultValue;
+  conditions.resize(static_cast<Eigen::Index>(task.conditions().size()));
+  for (Eigen::Index i = 0; i < conditions.size(); ++i) conditions[i] = task.conditions()[i].range.defaultValue;
   activations = Eigen::VectorXd::Zero(nmus);
   forces = Eigen::VectorXd::Zero(ndof);
   tuple.desiredTorque = Eigen::VectorXf::Zero(nact);
@@ -127,6 +127,7 @@ void Env::beginStep(const Eigen::Ref<const Eigen::VectorXf>& action) {
   s.dq0 = s.skel.getVelocities();
   s.setTarget(action);
   s.steps += 1;
+  s.stepsSinceDraw += 1;
   // The tuple comes from a substep where the network runs (any substep when it runs at every one).
   const int inference = s.spec.inferencePerSim;
   s.tupleIndex = inference * std::uniform_int_distribution<int>(0, s.substeps / inference - 1)(s.rng);

@@ -29,7 +29,7 @@ struct ResetOptions {
   double phase = kUnset;    // start phase in cycles (NaN: sampled)
   double stride = kUnset;   // stride ratio (NaN: sampled from the config's range)
   double cadence = kUnset;  // cadence ratio (NaN: sampled)
-  // One value per muscle condition of the task (CompiledTask::muscleConditions), NaN entries sampled; empty:
+  // One value per condition of the task (CompiledTask::conditions), NaN entries sampled; empty:
   // all sampled.
   Eigen::VectorXd conditions;
 };
@@ -79,7 +79,7 @@ class Env {
   // The observation of the current state, mirrored or not (for tests of the symmetry).
   Eigen::VectorXf computeObservation(bool mirrored);
   const Eigen::VectorXd& info() const;  // indexed by the Info enum (reward.hpp)
-  // The episode's muscle condition values, one per CompiledTask::muscleConditions() entry.
+  // The episode's condition values, one per CompiledTask::conditions() entry.
   const Eigen::VectorXd& conditions() const;
   int steps() const;      // control steps since reset
   double phase() const;   // local phase, cycles

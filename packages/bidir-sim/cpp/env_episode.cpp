@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <dart/collision/bullet/BulletCollisionDetector.hpp>
+#include <limits>
 
+#include "body_scale.hpp"
 #include "env_internal.hpp"
+#include "model_internal.hpp"
 
 namespace bidir {
 
@@ -28,12 +31,22 @@ double sampleParameter(const ParameterSpec& p, std::mt19937_64& rng) {
 }  // namespace
 
 void Env::Impl::sampleEpisode(const ResetOptions& o) {
-  strideRatio = std::isnan(o.stride) ? sampleParameter(spec.stride, rng) : o.stride;
-  cadenceRatio = std::isnan(o.cadence) ? sampleParameter(spec.cadence, rng) : o.cadence;
+  const bool draw = spec.resampleSteps == 0 || !drawn || stepsSinceDraw > spec.resampleSteps;
+  if (draw) {
+    drawn = true;
+    stepsSinceDraw = 0;
+  }
+  if (!std::isnan(o.stride))
+    strideRatio = o.stride;
+  else if (draw)
+    strideRatio = sampleParameter(spec.stride, rng);
+  if (!std::isnan(o.cadence))
+    cadenceRatio = o.cadence;
+  else if (draw)
+    cadenceRatio = sampleParameter(spec.cadence, rng);
   if (!(strideRatio > 0.0) || !(cadenceRatio > 0.0) || !std::isfinite(strideRatio) || !std::isfinite(cadenceRatio))
     throw std::invalid_argument("reset: stride and cadence ratios must be positive and finite");
   const ReferenceMotion& reference = task.reference();
-  cycle = reference.duration() / cadenceRatio;
   double start = o.phase;
   if (std::isnan(start) && !reference.cyclic()) start = 0.0;  // a clip that does not loop: its start
   if (std::isnan(start)) {
@@ -47,15 +60,18 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
     }
   }
   if (!std::isfinite(start)) throw std::invalid_argument("reset: phase must be finite");
-  sampleConditions(o.conditions);
+  sampleConditions(o.conditions, draw);
+  motionStride = strideRatio * bodySize;
+  motionCadence = cadenceRatio / std::sqrt(bodySize);
+  cycle = reference.duration() / motionCadence;
   start -= std::floor(start);
   startPhase = start;
   episodeTime = 0.0;
   steps = 0;
 
   // Pose and velocity of the reference; the velocity from one physics step of the reference.
-  referencePose = task.referencePose(start, strideRatio);
-  targetVelocity = task.referenceVelocity(start, strideRatio, cadenceRatio);
+  referencePose = task.referencePose(start, motionStride);
+  targetVelocity = task.referenceVelocity(start, motionStride, motionCadence);
   Eigen::VectorXd q = referencePose.cwiseMax(task.lowerLimits()).cwiseMin(task.upperLimits());
   auto& world = SimulationAccess::world(sim);
   world.setTime(0.0);
@@ -68,34 +84,109 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
   skel.setJointConstraintImpulses(Eigen::VectorXd::Zero(ndof));
   sim.setPositions(q);
   sim.setVelocities(targetVelocity);
+  if (task.hasSkeletonConditions()) lowerOntoGround();
   placeOnGround();
   target = referencePose;
-  phase.reset(start * cycle, cycle, reference.rightHeelStrike(), reference.stride() * strideRatio, footPosition(0),
+  phase.reset(start * cycle, cycle, reference.rightHeelStrike(), reference.stride() * motionStride, footPosition(0),
               footPosition(1));
 }
 
-// Draws the episode's muscle conditions (a given value where `given` has a number) and sets sim's muscle ratios:
-// the product of the conditions on each muscle. A task without conditions leaves the muscles as compiled.
-void Env::Impl::sampleConditions(const Eigen::VectorXd& given) {
-  const auto& specs = task.muscleConditions();
+// Draws the episode's conditions (a given value where `given` has a number; the last episode's where `draw` is
+// false) and applies them: sim's muscle ratios (the product of the muscle conditions on each muscle), and under
+// skeleton conditions sim's body (body_scale.hpp; the product of the global scales and of the bone ratios on each
+// body, the sum of the torsions) and the kinematic body with it. A task without conditions leaves the model's.
+void Env::Impl::sampleConditions(const Eigen::VectorXd& given, bool draw) {
+  const auto& specs = task.conditions();
   const Eigen::Index count = static_cast<Eigen::Index>(specs.size());
   if (given.size() != 0 && given.size() != count)
     throw std::invalid_argument("reset: conditions has " + std::to_string(given.size()) + " values, the task has " +
-                                std::to_string(count) + " muscle conditions");
+                                std::to_string(count) + " conditions");
   if (count == 0) return;
-  conditions.resize(count);
+  const std::size_t nb = skel.getNumBodyNodes();
   Eigen::VectorXd force = Eigen::VectorXd::Ones(nmus), length = Eigen::VectorXd::Ones(nmus);
+  std::vector<double> global(nb, 1.0), bone(nb, 1.0);
+  BodyScale body;
+  body.twist.assign(nb, 0.0);
+  bool onMuscles = false;
+  bodySize = 1.0;
   for (Eigen::Index i = 0; i < count; ++i) {
     const auto& c = specs[i];
-    const bool fixed = given.size() != 0 && !std::isnan(given[i]);
-    conditions[i] = fixed ? given[i] : sampleParameter(c.range, rng);
-    if (!(std::isfinite(conditions[i]) && conditions[i] > 0.0))
-      throw std::invalid_argument("reset: condition '" + c.name + "' must be positive and finite, got " +
-                                  std::to_string(conditions[i]));
-    Eigen::VectorXd& ratios = c.property == MuscleProperty::Force ? force : length;
-    for (int j : c.muscles) ratios[j] *= conditions[i];
+    if (given.size() != 0 && !std::isnan(given[i]))
+      conditions[i] = given[i];
+    else if (draw)
+      conditions[i] = sampleParameter(c.range, rng);
+    const double v = conditions[i];
+    const bool ratio = c.target != ConditionTarget::Torsion;
+    if (!std::isfinite(v) || (ratio && !(v > 0.0)))
+      throw std::invalid_argument("reset: condition '" + c.name + "' must be " +
+                                  (ratio ? "positive and finite" : "finite") + ", got " + std::to_string(v));
+    onMuscles = onMuscles || c.onMuscles();
+    switch (c.target) {
+      case ConditionTarget::MuscleForce:
+        for (int j : c.indices) force[j] *= v;
+        break;
+      case ConditionTarget::MuscleLength:
+        for (int j : c.indices) length[j] *= v;
+        break;
+      case ConditionTarget::BodyScale:
+        for (int b : c.indices) global[b] *= v;
+        bodySize *= v;
+        break;
+      case ConditionTarget::BoneLength:
+        for (int b : c.indices) bone[b] *= v;
+        break;
+      case ConditionTarget::Torsion:
+        for (int b : c.indices) body.twist[b] += task.internalTwistSigns()[b] * v;
+        break;
+    }
   }
-  sim.setMuscleRatios(force, length);
+  if (onMuscles) sim.setMuscleRatios(force, length);
+  if (!task.hasSkeletonConditions() || (bodyConditions.size() == count && bodyConditions == conditions)) return;
+  body.stretch.resize(nb);
+  for (std::size_t b = 0; b < nb; ++b)
+    body.stretch[b] = global[b] * (Eigen::Matrix3d::Identity() +
+                                   (bone[b] - 1.0) * task.boneAxes()[b] * task.boneAxes()[b].transpose());
+  body.damping = std::pow(bodySize, 2.5);  // the reference's law
+  sim.setBodyScale(body);
+  applyBodies(*kinematic, sim.bodies());
+  bodyConditions = conditions;
+}
+
+// The lowest point of the skeleton's collision shapes (spheres, boxes, capsules), y up.
+static double lowestCollisionPoint(const dart::dynamics::Skeleton& skel) {
+  namespace dd = dart::dynamics;
+  double low = std::numeric_limits<double>::infinity();
+  for (std::size_t b = 0; b < skel.getNumBodyNodes(); ++b) {
+    const dd::BodyNode* node = skel.getBodyNode(b);
+    for (std::size_t k = 0; k < node->getNumShapeNodes(); ++k) {
+      const dd::ShapeNode* sn = node->getShapeNode(k);
+      if (sn->getCollisionAspect() == nullptr) continue;
+      const Eigen::Isometry3d T = sn->getWorldTransform();
+      const dd::Shape* shape = sn->getShape().get();
+      if (const auto* sphere = dynamic_cast<const dd::SphereShape*>(shape)) {
+        low = std::min(low, T.translation().y() - sphere->getRadius());
+      } else if (const auto* box = dynamic_cast<const dd::BoxShape*>(shape)) {
+        for (int corner = 0; corner < 8; ++corner) {
+          const Eigen::Vector3d s((corner & 1) ? 0.5 : -0.5, (corner & 2) ? 0.5 : -0.5, (corner & 4) ? 0.5 : -0.5);
+          low = std::min(low, (T * s.cwiseProduct(box->getSize())).y());
+        }
+      } else if (const auto* capsule = dynamic_cast<const dd::CapsuleShape*>(shape)) {
+        for (double end : {-0.5, 0.5})
+          low = std::min(low, (T * Eigen::Vector3d(0, 0, end * capsule->getHeight())).y() - capsule->getRadius());
+      }
+    }
+  }
+  return low;
+}
+
+// A scaled body posed on the reference floats above the ground (shorter legs) or sinks into it (longer ones):
+// it is moved down or up until its lowest collision point touches the ground.
+void Env::Impl::lowerOntoGround() {
+  const double low = lowestCollisionPoint(skel);
+  if (!std::isfinite(low)) return;
+  Eigen::VectorXd q = skel.getPositions();
+  q[4] -= low;  // the free root's y translation
+  sim.setPositions(q);
 }
 
 // Lifts the body until no contact penetrates the ground by more than 1 mm (at most 10 tries).

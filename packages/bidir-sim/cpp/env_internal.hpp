@@ -50,8 +50,14 @@ struct Env::Impl {
   std::mt19937_64 rng;
   bool started = false;
   double strideRatio = 1.0, cadenceRatio = 1.0, cycle = 1.0, episodeTime = 0.0;
-  double startPhase = 0.0;     // the reference's phase at reset (a non-cyclic motion ends at phase 1)
-  Eigen::VectorXd conditions;  // the episode's muscle condition values (CompiledTask::muscleConditions)
+  // The ratios the reference motion plays at: the gait's, and the body's size g (the skeleton conditions'
+  // global scale) keeping the joint angles: stride x g, cycle time x sqrt(g) (dynamic similarity).
+  double motionStride = 1.0, motionCadence = 1.0, bodySize = 1.0;
+  double startPhase = 0.0;         // the reference's phase at reset (a non-cyclic motion ends at phase 1)
+  Eigen::VectorXd conditions;      // the episode's condition values (CompiledTask::conditions)
+  Eigen::VectorXd bodyConditions;  // the condition values the body was last scaled with (empty: none yet)
+  bool drawn = false;              // parameters were drawn at a reset before
+  long stepsSinceDraw = 0;         // control steps since they were (TaskSpec::resampleSteps)
   int steps = 0;
   bool mirrored = false;  // the current control step is mirrored
   GaitPhase phase;
@@ -96,7 +102,8 @@ struct Env::Impl {
 
   // env_episode.cpp
   void sampleEpisode(const ResetOptions& options);
-  void sampleConditions(const Eigen::VectorXd& given);  // and applies them to sim's muscles
+  void sampleConditions(const Eigen::VectorXd& given, bool draw);  // and applies them to sim's body and muscles
+  void lowerOntoGround();  // a scaled body: its lowest collision point onto the ground
   void placeOnGround();
   // env_substep.cpp
   void setTarget(const Eigen::VectorXf& action);

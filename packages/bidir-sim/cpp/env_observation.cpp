@@ -141,8 +141,8 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
     // The mirrored body has the partner's condition on each side (partners share their range).
     w.begin("conditions");
     for (int i : task.observedConditions()) {
-      const ParameterSpec& p = task.muscleConditions()[i].range;
-      const double value = conditions[mirror ? task.muscleConditions()[i].mirror : i];
+      const ParameterSpec& p = task.conditions()[i].range;
+      const double value = conditions[mirror ? task.conditions()[i].mirror : i];
       w.put(static_cast<float>(spec.normalizedParameters ? (value - p.min) / (p.max - p.min) : value));
     }
     w.end();

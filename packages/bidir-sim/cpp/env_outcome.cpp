@@ -41,7 +41,7 @@ void Env::Impl::finishStep(StepResult& out) {
       Eigen::AngleAxisd(head->getWorldTransform().linear() * task.restRotation(spec.headBody).transpose()).angle();
 
   const Eigen::Vector3d com = skel.getCOM();
-  in.targetSpeed = task.reference().stride() * strideRatio / cycle;
+  in.targetSpeed = task.reference().stride() * motionStride / cycle;
   const long window = static_cast<long>(avgVelocityWindow());
   if (comCount > window) {
     const Eigen::Vector3d& past = comLog[(comCount - 1 - window) % comLog.size()];
@@ -56,8 +56,8 @@ void Env::Impl::finishStep(StepResult& out) {
 
   if (task.rewardType() != RewardType::GaitNet) {
     const double now = phase.localPhase();
-    const Eigen::VectorXd qRef = task.referencePose(now, strideRatio);
-    const Eigen::VectorXd dqRef = task.referenceVelocity(now, strideRatio, cadenceRatio);
+    const Eigen::VectorXd qRef = task.referencePose(now, motionStride);
+    const Eigen::VectorXd dqRef = task.referenceVelocity(now, motionStride, motionCadence);
     kinematic->setPositions(qRef);
     in.poseError2 = skel.getPositionDifferences(skel.getPositions(), qRef).squaredNorm();
     in.velocityError2 = (skel.getVelocities() - dqRef).squaredNorm();
@@ -74,7 +74,7 @@ void Env::Impl::finishStep(StepResult& out) {
   if (steps <= spec.reward.clipSteps) reward = std::clamp(reward, -spec.reward.clipValue, spec.reward.clipValue);
   out.reward = reward;
 
-  const bool fall = com.y() < spec.fallHeight;
+  const bool fall = com.y() < spec.fallHeight * bodySize;  // the reference: 0.6 m x g
   const bool kneeFail = spec.reward.kneeTermination && steps > kKneeSteps && kneeLoadEpisodeMax > kKneeLoadLimit;
   // Early termination: the pelvis is compared with the reference at the step's end (setTarget's pose).
   const bool headLow = spec.headDrop > 0.0 && head->getCOM().y() < headStartHeight - spec.headDrop;

@@ -14,12 +14,12 @@ namespace bidir {
 void Env::Impl::setTarget(const Eigen::VectorXf& action) {
   if (task.hasTimeWarp()) phase.setPhaseAction(spec.timeWarping * action[task.actionDim() - 1], controlDt);
   const double now = phase.localPhase(), dphase = controlDt / cycle;
-  referencePose = task.referencePose(now + dphase, strideRatio);
+  referencePose = task.referencePose(now + dphase, motionStride);
   targetVelocity =
-      task.positionDifference(task.referencePose(now + 2.0 * dphase, strideRatio), referencePose) / controlDt;
+      task.positionDifference(task.referencePose(now + 2.0 * dphase, motionStride), referencePose) / controlDt;
   target = referencePose;
   if (assistScale > 0.0) {
-    kinematic->setPositions(task.referencePose(now, strideRatio));
+    kinematic->setPositions(task.referencePose(now, motionStride));
     comRef0 = kinematic->getCOM();
     kinematic->setPositions(referencePose);
     comRef1 = kinematic->getCOM();

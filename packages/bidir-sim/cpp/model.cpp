@@ -23,6 +23,9 @@ dd::ShapePtr makeShape(const ShapeSpec& s, const std::string& body) {
   throw std::invalid_argument("body '" + body + "': unknown shape type '" + s.type + "'");
 }
 
+// Whether a shape of `b` gets a shape node: it is drawn, or it collides (on a contact body).
+bool hasShapeNode(const BodySpec& b, const ShapeSpec& s) { return s.visual || (b.contact && s.collision); }
+
 // Creates the joint of `b` and its body node under `parent` (nullptr for the root).
 dd::BodyNode* addBody(const dd::SkeletonPtr& skel, dd::BodyNode* parent, const BodySpec& b,
                       const Eigen::Isometry3d& parentFrame) {
@@ -82,9 +85,9 @@ dd::BodyNode* addBody(const dd::SkeletonPtr& skel, dd::BodyNode* parent, const B
 
   dd::BodyNode* node = pair.second;
   for (const ShapeSpec& s : b.shapes) {
+    if (!hasShapeNode(b, s)) continue;
     auto shape = makeShape(s, b.name);
     const bool collides = b.contact && s.collision;
-    if (!collides && !s.visual) continue;
     dd::ShapeNode* sn = nullptr;
     if (collides && s.visual)
       sn = node->createShapeNodeWith<dd::VisualAspect, dd::CollisionAspect, dd::DynamicsAspect>(shape);
@@ -117,6 +120,34 @@ dd::SkeletonPtr buildSkeleton(const ModelSpec& spec) {
   }
   skel->setSelfCollisionCheck(false);
   return skel;
+}
+
+void applyBodies(dd::Skeleton& skel, const std::vector<BodySpec>& bodies) {
+  if (bodies.size() != skel.getNumBodyNodes())
+    throw std::invalid_argument("applyBodies: " + std::to_string(bodies.size()) + " bodies for a skeleton of " +
+                                std::to_string(skel.getNumBodyNodes()));
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    const BodySpec& b = bodies[i];
+    dd::BodyNode* node = skel.getBodyNode(i);
+    node->setInertia(dd::Inertia(b.mass, b.com, b.inertia));
+    dd::Joint* joint = node->getParentJoint();
+    const Eigen::Isometry3d jointFrame = toIsometry(b.joint.frame);
+    const dd::BodyNode* parent = node->getParentBodyNode();
+    const Eigen::Isometry3d parentFrame =
+        parent == nullptr ? Eigen::Isometry3d::Identity() : toIsometry(bodies[parent->getIndexInSkeleton()].frame);
+    joint->setTransformFromParentBodyNode(parentFrame.inverse() * jointFrame);
+    joint->setTransformFromChildBodyNode(toIsometry(b.frame).inverse() * jointFrame);
+    for (Eigen::Index d = 0; d < b.joint.damping.size(); ++d)
+      joint->setDampingCoefficient(static_cast<std::size_t>(d), b.joint.damping[d]);
+    // New shape objects: a clone shares its prototype's, so resizing one in place would resize every body.
+    std::size_t k = 0;
+    for (const ShapeSpec& s : b.shapes) {
+      if (!hasShapeNode(b, s)) continue;
+      dd::ShapeNode* sn = node->getShapeNode(k++);
+      sn->setShape(makeShape(s, b.name));
+      sn->setRelativeTransform(toIsometry(s.offset));
+    }
+  }
 }
 
 dd::SkeletonPtr buildGround() {

@@ -114,6 +114,29 @@ std::vector<CompiledMuscle> compileMuscles(const ModelSpec& spec, dart::dynamics
   return out;
 }
 
+std::vector<CompiledMuscle> scaleMuscles(const std::vector<CompiledMuscle>& base,
+                                         const std::vector<Eigen::Matrix3d>& stretch, dart::dynamics::Skeleton& skel) {
+  const Eigen::VectorXd saved = skel.getPositions();
+  skel.resetPositions();  // rest lengths are path lengths at the zero pose
+  std::vector<CompiledMuscle> out = base;
+  for (CompiledMuscle& m : out) {
+    if (!stretch.empty())
+      for (Anchor& a : m.anchors)
+        for (int k = 0; k < a.count; ++k) a.local[k] = stretch[static_cast<std::size_t>(a.body[k])] * a.local[k];
+    double rest = 0.0;
+    for (std::size_t i = 0; i + 1 < m.anchors.size(); ++i)
+      rest += (anchorPoint(m.anchors[i + 1], skel) - anchorPoint(m.anchors[i], skel)).norm();
+    const double ratio = rest / m.restLength;
+    m.optimalFiberLength *= ratio;
+    m.tendonSlackLength *= ratio;
+    m.f0 *= std::pow(ratio, 1.5);
+    m.restLength = rest;
+    m.mass = m.f0 * (m.restLength - m.tendonSlackLength) / 100.0;
+  }
+  skel.setPositions(saved);
+  return out;
+}
+
 void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dynamics::Skeleton& skel,
                      const MuscleRatios& ratios, bool forceVelocity, bool jacobians, MuscleState& s) {
   const bool scaled = ratios.force.size() > 0;

@@ -88,14 +88,49 @@ void Simulation::step(int n) {
 }
 
 Eigen::Vector3d Simulation::centerOfMass() const { return impl_->skeleton->getCOM(); }
+double Simulation::totalMass() const { return impl_->skeleton->getMass(); }
+
+std::vector<Eigen::Matrix4d> Simulation::bodyTransforms() const {
+  std::vector<Eigen::Matrix4d> out;
+  for (std::size_t b = 0; b < impl_->skeleton->getNumBodyNodes(); ++b)
+    out.push_back(impl_->skeleton->getBodyNode(b)->getWorldTransform().matrix());
+  return out;
+}
+
+std::vector<Eigen::Matrix4d> Simulation::jointTransforms() const {
+  std::vector<Eigen::Matrix4d> out;
+  for (std::size_t b = 0; b < impl_->skeleton->getNumBodyNodes(); ++b) {
+    const auto* node = impl_->skeleton->getBodyNode(b);
+    out.push_back((node->getWorldTransform() * node->getParentJoint()->getTransformFromChildBodyNode()).matrix());
+  }
+  return out;
+}
+
 Eigen::Vector3d Simulation::centerOfMassVelocity() const { return impl_->skeleton->getCOMLinearVelocity(); }
 
 int Simulation::numContacts() const {
   return static_cast<int>(impl_->world->getLastCollisionResult().getNumContacts());
 }
 
+void Simulation::setBodyScale(const BodyScale& scale) {
+  auto& skel = *impl_->skeleton;
+  muscles_.valid = false;
+  skel.resetPositions();
+  skel.resetVelocities();
+  if (scale.identity()) {
+    if (bodies_.empty()) return;
+    bodies_.clear();
+    bodyMuscles_.clear();
+    applyBodies(skel, model_->spec().bodies);
+    return;
+  }
+  bodies_ = scaledBodies(model_->spec(), scale);
+  applyBodies(skel, bodies_);
+  bodyMuscles_ = scaleMuscles(model_->muscles(), scale.stretch, skel);
+}
+
 const MuscleState& Simulation::updateMuscles(bool jacobians, bool forceVelocity) {
-  evaluateMuscles(model_->muscles(), *impl_->skeleton, ratios_, forceVelocity, jacobians, muscles_);
+  evaluateMuscles(muscles(), *impl_->skeleton, ratios_, forceVelocity, jacobians, muscles_);
   return muscles_;
 }
 
@@ -111,7 +146,7 @@ void Simulation::setMuscleRatios(const Eigen::VectorXd& force, const Eigen::Vect
       for (Eigen::Index j = 0; j < nm; ++j)
         if (!(std::isfinite((*ratios)[j]) && (*ratios)[j] > 0.0))
           throw std::invalid_argument("muscle " + std::string(what) + " ratio " + std::to_string(j) + " (muscle '" +
-                                      model_->muscles()[j].name + "') is " + std::to_string((*ratios)[j]) +
+                                      muscles()[j].name + "') is " + std::to_string((*ratios)[j]) +
                                       ", must be positive and finite");
     }
     ratios_.force = force;
@@ -127,9 +162,9 @@ void Simulation::applyMuscleForces(const Eigen::VectorXd& a) {
                                 std::to_string(model_->numMuscles()) + " muscles");
   for (Eigen::Index j = 0; j < a.size(); ++j)
     if (!(a[j] >= 0.0 && a[j] <= 1.0))
-      throw std::invalid_argument("activation " + std::to_string(j) + " (muscle '" + model_->muscles()[j].name +
-                                  "') is " + std::to_string(a[j]) + ", must be in [0, 1]");
-  bidir::applyMuscleForces(model_->muscles(), *impl_->skeleton, muscles_, a);
+      throw std::invalid_argument("activation " + std::to_string(j) + " (muscle '" + muscles()[j].name + "') is " +
+                                  std::to_string(a[j]) + ", must be in [0, 1]");
+  bidir::applyMuscleForces(muscles(), *impl_->skeleton, muscles_, a);
 }
 
 Eigen::VectorXd Simulation::externalGeneralizedForces() const { return impl_->skeleton->getExternalForces(); }

@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <memory>
 
+#include "body_scale.hpp"
 #include "bounds.hpp"
 #include "model.hpp"
 #include "muscles.hpp"
@@ -33,6 +34,10 @@ class Simulation {
   void step(int n);
 
   Eigen::Vector3d centerOfMass() const;
+  double totalMass() const;  // as DART has it (a body scale changes it)
+  // World transforms at the current state of every body and of every body's parent joint (bodies x 4 x 4).
+  std::vector<Eigen::Matrix4d> bodyTransforms() const;
+  std::vector<Eigen::Matrix4d> jointTransforms() const;
   Eigen::Vector3d centerOfMassVelocity() const;
   int numContacts() const;  // contacts found in the last step
 
@@ -43,7 +48,14 @@ class Simulation {
   // muscle each, used from the next updateMuscles(); throws std::invalid_argument naming the muscle otherwise.
   // Empty vectors (the default) restore the compiled muscles.
   void setMuscleRatios(const Eigen::VectorXd& force, const Eigen::VectorXd& length);
-  const MuscleRatios& muscleRatios() const { return ratios_; }
+  // This simulation's skeleton conditions (body_scale.hpp): its skeleton's bodies, joints and shapes scaled and
+  // twisted from the model's, and its muscles with them (muscles()); an identity scale restores the model's.
+  // Throws std::invalid_argument for a bad scale. Resets the pose to zero.
+  void setBodyScale(const BodyScale& scale);
+  // The bodies as this simulation has them (the model's without a body scale).
+  const std::vector<BodySpec>& bodies() const { return bodies_.empty() ? model_->spec().bodies : bodies_; }
+  // The muscles as this simulation has them: the model's, or those of its scaled body.
+  const std::vector<CompiledMuscle>& muscles() const { return bodyMuscles_.empty() ? model_->muscles() : bodyMuscles_; }
   // Applies a * f_A + f_P of each muscle along its path as external forces for the next step.
   // Needs updateMuscles() at the current state; activations must lie in [0, 1].
   void applyMuscleForces(const Eigen::VectorXd& activations);
@@ -84,6 +96,8 @@ class Simulation {
   std::unique_ptr<Impl> impl_;
   MuscleState muscles_;
   MuscleRatios ratios_;
+  std::vector<BodySpec> bodies_;             // of the scaled body (empty: the model's)
+  std::vector<CompiledMuscle> bodyMuscles_;  // of the scaled body (empty: the model's)
   bool keepStart_ = false;
   Eigen::VectorXd startPositions_, startVelocities_;  // of the last step, when keepStart_
 };

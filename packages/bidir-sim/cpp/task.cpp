@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "body_scale.hpp"
 #include "model_internal.hpp"
 #include "muscle_net.hpp"
 #include "reward.hpp"
@@ -16,25 +17,38 @@ void require(bool ok, const std::string& what) {
 }
 
 // Python resolves and checks the conditions of the env config (bidir_sim.envs.conditions); this guards the
-// boundary: indices in range, ratios positive and finite, partners that are partners.
-void checkMuscleConditions(const std::vector<MuscleConditionSpec>& conditions, int nm) {
+// boundary: indices in range, ratios positive and finite, bones with a long axis, partners that are partners.
+void checkConditions(const std::vector<ConditionSpec>& conditions, const Model& model) {
   const int count = static_cast<int>(conditions.size());
   for (const auto& c : conditions) {
-    const std::string where = "muscle condition '" + c.name + "': ";
-    require(!c.muscles.empty(), where + "selects no muscle");
-    for (int j : c.muscles) require(j >= 0 && j < nm, where + "muscle index out of range");
+    const std::string where = "condition '" + c.name + "': ";
+    require(!c.indices.empty(), where + "selects no muscle or body");
+    const int limit = c.onMuscles() ? model.numMuscles() : model.numBodies();
+    for (int j : c.indices) require(j >= 0 && j < limit, where + "muscle or body index out of range");
+    if (c.target == ConditionTarget::BoneLength || c.target == ConditionTarget::Torsion) {
+      try {
+        for (int b : c.indices) {
+          longAxis(model.spec(), b);
+          if (c.target == ConditionTarget::Torsion) internalRotationSign(model.spec(), b);
+        }
+      } catch (const std::invalid_argument& e) {
+        require(false, where + e.what());
+      }
+    }
     const ParameterSpec& r = c.range;
-    require(std::isfinite(r.min) && std::isfinite(r.max) && std::isfinite(r.defaultValue) && r.min > 0.0 &&
-                r.min <= r.defaultValue && r.defaultValue <= r.max,
-            where + "needs 0 < min <= default <= max, all finite");
+    const bool ratio = c.target != ConditionTarget::Torsion;
+    require(
+        std::isfinite(r.min) && std::isfinite(r.max) && std::isfinite(r.defaultValue) && (!ratio || r.min > 0.0) &&
+            r.min <= r.defaultValue && r.defaultValue <= r.max,
+        where + (ratio ? "needs 0 < min <= default <= max, all finite" : "needs min <= default <= max, all finite"));
     require(c.mirror >= 0 && c.mirror < count, where + "mirror index out of range");
     const auto& partner = conditions[c.mirror];
     const bool sampled = CompiledTask::isSampled(r);
-    require(partner.mirror == static_cast<int>(&c - conditions.data()) && partner.property == c.property &&
+    require(partner.mirror == static_cast<int>(&c - conditions.data()) && partner.target == c.target &&
                 CompiledTask::isSampled(partner.range) == sampled &&
                 (!sampled || (partner.range.min == r.min && partner.range.max == r.max)),
             where + "its mirror partner '" + partner.name +
-                "' must name it back, scale the same property and, "
+                "' must name it back, act on the same property and, "
                 "when sampled, have the same range (the mirrored observation swaps them)");
   }
 }
@@ -60,7 +74,7 @@ void checkSpec(const Model& model, const TaskSpec& s) {
   for (int b : s.endEffectors) require(b >= 0 && b < nb, "end effector out of range");
   require(nm > 0, "the model has no muscles");
   require(n > 6, "the model has no actuated DoFs");
-  checkMuscleConditions(s.muscleConditions, nm);
+  checkConditions(s.conditions, model);
 }
 
 // The spec's config read into its fields (readConfig), then checked against the model.
@@ -117,6 +131,16 @@ CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
   rotationDof_.assign(ndof_, false);
   for (int k : spec_.reference.rotationDofs) rotationDof_[k] = rotationDof_[k + 1] = rotationDof_[k + 2] = true;
   rewardTerms_ = activeRewardTerms(spec_.reward, rewardType_);
+  for (const ConditionSpec& c : spec_.conditions) hasSkeletonConditions_ = hasSkeletonConditions_ || !c.onMuscles();
+  boneAxes_.assign(nbodies_, Eigen::Vector3d::Zero());
+  internalTwistSigns_.assign(nbodies_, 0.0);
+  for (int b = 0; b < nbodies_ && hasSkeletonConditions_; ++b) {
+    try {
+      boneAxes_[b] = longAxis(model_->spec(), b);
+      internalTwistSigns_[b] = internalRotationSign(model_->spec(), b);
+    } catch (const std::invalid_argument&) {  // no long axis, or on the midline: no bone condition acts on it
+    }
+  }
   buildLayout();
   buildActionLayout();
 }
@@ -163,8 +187,8 @@ void CompiledTask::buildLayout() {
   }
   const int parameters = observesStride() + observesCadence();
   if (parameters > 0) blocks.emplace_back("gait_parameters", parameters);
-  for (std::size_t i = 0; i < spec_.muscleConditions.size(); ++i)
-    if (isSampled(spec_.muscleConditions[i].range)) observedConditions_.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < spec_.conditions.size(); ++i)
+    if (isSampled(spec_.conditions[i].range)) observedConditions_.push_back(static_cast<int>(i));
   if (!observedConditions_.empty()) blocks.emplace_back("conditions", static_cast<int>(observedConditions_.size()));
   int start = 0;
   for (auto& [name, size] : blocks) {

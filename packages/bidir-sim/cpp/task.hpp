@@ -74,8 +74,14 @@ class CompiledTask {
   bool observesCadence() const { return isSampled(spec_.cadence); }
   // A parameter is sampled at reset (and observed) when its range is wider than 1e-3; else it is fixed.
   static bool isSampled(const ParameterSpec& p) { return p.max - p.min > 1e-3; }
-  // The muscle conditions (TaskSpec::muscleConditions) and, in observation order, those that are sampled.
-  const std::vector<MuscleConditionSpec>& muscleConditions() const { return spec_.muscleConditions; }
+  // The anatomical conditions (TaskSpec::conditions) and, in observation order, those that are sampled.
+  const std::vector<ConditionSpec>& conditions() const { return spec_.conditions; }
+  // Whether some condition acts on the skeleton (the env then scales its own body at reset).
+  bool hasSkeletonConditions() const { return hasSkeletonConditions_; }
+  // Per body, for its bone length and torsion conditions (body_scale.hpp): its long axis in its own frame, and the
+  // sign of the twist that rotates it internally; zero for a body that has none (no child; on the midline).
+  const std::vector<Eigen::Vector3d>& boneAxes() const { return boneAxes_; }
+  const std::vector<double>& internalTwistSigns() const { return internalTwistSigns_; }
   const std::vector<int>& observedConditions() const { return observedConditions_; }
 
   // --- the observation: blocks in order, covering [0, observationDim())
@@ -125,6 +131,9 @@ class CompiledTask {
   int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0, actionDim_ = 0;
   std::vector<int> actionDofs_, actionOfDof_;
   std::vector<int> observedConditions_;
+  bool hasSkeletonConditions_ = false;
+  std::vector<Eigen::Vector3d> boneAxes_;
+  std::vector<double> internalTwistSigns_;
   Eigen::VectorXd torqueLimits_;
   std::vector<ObservationBlock> layout_;
   std::vector<int> rewardTerms_;

@@ -88,6 +88,7 @@ void readConfig(TaskSpec& s) {
               c.number("assist.kd_rotation")};
   s.stride = c.parameter("parameters.gait.stride");
   s.cadence = c.parameter("parameters.gait.cadence");
+  s.resampleSteps = c.integer("parameters.resample_steps");
 
   RewardSpec& r = s.reward;
   r.type = c.text("reward.type");

@@ -73,19 +73,23 @@ struct ParameterSpec {
   Sampling sampling{};
 };
 
-// What a muscle condition scales (docs/conditions.md): f0 (weakness), or the rest length, i.e. the optimal fibre
-// length and the tendon slack length together (contracture: the passive force rises at a shorter path).
-enum class MuscleProperty { Force, Length };
+// What an anatomical condition acts on (docs/conditions.md). On muscles: f0 (MuscleForce: weakness), or the rest
+// length, i.e. the optimal fibre length and the tendon slack length together (MuscleLength: contracture). On
+// bodies: all three axes (BodyScale: the global scale), the long axis (BoneLength), or a twist about the long axis
+// at the parent joint (Torsion, rad, positive internal: body_scale.hpp).
+enum class ConditionTarget { MuscleForce, MuscleLength, BodyScale, BoneLength, Torsion };
 
-// One muscle condition of the task (issue #29): a ratio of one property of a set of muscles, drawn at reset.
-// The selectors of the env config (a muscle, a functional group, a side) are resolved to muscles in Python
-// (bidir_sim.envs.conditions); conditions on the same muscle multiply.
-struct MuscleConditionSpec {
-  std::string name;  // its config key below `parameters.`: "muscle.dorsiflexors.left.force"
-  MuscleProperty property{};
-  std::vector<int> muscles;  // model muscle indices, ascending
+// One anatomical condition of the task (issue #29), drawn at reset. The env config's keys (a muscle selector, a
+// bone and side) are resolved to muscles or bodies in Python (bidir_sim.envs.conditions); conditions on the same
+// muscle or body multiply (torsions add).
+struct ConditionSpec {
+  std::string name;  // its config key below `parameters.`: "muscle.dorsiflexors.left.force", "skeleton.global"
+  ConditionTarget target{};
+  std::vector<int> indices;  // model muscle indices (MuscleForce, MuscleLength) or body indices, ascending
   ParameterSpec range;
   int mirror = 0;  // the index of its left/right partner among the task's conditions (itself: none)
+
+  bool onMuscles() const { return target == ConditionTarget::MuscleForce || target == ConditionTarget::MuscleLength; }
 };
 
 // A training aid (issue #19): a PD "harness" on the pelvis that pulls the body's COM toward the reference's
@@ -115,7 +119,10 @@ struct TaskSpec {
   RewardSpec reward;
   AssistSpec assist;
   ParameterSpec stride, cadence;
-  std::vector<MuscleConditionSpec> muscleConditions;  // filled from Python (selectors resolved there)
+  // Draw the gait parameters and conditions at a reset only once more than this many control steps passed since
+  // the last draw (the reference's 300); 0: at every reset.
+  int resampleSteps{};
+  std::vector<ConditionSpec> conditions;  // filled from Python (selectors resolved there)
 
   // Structure of the model (from Python, chosen by body names and joint types, not indices).
   std::vector<int> upperDofs;     // DoFs (full indexing) that muscle_net_lower and activations drive with SPD

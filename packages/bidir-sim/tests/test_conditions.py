@@ -44,15 +44,15 @@ def names_of(task):
 
 def test_conditions_resolve_to_their_muscles_and_mirror_partners(sampled_task):
     names = names_of(sampled_task)
-    specs = sampled_task.compiled.spec.muscle_conditions
-    assert [c.name for c in specs] == sampled_task.muscle_conditions == [
+    specs = sampled_task.compiled.spec.conditions
+    assert [c.name for c in specs] == sampled_task.conditions == [
         "muscle.plantarflexors.left.force", "muscle.plantarflexors.right.force", "muscle.hamstrings.length",
         "muscle.dorsiflexors.left.force"]
-    assert specs[0].muscles == group_indices(names, "plantarflexors", "l")
-    assert specs[1].muscles == group_indices(names, "plantarflexors", "r")
-    assert specs[2].muscles == sorted(group_indices(names, "hamstrings", "r") + group_indices(names, "hamstrings", "l"))
+    assert specs[0].indices == group_indices(names, "plantarflexors", "l")
+    assert specs[1].indices == group_indices(names, "plantarflexors", "r")
+    assert specs[2].indices == sorted(group_indices(names, "hamstrings", "r") + group_indices(names, "hamstrings", "l"))
     assert [c.mirror for c in specs] == [1, 0, 2, 3]  # both sides: itself; a fixed one-sided one: itself
-    assert (specs[2].property, specs[2].min, specs[2].max, specs[2].default) == ("length", 0.7, 1.0, 1.0)
+    assert (specs[2].target, specs[2].min, specs[2].max, specs[2].default) == ("muscle_length", 0.7, 1.0, 1.0)
     assert (specs[3].min, specs[3].max, specs[3].default) == (0.5, 0.5, 0.5)  # a plain number fixes the ratio
     assert sampled_task.compiled.observed_conditions == [0, 1, 2]
 
@@ -168,11 +168,11 @@ def test_sampled_conditions_are_observed_and_reported(sampled_task):
     for seed in range(12):
         obs, info = env.reset(seed=seed)
         cond = info["conditions"]
-        assert set(cond) == set(sampled_task.muscle_conditions)
+        assert set(cond) == set(sampled_task.conditions)
         assert 0.3 <= cond["muscle.plantarflexors.left.force"] <= 1.0
         assert 0.7 <= cond["muscle.hamstrings.length"] <= 1.0 and cond["muscle.dorsiflexors.left.force"] == 0.5
         order = [1, 0, 2] if info["mirrored"] else [0, 1, 2]  # the mirrored half sees the other side's
-        expected = [cond[sampled_task.muscle_conditions[k]] for k in order]
+        expected = [cond[sampled_task.conditions[k]] for k in order]
         np.testing.assert_allclose(obs[start:], expected, rtol=1e-6)
         seen.append(cond["muscle.plantarflexors.left.force"])
     assert len(set(seen)) == 12  # continuous: every draw differs
@@ -209,7 +209,7 @@ def test_the_env_scales_its_own_muscles_and_not_the_model(default_model):
     """foot_drop: at the same state the left dorsiflexors' muscle moments are 5 % of the healthy env's, every
     other muscle's the same; a healthy env made from the same model after it is unchanged."""
     healthy, drop = WalkEnv("A2_sep"), WalkEnv("foot_drop")
-    weak = drop.task.compiled.spec.muscle_conditions[0].muscles
+    weak = drop.task.compiled.spec.conditions[0].indices
     assert weak == group_indices(names_of(drop.task), "dorsiflexors", "l")
     tuples = []
     for env in (healthy, drop, WalkEnv("A2_sep")):
@@ -235,7 +235,7 @@ def test_the_env_scales_its_own_muscles_and_not_the_model(default_model):
 ])
 def test_pathology_presets_are_fixed_conditions(preset, selected):
     task = build_task(preset)
-    specs = task.compiled.spec.muscle_conditions
+    specs = task.compiled.spec.conditions
     assert {(c.name, c.default) for c in specs} == selected
     assert all(c.min == c.max == c.default for c in specs)
     assert task.observation_dim == build_task("A2_sep").observation_dim  # fixed: nothing observed

@@ -1,11 +1,17 @@
-"""The anatomical muscle conditions of an env config (``parameters.muscle``, docs/conditions.md) resolved against
-its model: each selector's muscles, one C++ ``MuscleConditionSpec`` per selector and property, and each one's
-mirror partner. C++ draws them at reset and scales the env's own muscles (f0, rest length); the model stays as
-compiled.
+"""The anatomical conditions of an env config (docs/conditions.md) resolved against its model: one C++
+``ConditionSpec`` per key, each with its bodies or muscles and its mirror partner. C++ draws them at reset and
+scales the env's own body and muscles; the model stays as compiled.
 
-A selector names, in this order of lookup, a functional group (bidir_sim.gait.groups.GROUPS, the one place the
-groups are defined), a muscle's base name (``Soleus``: every ``R_Soleus*`` and ``L_Soleus*``) or one muscle
-(``L_Soleus1``). Without a side it acts on both sides (one parameter); ``.left`` / ``.right`` select one.
+- ``parameters.skeleton.global`` scales every body but the head; ``parameters.skeleton.<bone>[.left|.right]`` a
+  bone's length (a bone is a body's name without its side letter: Femur for FemurR and FemurL).
+- ``parameters.torsion.<bone>[.left|.right]`` twists a bone about its long axis at its parent joint (rad,
+  positive internal: femoral anteversion, the foot turned in).
+- ``parameters.muscle.<selector>`` scales f0 (``force``) or the rest length (``length``) of the muscles a selector
+  names: in this order of lookup, a functional group (bidir_sim.gait.groups.GROUPS, the one place the groups are
+  defined), a muscle's base name (``Soleus``: every ``R_Soleus*`` and ``L_Soleus*``) or one muscle
+  (``L_Soleus1``).
+
+Without a side a key acts on both sides (one parameter); ``.left`` / ``.right`` select one.
 """
 
 from __future__ import annotations
@@ -13,34 +19,52 @@ from __future__ import annotations
 from .. import _core
 from ..errors import ConfigError
 from ..gait.groups import GROUPS, group_indices, muscle_side_and_base
-from .config import MUSCLE_PROPERTIES, EnvConfig
-
-SIDE_LETTERS = {"right": "r", "left": "l"}
+from .config import BODY_SIDES, MUSCLE_PROPERTIES, SIDES, EnvConfig
 
 
 def selected_muscles(names: list[str], selector: str) -> list[int] | None:
     """Indices of the muscles ``selector`` (``name`` or ``name.left|right``) names in ``names``, ascending; None
     when it names none (an unknown group, base or muscle)."""
     base, _, side = selector.partition(".")
-    sides = [SIDE_LETTERS[side]] if side else ["r", "l"]
+    sides = [SIDES[side]] if side else list(SIDES.values())
     if base in GROUPS:
         found = sorted(i for s in sides for i in group_indices(names, base, s))
     elif base in names:  # one muscle by its full name: its side is in the name
         parsed = muscle_side_and_base(base)
-        found = [names.index(base)] if not side or (parsed and parsed[0] == SIDE_LETTERS[side]) else []
+        found = [names.index(base)] if not side or (parsed and parsed[0] == SIDES[side]) else []
     else:
         found = [i for i, n in enumerate(names) if (p := muscle_side_and_base(n)) and p[1] == base and p[0] in sides]
     return found or None
 
 
-def muscle_condition_specs(cfg: EnvConfig, muscle_names: list[str], muscle_mirror: list[int]) -> list:
-    """The config's muscle conditions as ``_core.MuscleConditionSpec``s (selector order, force before length).
-    A condition's mirror partner is the one of the same property on the mirror-image muscles (itself when its
-    muscles are their own mirror image, as for a selector without a side); ConfigError naming the key when a
-    selector names no muscle, or a sampled condition has no partner sampled over the same range."""
-    found = []  # (key, name, property, muscles, range)
+def selected_bodies(names: list[str], selector: str) -> list[int] | None:
+    """Indices of the bodies ``selector`` (``bone`` or ``bone.left|right``; a bone is a body's name without its
+    side letter, any case) names in ``names``, ascending; None when it names none."""
+    bone, _, side = selector.partition(".")
+    wanted = {(bone + BODY_SIDES[s]).lower() for s in ([side] if side else BODY_SIDES)}
+    return [i for i, n in enumerate(names) if n.lower() in wanted] or None
+
+
+def condition_specs(cfg: EnvConfig, body_names: list[str], body_mirror: list[int], head_body: int,
+                    muscle_names: list[str], muscle_mirror: list[int]) -> list:
+    """The config's conditions as ``_core.ConditionSpec``s: the global scale, the bones, the torsions, then the
+    muscles (selector order, force before length). A condition's mirror partner is the one of the same target on
+    the mirror-image bodies or muscles (itself when they are their own mirror image, as for a key without a
+    side); ConfigError naming the key when it names no body or muscle, or a sampled condition has no partner
+    sampled over the same range."""
+    found = []  # (key, name, target, indices, range)
+    prefix = "environment.parameters"
+    for bone, r in cfg.parameters.skeleton.items():
+        key = f"{prefix}.skeleton.{bone}"
+        if bone == "global":
+            found.append((key, "skeleton.global", "body_scale", [i for i in range(len(body_names)) if i != head_body], r))
+        else:
+            found.append((key, f"skeleton.{bone}", "bone_length", _bodies(cfg, body_names, bone, key), r))
+    for bone, r in cfg.parameters.torsion.items():
+        key = f"{prefix}.torsion.{bone}"
+        found.append((key, f"torsion.{bone}", "torsion", _bodies(cfg, body_names, bone, key), r))
     for selector, condition in cfg.parameters.muscle.items():
-        key = f"environment.parameters.muscle.{selector}"
+        key = f"{prefix}.muscle.{selector}"
         muscles = selected_muscles(muscle_names, selector)
         if muscles is None:
             raise ConfigError(cfg.source, key, f"selects no muscle of the model; a selector is a group "
@@ -49,18 +73,28 @@ def muscle_condition_specs(cfg: EnvConfig, muscle_names: list[str], muscle_mirro
         for prop in MUSCLE_PROPERTIES:
             r = getattr(condition, prop)
             if r is not None:
-                found.append((f"{key}.{prop}", f"muscle.{selector}.{prop}", prop, muscles, r))
+                found.append((f"{key}.{prop}", f"muscle.{selector}.{prop}", f"muscle_{prop}", muscles, r))
     specs = []
-    for key, name, prop, muscles, r in found:
-        image = sorted(muscle_mirror[j] for j in muscles)
-        partners = [k for k, other in enumerate(found) if other[2] == prop and other[3] == image]
-        mirror = len(specs) if image == muscles else (partners[0] if partners else None)
+    for key, name, target, indices, r in found:
+        mirror_map = muscle_mirror if target.startswith("muscle_") else body_mirror
+        image = sorted(mirror_map[j] for j in indices)
+        partners = [k for k, other in enumerate(found) if other[2] == target and other[3] == image]
+        mirror = len(specs) if image == indices else (partners[0] if partners else None)
         sampled = r.max - r.min > 1e-3
         if mirror is None or (sampled and (found[mirror][4].min, found[mirror][4].max) != (r.min, r.max)):
             if sampled:
                 raise ConfigError(cfg.source, key, "a sampled one-sided condition needs the other side's, sampled over "
                                   "the same range: the mirrored half of the cycle observes it swapped")
             mirror = len(specs)  # fixed: not observed, and the mirror image has no such condition
-        specs.append(_core.MuscleConditionSpec(name=name, property=prop, muscles=muscles, min=r.min, max=r.max,
-                                               default=r.default, sampling=r.sampling, mirror=mirror))
+        specs.append(_core.ConditionSpec(name=name, target=target, indices=indices, min=r.min, max=r.max,
+                                         default=r.default, sampling=r.sampling, mirror=mirror))
     return specs
+
+
+def _bodies(cfg: EnvConfig, names: list[str], selector: str, key: str) -> list[int]:
+    bodies = selected_bodies(names, selector)
+    if bodies is None:
+        bones = sorted({n[:-1] for n in names if n[-1:] in BODY_SIDES.values() and n[:-1] + "L" in names})
+        raise ConfigError(cfg.source, key, f"names no bone of the model; its left/right bones: {', '.join(bones)} "
+                          "(with .left / .right for one side)")
+    return bodies

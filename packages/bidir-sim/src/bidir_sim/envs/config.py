@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import types
 import typing
 import warnings
@@ -235,14 +236,14 @@ SAMPLING_DOC = ("`uniform` (the reference's rule): locations {0, ¼, ½, ¾, 1} 
                 "`extremes`: locations {0, 1} plus that noise; `continuous`: uniform over the range")
 
 
-def ratio_range(name: str, low: float, high: float, note: str) -> type:
-    """A ratio drawn at reset (``{min, max, default, sampling}``; a range wider than 1e-3 is sampled and observed,
-    else fixed at ``default``), each value within [low, high]."""
+def parameter_range(name: str, low: float, high: float, note: str, default: float = 1.0) -> type:
+    """A parameter drawn at reset (``{min, max, default, sampling}``; a range wider than 1e-3 is sampled and
+    observed, else fixed at ``default``), each value within [low, high]: a ratio (default 1) or an angle."""
     def bound(doc):
-        return key_field(1.0, min=low, max=high, doc=doc)
+        return key_field(default, min=low, max=high, doc=doc)
     return dataclasses.make_dataclass(name, [
-        ("min", float, bound(f"lowest ratio sampled at reset ({note})")),
-        ("max", float, bound("highest ratio sampled at reset")),
+        ("min", float, bound(f"lowest value sampled at reset ({note})")),
+        ("max", float, bound("highest value sampled at reset")),
         ("default", float, bound("used when not sampling")),
         ("sampling", str, key_field("uniform", choices=("uniform", "extremes", "continuous"), doc=SAMPLING_DOC)),
     ])
@@ -250,14 +251,24 @@ def ratio_range(name: str, low: float, high: float, note: str) -> type:
 
 MUSCLE_FORCE_RATIO = (0.01, 2.0)   # f0 x ratio: 0.05 is the reference's paralysis (foot drop, Trendelenburg)
 MUSCLE_LENGTH_RATIO = (0.5, 1.5)   # rest length x ratio: the reference's contractures reach 0.635
-ParameterRange = ratio_range("ParameterRange", *GAIT_RATIO, "the range bounds the reference's speed and cycle")
-MuscleForceRange = ratio_range("MuscleForceRange", *MUSCLE_FORCE_RATIO, "of f0: weakness below 1")
-MuscleLengthRange = ratio_range("MuscleLengthRange", *MUSCLE_LENGTH_RATIO,
-                                "of the rest length (fibre and tendon): contracture below 1")
+BODY_RATIO = (0.5, 1.5)            # body and bone sizes: the reference's range is 0.85-1.0 (bones 0.9-1.0)
+TORSION_ANGLE = (-0.8, 0.8)        # rad: the reference's femoral torsion range is +-0.55
+ParameterRange = parameter_range("ParameterRange", *GAIT_RATIO, "a ratio; the range bounds the reference's speed "
+                                 "and cycle")
+MuscleForceRange = parameter_range("MuscleForceRange", *MUSCLE_FORCE_RATIO, "a ratio of f0: weakness below 1")
+MuscleLengthRange = parameter_range("MuscleLengthRange", *MUSCLE_LENGTH_RATIO,
+                                    "a ratio of the rest length (fibre and tendon): contracture below 1")
+BodyScaleRange = parameter_range("BodyScaleRange", *BODY_RATIO, "a ratio of every body's size but the head's")
+BoneLengthRange = parameter_range("BoneLengthRange", *BODY_RATIO, "a ratio of the bone's length; times the global")
+TorsionRange = parameter_range("TorsionRange", *TORSION_ANGLE, "rad about the bone's long axis, positive internal",
+                               default=0.0)
 
 
 MUSCLE_PROPERTIES = {"force": MuscleForceRange, "length": MuscleLengthRange}
-SIDE_NAMES = ("left", "right")
+SIDES = {"left": "l", "right": "r"}  # a condition's side key -> the side letter of muscle names (gait.groups)
+BODY_SIDES = {"left": "L", "right": "R"}  # -> the side letter ending a body's name (FemurL)
+_BODY_SIDE = re.compile(r"^([A-Za-z]+?)([LR])$")    # the reference's XML spelling of a bone and side: FemurL
+_TORSION_SIDE = re.compile(r"^([a-z]+)_([lr])$")  # its YAML spelling: femur_l
 
 
 @dataclass
@@ -285,12 +296,12 @@ def _muscle_conditions(data, key: str, source: str) -> dict[str, MuscleCondition
         if not isinstance(entry, dict) or not entry:
             raise ConfigError(source, path, "must be a mapping with force, length, left or right")
         for k in entry:
-            if k not in (*MUSCLE_PROPERTIES, *SIDE_NAMES):
+            if k not in (*MUSCLE_PROPERTIES, *SIDES):
                 raise ConfigError(source, f"{path}.{k}", "unknown key; valid keys: force, length, left, right")
         both = {k: v for k, v in entry.items() if k in MUSCLE_PROPERTIES}
         if both:
             out[selector] = _muscle_condition(both, path, source)
-        for side in SIDE_NAMES:
+        for side in SIDES:
             if side in entry:
                 sided = entry[side]
                 if not isinstance(sided, dict) or not sided or set(sided) - set(MUSCLE_PROPERTIES):
@@ -302,17 +313,77 @@ def _muscle_conditions(data, key: str, source: str) -> dict[str, MuscleCondition
 def _muscle_condition(entry: dict, path: str, source: str) -> MuscleCondition:
     condition = MuscleCondition()
     for prop, cls in MUSCLE_PROPERTIES.items():
-        if prop not in entry:
-            continue
-        value = entry[prop]
-        if not isinstance(value, dict):  # a plain number: that ratio, fixed
-            number = check_value(value, float, dataclasses.fields(cls)[0].metadata, f"{path}.{prop}", source)
-            value = {"min": number, "max": number, "default": number}
-        r = _build(cls, value, f"{path}.{prop}", source)
-        if not r.min <= r.default <= r.max:
-            raise ConfigError(source, f"{path}.{prop}", f"needs min <= default <= max, got {r.min}, {r.default}, {r.max}")
-        setattr(condition, prop, r)
+        if prop in entry:
+            setattr(condition, prop, _condition_range(cls, entry[prop], f"{path}.{prop}", source))
     return condition
+
+
+def _condition_range(cls: type, value, path: str, source: str):
+    """One condition's range (``{min, max, default, sampling}``) or a plain number, which fixes it."""
+    if not isinstance(value, dict):
+        number = check_value(value, float, dataclasses.fields(cls)[0].metadata, path, source)
+        value = {"min": number, "max": number, "default": number}
+    r = _build(cls, value, path, source)
+    if not r.min <= r.default <= r.max:
+        raise ConfigError(source, path, f"needs min <= default <= max, got {r.min}, {r.default}, {r.max}")
+    return r
+
+
+def _sided_conditions(data, key: str, source: str, cls: type, spelling: re.Pattern) -> dict:
+    """A mapping bone -> range, or bone -> {left: range, right: range}; a bone is a body's name without its side
+    letter (Femur), and ``spelling`` also reads the reference's bone-and-side keys (FemurL, femur_l). Returns
+    ``bone`` or ``bone.left`` -> range."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, key, f"must be a mapping of bone -> range, got {type(data).__name__}")
+    out = {}
+    for name, entry in data.items():
+        path = f"{key}.{name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise ConfigError(source, path, "a bone is a body's name without its side letter (letters, digits, _), "
+                              "e.g. Femur")
+        sided = spelling.match(name)
+        if sided:
+            bone, letter = sided.groups()
+            found = {f"{bone}.{'left' if letter.lower() == 'l' else 'right'}": (path, entry)}
+        elif isinstance(entry, dict) and not set(entry) <= {f.name for f in dataclasses.fields(cls)}:
+            for k in entry:
+                if k not in SIDES:
+                    raise ConfigError(source, f"{path}.{k}", "unknown key; valid keys: left, right (or a range: min, "
+                                      "max, default, sampling)")
+            found = {f"{name}.{k}": (f"{path}.{k}", v) for k, v in entry.items()}
+        else:
+            found = {name: (path, entry)}
+        for canonical, (where, value) in found.items():
+            if canonical in out:
+                raise ConfigError(source, where, f"given twice (as {key}.{canonical} too)")
+            out[canonical] = _condition_range(cls, value, where, source)
+    return out
+
+
+def _skeleton_conditions(data, key: str, source: str) -> dict:
+    """``parameters.skeleton``: ``global`` -> range; bone (Femur) -> range (both sides, one parameter) or
+    {left, right} -> range each; or the reference's FemurL. Resolved against the model at task build."""
+    out = {}
+    if isinstance(data, dict) and "global" in data:
+        out["global"] = _condition_range(BodyScaleRange, data["global"], f"{key}.global", source)
+        data = {k: v for k, v in data.items() if k != "global"}
+    return out | _sided_conditions(data, key, source, BoneLengthRange, _BODY_SIDE)
+
+
+def _torsion_conditions(data, key: str, source: str) -> dict:
+    """``parameters.torsion``: bone (femur) -> range (both sides) or {left, right} -> range each; or the
+    reference's femur_l (its YAML spelling) or FemurL (its XML one). Angles in rad, positive internal."""
+    if isinstance(data, dict):  # bones in lower case; the XML spelling FemurL is femur_l
+        spelled = {}
+        for k, v in data.items():
+            name = (f"{m.group(1)}_{m.group(2)}" if (m := _BODY_SIDE.match(k)) else k).lower() if isinstance(k, str) else k
+            if name in spelled:
+                raise ConfigError(source, f"{key}.{k}", f"the same torsion as {key}.{spelled[name][0]}")
+            spelled[name] = (k, v)
+        data = {name: v for name, (_, v) in spelled.items()}
+    return _sided_conditions(data, key, source, TorsionRange, _TORSION_SIDE)
 
 
 @dataclass
@@ -327,6 +398,14 @@ class ParametersConfig:
     # selector (a functional group, a muscle's base name or a muscle's name; `.left` / `.right` for one side)
     # -> its condition; resolved against the model by bidir_sim.envs.conditions, not a key of TaskSpec.config.
     muscle: dict = field(default_factory=dict, metadata={"parse": _muscle_conditions})
+    # `global` (every body but the head), or a bone (Femur: both sides; Femur: {left, right}; FemurL) -> its
+    # range; resolved against the model by bidir_sim.envs.conditions, not a key of TaskSpec.config.
+    skeleton: dict = field(default_factory=dict, metadata={"parse": _skeleton_conditions})
+    # a bone (femur; femur: {left, right}; femur_l; FemurL) -> its torsion's range, rad, positive internal
+    torsion: dict = field(default_factory=dict, metadata={"parse": _torsion_conditions})
+    resample_steps: int = key_field(0, min=0, doc=(
+        "draw the gait parameters and anatomical conditions at a reset only once more than this many control "
+        "steps have passed since the last draw (the reference: 300); 0: at every reset"))
 
 
 @dataclass
@@ -396,8 +475,6 @@ RENAMED = {"environment.reward.locomotion.step_weight": ("step", "weight"),
 # Reference features bidir does not have (yet): a config that uses them must not run silently without.
 UNSUPPORTED = {
     "environment.noise_injection": "noise injection is not supported",
-    "environment.parameters.skeleton": "skeleton parameters are not supported",
-    "environment.parameters.torsion": "torsion parameters are not supported",
     "cascading": "cascading networks are not supported",
     "environment.advanced.learning_std": "is not read: the trainer always learns the policy's log-std, starting "
                                          "from its model.log_std_* keys (remove the key)",

@@ -9,12 +9,17 @@ import re
 import sys
 from pathlib import Path
 
-from .config import MUSCLE_PROPERTIES, EnvConfig, leaf_keys
+from .config import MUSCLE_PROPERTIES, BodyScaleRange, BoneLengthRange, EnvConfig, TorsionRange, leaf_keys
 
 # Table name -> the top-level groups of EnvConfig it lists (None: every key no other table lists).
 TABLES = {"training-aids": ("termination", "assist"), "keys": None}
-# Tables of the keys below one selector of `parameters.muscle` (docs/conditions.md): name -> the range class.
-MUSCLE_TABLES = {f"muscle-{prop}": (prop, cls) for prop, cls in MUSCLE_PROPERTIES.items()}
+# Tables of the keys of one anatomical condition (docs/conditions.md): name -> (its key, the range class).
+CONDITION_TABLES = {
+    "skeleton-global": ("parameters.skeleton.global", BodyScaleRange),
+    "skeleton-bone": ("parameters.skeleton.<bone>.<side>", BoneLengthRange),
+    "torsion": ("parameters.torsion.<bone>.<side>", TorsionRange),
+    **{f"muscle-{prop}": (f"parameters.muscle.<selector>.{prop}", cls) for prop, cls in MUSCLE_PROPERTIES.items()},
+}
 MARKERS = ("<!-- generated: {name} (python -m bidir_sim.envs.doc_tables --write) -->", "<!-- end generated: {name} -->")
 DEFAULT_PAGES = (Path("docs") / "env-config.md", Path("docs") / "conditions.md")
 
@@ -37,9 +42,9 @@ def _allowed(meta) -> str:
 
 def _keys(name: str) -> list:
     """(key, field, type) of the rows of table ``name``, in the dataclasses' order."""
-    if name in MUSCLE_TABLES:
-        prop, cls = MUSCLE_TABLES[name]
-        return [(key, f, hint) for key, _, f, hint in leaf_keys(cls, f"parameters.muscle.<selector>.{prop}.")]
+    if name in CONDITION_TABLES:
+        prefix, cls = CONDITION_TABLES[name]
+        return [(key, f, hint) for key, _, f, hint in leaf_keys(cls, f"{prefix}.")]
     groups = TABLES[name]
     others = {g for gs in TABLES.values() if gs for g in gs}
     return [(key, f, hint) for key, _, f, hint in leaf_keys(EnvConfig)
@@ -47,7 +52,7 @@ def _keys(name: str) -> list:
 
 
 def table(name: str) -> str:
-    """The Markdown table ``name`` (TABLES, MUSCLE_TABLES): one row per key."""
+    """The Markdown table ``name`` (TABLES, CONDITION_TABLES): one row per key."""
     rows = ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
     for key, f, hint in _keys(name):
         rows.append(f"| `{key}` | {hint.__name__} | `{_value(f.default)}` | {_allowed(f.metadata)} | "
@@ -58,7 +63,7 @@ def table(name: str) -> str:
 def render(page: str) -> str:
     """``page`` with every generated table it holds replaced by the current one; ValueError if it holds none."""
     found = False
-    for name in (*TABLES, *MUSCLE_TABLES):
+    for name in (*TABLES, *CONDITION_TABLES):
         start, end = (m.format(name=name) for m in MARKERS)
         pattern = re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.DOTALL)
         if pattern.search(page):

@@ -21,7 +21,7 @@ from ..models import Model, load_model, standing_height
 from ..models.anthropometry import NOMINAL_HEIGHT
 from ..motion.foot import foot_points
 from ..motion.walk import walking_reference
-from .conditions import muscle_condition_specs
+from .conditions import condition_specs
 from .config import EnvConfig, config_values, load_env_config, parse_env_config, shipped_configs
 from .symmetry import Symmetry, model_symmetry
 
@@ -63,10 +63,11 @@ class Task:
         return self.compiled.observation_dim
 
     @property
-    def muscle_conditions(self) -> list[str]:
-        """The names of the muscle conditions (``muscle.<selector>.<force|length>``), in the order of reset's
+    def conditions(self) -> list[str]:
+        """The names of the anatomical conditions (``skeleton.global``, ``skeleton.<bone>[.<side>]``,
+        ``torsion.<bone>[.<side>]``, ``muscle.<selector>[.<side>].<force|length>``), in the order of reset's
         ``conditions`` option and of ``info["conditions"]``."""
-        return self.compiled.muscle_conditions
+        return self.compiled.conditions
 
     @property
     def action_dim(self) -> int:
@@ -261,7 +262,8 @@ def build_task(config: EnvConfig | str) -> Task:
     if cfg.reward.type != "gaitnet":
         spec.end_effectors = [_body(model, name, cfg, "deepmimic end effectors") for name in END_EFFECTORS]
     spec.fall_height = FALL_FRACTION * standing_height(model) / NOMINAL_HEIGHT
-    spec.muscle_conditions = muscle_condition_specs(cfg, [m.name for m in model.muscles], spec.muscle_mirror)
+    spec.conditions = condition_specs(cfg, [b.name for b in model.bodies], spec.body_mirror, spec.head_body,
+                                      [m.name for m in model.muscles], spec.muscle_mirror)
 
     samples, stride, duration = _reference_samples(cfg, model)
     _check_reference_timing(cfg, duration)

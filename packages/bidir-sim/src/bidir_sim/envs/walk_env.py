@@ -77,18 +77,18 @@ class WalkEnv(gym.Env):
         return obs, float(reward), bool(terminated), bool(truncated), self._info()
 
     def _condition_values(self, given) -> np.ndarray:
-        """reset's ``conditions`` option ({name: ratio}, names from task.muscle_conditions) as one value per
-        condition, NaN where it is drawn."""
-        names = self.task.muscle_conditions
+        """reset's ``conditions`` option ({name: value}, names from task.conditions) as one value per condition,
+        NaN where it is drawn."""
+        names = self.task.conditions
         if not isinstance(given, dict):
-            raise TypeError(f"reset option 'conditions' must be a mapping of condition -> ratio, got {given!r}")
+            raise TypeError(f"reset option 'conditions' must be a mapping of condition -> value, got {given!r}")
         unknown = sorted(set(given) - set(names))
         if unknown:
             raise ValueError(f"reset option 'conditions': unknown {unknown}; this task's: {', '.join(names) or 'none'}")
         values = np.full(len(names), np.nan)
         for name, value in given.items():
             values[names.index(name)] = _finite_number(value, f"reset option 'conditions': '{name}'")
-            if not values[names.index(name)] > 0:
+            if not name.startswith("torsion.") and not values[names.index(name)] > 0:
                 raise ValueError(f"reset option 'conditions': '{name}' must be a positive ratio, got {value!r}")
         return values
 
@@ -96,8 +96,8 @@ class WalkEnv(gym.Env):
         info = dict(zip(_core.INFO_NAMES, self.core.info.tolist()))
         for flag in ("fall", "sim_error", "mirrored"):
             info[flag] = bool(info[flag])
-        if self.task.muscle_conditions:
-            info["conditions"] = dict(zip(self.task.muscle_conditions, self.core.conditions.tolist()))
+        if self.task.conditions:
+            info["conditions"] = dict(zip(self.task.conditions, self.core.conditions.tolist()))
         return info
 
     def set_muscle_weights(self, weights) -> None:
