@@ -49,3 +49,37 @@ def test_the_cli_measures_whole_episodes(tmp_path):
     again = tmp_path / "again.json"
     assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "6", "--envs", "4", "--json", str(again)]) == 0
     assert json.loads(again.read_text())["per_episode"] == r["per_episode"]
+
+
+CONDITIONED = "base: pd\nenvironment:\n  parameters:\n    skeleton:\n      global: {min: 0.9, max: 1.1}\n"
+
+
+def test_condition_fixes_a_condition_and_sweep_runs_the_grid(tmp_path):
+    config = tmp_path / "conditioned.yaml"
+    config.write_text(CONDITIONED)
+    out = tmp_path / "sweep.json"
+    args = ["--env", str(config), "--policy", "zero", "--episodes", "2", "--envs", "2"]
+    assert evaluate.main([*args, "--condition", "skeleton.global=0.95", "--sweep", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["conditions"] == {"skeleton.global": 0.95}
+    # the healthy body keeps the --condition values; then the one sampled condition at each end of its range
+    assert [(row["condition"], row["value"]) for row in r["sweep"]] == [
+        ("healthy", None), ("skeleton.global", 0.9), ("skeleton.global", 1.1)]
+    assert all(0 < row["mean_length"] < 600 for row in r["sweep"])  # zero actions fall
+    # a bigger body has a faster target (x sqrt(g)): the sweep's bodies differ
+    assert r["sweep"][2]["mean_speed"] / r["sweep"][2]["speed_ratio"] > r["sweep"][1]["mean_speed"] / r["sweep"][1]["speed_ratio"]
+
+
+def test_bad_conditions_are_errors(tmp_path, capsys):
+    config = tmp_path / "conditioned.yaml"
+    config.write_text(CONDITIONED)
+    args = ["--env", str(config), "--policy", "zero", "--episodes", "1", "--envs", "1"]
+    assert evaluate.main([*args, "--condition", "skeleton.Femur.left=0.9"]) == 2
+    assert "unknown ['skeleton.Femur.left']" in capsys.readouterr().err
+    assert evaluate.main([*args, "--condition", "skeleton.global=-1"]) == 2
+    assert "positive ratio" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        evaluate.main([*args, "--condition", "skeleton.global"])
+    assert "NAME=VALUE" in capsys.readouterr().err
+    assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "1", "--sweep"]) == 2
+    assert "samples no condition" in capsys.readouterr().err

@@ -288,6 +288,37 @@ def test_init_starts_a_new_run_from_a_checkpoints_networks(tmp_path):
         train(config(f"init={source}", f"resume={source}"), tmp_path / "both")
 
 
+@pytest.mark.slow
+def test_init_widens_the_observation_with_zero_weights_for_new_inputs(tmp_path):
+    """init= from a healthy body's checkpoint into a conditioned task: the conditions block's inputs start with
+    zero weights, so the policy and the value are the checkpoint's whatever the conditions; the run trains on."""
+    from bidir_ppo import restore
+    from bidir_ppo.agent import Agent
+    from bidir_sim.envs import build_task
+
+    source = train(config("env=pd", "model.obs_norm=true", "total_steps=32"), tmp_path / "pd")
+    conditioned = tmp_path / "conditioned.yaml"
+    conditioned.write_text("base: pd\nenvironment:\n  parameters:\n    skeleton:\n      global: {min: 0.9, max: 1.1}\n"
+                           "    torsion:\n      femur: {min: -0.3, max: 0.3, default: 0.0}\n")
+    task, ckpt = build_task(str(conditioned)), checkpoint.load(source)
+    state, added = restore.init_agent_state(ckpt, task)
+    assert added == ["conditions"] and task.observation_dim == ckpt.metadata["obs_dim"] + 2
+    old, new = restore.build_agent(ckpt), Agent(task.observation_dim, task.action_dim, [32, 32], torch.zeros(51),
+                                                obs_norm=True)
+    new.load_state_dict(state)
+    obs = torch.randn(5, ckpt.metadata["obs_dim"])
+    widened = torch.cat([obs, torch.rand(5, 2) * 3], dim=1)  # any condition values
+    with torch.no_grad():
+        assert torch.equal(new.mean_action(widened), old.mean_action(obs))
+        assert torch.equal(new.get_value(widened), old.get_value(obs))
+    last = train(config(f"env.name={conditioned}", "model.obs_norm=true", "total_steps=16", f"init={source}"),
+                 tmp_path / "conditioned")
+    assert checkpoint.load(last).agent["actor_mean.0.weight"].shape[1] == task.observation_dim
+    # a narrower task, or one whose observation does not start with the checkpoint's, is refused
+    with pytest.raises(CheckpointError, match="is not the start of"):
+        restore.init_agent_state(checkpoint.load(last), build_task("pd"))
+
+
 @pytest.mark.parametrize("env, action_dim", [("torque", 51), ("muscle", None)])
 @pytest.mark.slow
 def test_tiny_runs_of_the_policy_driven_actuators(env, action_dim, tmp_path):

@@ -52,6 +52,8 @@ void bindEnv(py::module_& m) {
       .def_property_readonly("observation_dim", [](const Env& self) { return self.task().observationDim(); })
       .def_property_readonly("action_dim", [](const Env& self) { return self.task().actionDim(); })
       .def("seed", &Env::seed, py::arg("seed"))
+      .def("fix_conditions", &Env::fixConditions, py::arg("values"),
+           "Conditions every later reset uses where its own conditions give none (NaN: drawn; empty: all drawn).")
       .def(
           "reset",
           [](Env& self, std::optional<double> phase, std::optional<double> stride, std::optional<double> cadence,
@@ -189,6 +191,18 @@ void bindEnv(py::module_& m) {
           },
           "Each env's condition values (envs x task.conditions), of its current episode: after an "
           "autoreset, the new one's.")
+      .def(
+          "fix_conditions",
+          [](BatchEnv& self, const RowMatrixXd& values) {
+            if (values.size() != 0 && values.rows() != self.numEnvs())
+              throw std::invalid_argument("fix_conditions: " + std::to_string(values.rows()) + " rows for " +
+                                          std::to_string(self.numEnvs()) + " envs");
+            for (int i = 0; i < self.numEnvs(); ++i)
+              self.env(i).fixConditions(values.size() == 0 ? Eigen::VectorXd() : Eigen::VectorXd(values.row(i)));
+          },
+          py::arg("values"),
+          "Conditions every later reset and autoreset of env i uses (values: envs x task.conditions, NaN: drawn; "
+          "an empty array: all drawn again).")
       .def_property_readonly("episode_returns",
                              [](const BatchEnv& self) { return Eigen::VectorXd(self.episodeReturns()); })
       .def_property_readonly("episode_lengths",

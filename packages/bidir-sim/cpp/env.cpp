@@ -55,6 +55,21 @@ void Env::seed(std::uint64_t seed) { impl_->rng.seed(seed); }
 const Eigen::VectorXf& Env::observation() const { return impl_->obs; }
 const Eigen::VectorXd& Env::info() const { return impl_->info; }
 const Eigen::VectorXd& Env::conditions() const { return impl_->conditions; }
+void Env::fixConditions(const Eigen::VectorXd& values) {
+  const auto& specs = impl_->task.conditions();
+  if (values.size() != 0 && values.size() != static_cast<Eigen::Index>(specs.size()))
+    throw std::invalid_argument("fix_conditions: " + std::to_string(values.size()) + " values, the task has " +
+                                std::to_string(specs.size()) + " conditions");
+  for (Eigen::Index i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    const bool ratio = specs[i].target != ConditionTarget::Torsion;
+    if (!std::isnan(v) && (!std::isfinite(v) || (ratio && !(v > 0.0))))
+      throw std::invalid_argument("fix_conditions: condition '" + specs[i].name + "' must be " +
+                                  (ratio ? "positive and finite" : "finite") + " (or NaN: drawn), got " +
+                                  std::to_string(v));
+  }
+  impl_->fixedConditions = values;
+}
 int Env::steps() const { return impl_->steps; }
 double Env::phase() const { return impl_->phase.localPhase(); }
 bool Env::mirrored() const { return impl_->mirrored; }

@@ -81,6 +81,10 @@ class Env {
   const Eigen::VectorXd& info() const;  // indexed by the Info enum (reward.hpp)
   // The episode's condition values, one per CompiledTask::conditions() entry.
   const Eigen::VectorXd& conditions() const;
+  // Conditions every later reset uses where its options give none (one value per condition, NaN: drawn; empty:
+  // all drawn), e.g. an evaluation of one body. Throws std::invalid_argument for a wrong size or a value the
+  // condition cannot take (a ratio <= 0, inf).
+  void fixConditions(const Eigen::VectorXd& values);
   int steps() const;      // control steps since reset
   double phase() const;   // local phase, cycles
   bool mirrored() const;  // whether the next step is mirrored

@@ -60,7 +60,7 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
     }
   }
   if (!std::isfinite(start)) throw std::invalid_argument("reset: phase must be finite");
-  sampleConditions(o.conditions, draw);
+  sampleConditions(o.conditions.size() != 0 ? o.conditions : fixedConditions, draw);
   motionStride = strideRatio * bodySize;
   motionCadence = cadenceRatio / std::sqrt(bodySize);
   cycle = reference.duration() / motionCadence;

@@ -53,11 +53,12 @@ struct Env::Impl {
   // The ratios the reference motion plays at: the gait's, and the body's size g (the skeleton conditions'
   // global scale) keeping the joint angles: stride x g, cycle time x sqrt(g) (dynamic similarity).
   double motionStride = 1.0, motionCadence = 1.0, bodySize = 1.0;
-  double startPhase = 0.0;         // the reference's phase at reset (a non-cyclic motion ends at phase 1)
-  Eigen::VectorXd conditions;      // the episode's condition values (CompiledTask::conditions)
-  Eigen::VectorXd bodyConditions;  // the condition values the body was last scaled with (empty: none yet)
-  bool drawn = false;              // parameters were drawn at a reset before
-  long stepsSinceDraw = 0;         // control steps since they were (TaskSpec::resampleSteps)
+  double startPhase = 0.0;          // the reference's phase at reset (a non-cyclic motion ends at phase 1)
+  Eigen::VectorXd conditions;       // the episode's condition values (CompiledTask::conditions)
+  Eigen::VectorXd bodyConditions;   // the condition values the body was last scaled with (empty: none yet)
+  Eigen::VectorXd fixedConditions;  // Env::fixConditions (empty: none)
+  bool drawn = false;               // parameters were drawn at a reset before
+  long stepsSinceDraw = 0;          // control steps since they were (TaskSpec::resampleSteps)
   int steps = 0;
   bool mirrored = false;  // the current control step is mirrored
   GaitPhase phase;

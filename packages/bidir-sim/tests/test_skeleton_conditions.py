@@ -340,3 +340,38 @@ def test_a_singular_stretch_is_refused(model):
         sim.set_body_scale([np.zeros((3, 3))] * n, [0.0] * n)
     with pytest.raises(ValueError, match="bodies"):
         sim.set_body_scale([np.eye(3)] * 2, [])
+
+
+def test_batch_env_fixes_conditions_across_autoresets(skel_task):
+    from bidir_sim import BatchEnv
+
+    env = BatchEnv(skel_task, num_envs=2, num_threads=1, seed=0)
+    names = skel_task.conditions
+    env.fix_conditions({"skeleton.global": 0.9, "torsion.femur.left": -0.2})
+    env.reset(seed=0)
+    action = np.zeros((2, env.single_action_space.shape[0]), np.float32)
+    seen = 0
+    for _ in range(200):  # zero actions fall: several autoresets
+        _, _, term, trunc, infos = env.step(action)
+        seen += int(infos["autoreset"].sum())
+        values = env.core.conditions
+        assert (values[:, names.index("skeleton.global")] == 0.9).all()
+        assert (values[:, names.index("torsion.femur.left")] == -0.2).all()
+    assert seen >= 2
+    assert len(set(env.core.conditions[:, names.index("skeleton.Femur.left")])) == 2  # the rest drawn per env
+    per_env = np.full((2, len(names)), np.nan)
+    per_env[:, names.index("skeleton.global")] = [0.85, 1.0]
+    env.fix_conditions(per_env)
+    env.reset()
+    np.testing.assert_array_equal(env.core.conditions[:, names.index("skeleton.global")], [0.85, 1.0])
+    env.fix_conditions(None)
+    env.reset(seed=3)
+    assert env.core.conditions[0, names.index("skeleton.global")] not in (0.85, 1.0, 0.9)
+    with pytest.raises(ValueError, match="positive ratio"):
+        env.fix_conditions({"skeleton.global": 0.0})
+    with pytest.raises(ValueError, match=r"shape \(2, 3\)"):
+        env.fix_conditions(np.ones((2, 3)))
+    bad = np.full((2, len(names)), np.nan)
+    bad[1, 0] = -1.0
+    with pytest.raises(ValueError, match="'skeleton.global' must be positive"):
+        env.fix_conditions(bad)

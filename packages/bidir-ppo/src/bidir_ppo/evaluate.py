@@ -11,6 +11,13 @@ cadence. The JSON has every episode and the means.
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --policy zero   # zero actions, the checkpoint's muscle network
     python -m bidir_ppo.evaluate --env A2_sep --policy zero   # zero actions, an untrained muscle network
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --env pd        # the policy on another config of the same sizes
+    python -m bidir_ppo.evaluate RUN_DIR/ckpt --condition skeleton.global=0.9 --condition torsion.femur.left=0.3
+    python -m bidir_ppo.evaluate RUN_DIR/ckpt --sweep         # each sampled condition alone at each end
+
+``--condition NAME=VALUE`` fixes an anatomical condition (docs/conditions.md; the names are the task's
+``conditions``) for every episode, the others drawn as the config says. ``--sweep`` runs ``--episodes`` episodes
+for the healthy body (every condition at its default, the ``--condition`` values kept) and for each sampled
+condition alone at the minimum and at the maximum of its range, and prints the grid as a table.
 
 The pelvis assist (a training aid) is never on here: a new BatchEnv starts with it off.
 """
@@ -119,6 +126,37 @@ class _Actor:
         return self.agent.get_action_and_value(obs)
 
 
+def _condition_argument(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if not sep or not name or number is None:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with a number, e.g. skeleton.global=0.9, got {text!r}")
+    return name, number
+
+
+def sweep(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: dict) -> list[dict]:
+    """The healthy body (every condition at its default but ``fixed``) and each sampled condition alone at the
+    minimum and maximum of its range: one row of ``summary`` figures per point."""
+    specs = env.task.compiled.spec.conditions
+    base = {c.name: c.default for c in specs} | fixed
+    points = [(None, None)] + [(specs[i].name, v) for i in env.task.compiled.observed_conditions
+                               for v in (specs[i].min, specs[i].max)]
+    rows = []
+    for name, value in points:
+        env.fix_conditions(base if name is None else base | {name: value})
+        result = evaluate(env, policy, agent, episodes, seed)
+        rows.append({"condition": name or "healthy", "value": value,
+                     **{k: result[k] for k in ("reached_end_fraction", "mean_length", "speed_ratio", "mean_speed")}})
+        print(f"  {rows[-1]['condition']:40s} {'' if value is None else f'{value:7.3f}':>7s} "
+              f"{100 * rows[-1]['reached_end_fraction']:5.0f} % {rows[-1]['mean_length']:7.1f} "
+              f"{100 * rows[-1]['speed_ratio']:5.0f} %", flush=True)
+    env.fix_conditions(fixed or None)
+    return rows
+
+
 MAX_EPISODES = 10_000
 MAX_ENVS = 1024
 
@@ -137,6 +175,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=Bounded(int, 1, MAX_THREADS), default=None,
                    help=f"C++ threads stepping them (default: one per core; at most {MAX_THREADS})")
     p.add_argument("--seed", type=Bounded(int, 0, SEED_MAX), default=0, help=f"env i is seeded seed + i (0 to {SEED_MAX})")
+    p.add_argument("--condition", action="append", default=[], type=_condition_argument, metavar="NAME=VALUE",
+                   help="fix an anatomical condition for every episode (a name of the task's conditions, "
+                        "docs/conditions.md); repeatable")
+    p.add_argument("--sweep", action="store_true",
+                   help="the healthy body and each sampled condition alone at each end of its range: a table")
     p.add_argument("--json", type=output_file, help="also write the result here")
     return p
 
@@ -172,13 +215,23 @@ def main(argv: list[str] | None = None) -> int:
             torch.manual_seed(args.seed)
             muscle = MuscleNet.for_task(env.task).state_dict()
         env.set_muscle_weights(muscle)
+        fixed = dict(args.condition)
+        if fixed:
+            env.fix_conditions(fixed)
         with torch.no_grad():
             result = evaluate(env, args.policy, agent, args.episodes, args.seed)
+            if args.sweep:
+                if not env.task.compiled.observed_conditions:
+                    raise ValueError(f"--sweep: the config {env.task.config.name} samples no condition")
+                print(f"sweep, {args.episodes} episodes per point: condition, value, reached the end, mean length, "
+                      "speed / target")
+                result["sweep"] = sweep(env, args.policy, agent, args.episodes, args.seed, fixed)
     except ValueError as e:  # CheckpointError and ConfigError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2
     result["checkpoint"] = str(args.checkpoint) if args.checkpoint else None
     result["env"] = env.task.config.name
+    result["conditions"] = dict(args.condition)
     result["warnings"] = caught
     r = result
     print(f"{r['policy']} policy, {r['episodes']} episodes: mean length {r['mean_length']:.1f} control steps, "

@@ -92,3 +92,42 @@ def build_agent(ckpt: Checkpoint, device: str | torch.device = "cpu") -> Agent:
     except (RuntimeError, KeyError) as e:
         raise CheckpointError(str(ckpt.path / FILES["agent"]), "state_dict", state_dict_problem(e)) from None
     return agent.to(device).eval()
+
+
+# The first layers of the agent: the ones that read the observation.
+FIRST_LAYERS = ("critic.0.weight", "actor_mean.0.weight")
+
+
+def init_agent_state(ckpt: Checkpoint, task: Task) -> tuple[dict, list[str]]:
+    """The checkpoint's agent state_dict to start a new training on ``task`` (``init=``), and the names of the
+    observation blocks it gained. With the same dims: as saved. With more observation inputs (a conditioned
+    task, whose ``conditions`` block follows the checkpoint's observation): the checkpoint's observation layout
+    must be the start of the task's, block for block; the actor's and the critic's first layers get zero weights
+    for the new inputs, so the policy and the value start exactly as trained, and the observation statistics
+    mean 0 and variance 1 for them. CheckpointError otherwise, naming the blocks."""
+    meta = ckpt.metadata
+    if meta["obs_dim"] == task.observation_dim or meta["action_dim"] != task.action_dim:
+        check_dims(ckpt, task)
+        return ckpt.agent, []
+    where = str(ckpt.path / FILES["metadata"])
+    try:
+        trained = build_task(env_config(ckpt))
+    except InputError as e:
+        raise CheckpointError(where, "env_config", f"its env config cannot be read to widen the observation: {e}") \
+            from None
+    old, new = trained.compiled.observation_layout, task.compiled.observation_layout
+    if trained.observation_dim != meta["obs_dim"] or list(new[:len(old)]) != list(old) or \
+            task.observation_dim < trained.observation_dim:
+        raise CheckpointError(where, "obs_dim",
+                              f"the checkpoint's observation ({meta['obs_dim']}: {[b[0] for b in old]}) is not the "
+                              f"start of the env '{task.config.name}''s ({task.observation_dim}: "
+                              f"{[b[0] for b in new]}), so init= cannot add inputs for the new blocks")
+    state = dict(ckpt.agent)
+    extra = task.observation_dim - trained.observation_dim
+    for key in FIRST_LAYERS:
+        w = state[key]
+        state[key] = torch.cat([w, torch.zeros(w.shape[0], extra, dtype=w.dtype)], dim=1)
+    if has_obs_norm(state):
+        state["obs_norm.mean"] = torch.cat([state["obs_norm.mean"], torch.zeros(extra, dtype=torch.float64)])
+        state["obs_norm.var"] = torch.cat([state["obs_norm.var"], torch.ones(extra, dtype=torch.float64)])
+    return state, [b[0] for b in new[len(old):]]

@@ -295,9 +295,15 @@ def _load_checkpoint(cfg, key: str):
 def _load_networks(ckpt, task, learner: Learner, optimizers: bool) -> None:
     """The checkpoint's policy, value function, observation statistics and muscle network (and with
     ``optimizers`` both optimizers) into this run's, which must have the same shapes."""
-    restore.check_dims(ckpt, task)
+    agent_state = ckpt.agent
+    if optimizers:  # resume, or init with its optimizers: the same dims
+        restore.check_dims(ckpt, task)
+    else:
+        agent_state, added = restore.init_agent_state(ckpt, task)
+        if added:
+            print(f"init: the observation gained {', '.join(added)}; their inputs start with zero weights")
     try:
-        learner.agent.load_state_dict(ckpt.agent)
+        learner.agent.load_state_dict(agent_state)
         learner.muscle.net.load_state_dict(ckpt.muscle)
         if optimizers:
             learner.optimizer.load_state_dict(ckpt.optimizers["agent"])

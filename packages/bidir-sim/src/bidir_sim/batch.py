@@ -19,6 +19,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import _core
 from .arguments import as_float32_actions, env_seed, positive_int
+from .envs.conditions import condition_vector
 from .envs.config import EnvConfig
 from .envs.task import task_of
 from .muscle_net import load_muscle_weights, make_muscle_net
@@ -160,6 +161,22 @@ class BatchEnv(VectorEnv):
         task = self.task.compiled
         return {"tau_des": tau, "JtA_reduced": reduced,
                 "JtA": jta.reshape(len(jta), task.num_actuated_dofs, task.num_muscles), "env": env}
+
+    def fix_conditions(self, conditions=None) -> None:
+        """Fixes anatomical conditions (docs/conditions.md) for every later reset and autoreset: a mapping
+        {name: value} (names from ``task.conditions``) for every env, or an (envs, conditions) array in that
+        order with NaN where drawn; None draws them all again."""
+        names = self.task.conditions
+        if conditions is None:
+            values = np.zeros((0, 0))
+        elif isinstance(conditions, dict):
+            values = np.tile(condition_vector(names, conditions, "fix_conditions"), (self.num_envs, 1))
+        else:
+            values = np.asarray(conditions, dtype=float)
+            if values.shape != (self.num_envs, len(names)):
+                raise ValueError(f"fix_conditions: an array of shape {values.shape}, expected "
+                                 f"({self.num_envs}, {len(names)}): envs x task.conditions")
+        self.core.fix_conditions(values)
 
     def set_assist_scale(self, scale: float) -> None:
         """The strength of the pelvis assist (``environment.assist``, a training aid) for every env from the

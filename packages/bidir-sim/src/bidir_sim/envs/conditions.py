@@ -16,10 +16,34 @@ Without a side a key acts on both sides (one parameter); ``.left`` / ``.right`` 
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .. import _core
 from ..errors import ConfigError
 from ..gait.groups import GROUPS, group_indices, muscle_side_and_base
 from .config import BODY_SIDES, MUSCLE_PROPERTIES, SIDES, EnvConfig
+
+
+def condition_vector(names: list[str], given, what: str) -> np.ndarray:
+    """``given`` ({condition name: value}, names from ``task.conditions``) as one value per condition, NaN where
+    it is drawn; ValueError naming ``what`` and the condition for an unknown name or a value it cannot take (a
+    ratio <= 0; a torsion, in rad, may be any finite number)."""
+    if not isinstance(given, dict):
+        raise TypeError(f"{what} must be a mapping of condition -> value, got {given!r}")
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ValueError(f"{what}: unknown {unknown}; this task's: {', '.join(names) or 'none'}")
+    values = np.full(len(names), np.nan)
+    for name, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value):
+            raise ValueError(f"{what}: '{name}' must be a finite number, got {value!r}")
+        if not name.startswith("torsion.") and not value > 0:
+            raise ValueError(f"{what}: '{name}' must be a positive ratio, got {value!r}")
+        values[names.index(name)] = float(value)
+    return values
 
 
 def selected_muscles(names: list[str], selector: str) -> list[int] | None:

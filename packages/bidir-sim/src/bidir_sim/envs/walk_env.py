@@ -16,6 +16,7 @@ import numpy as np
 from .. import _core
 from ..arguments import as_float32_actions
 from ..muscle_net import load_muscle_weights, make_muscle_net
+from .conditions import condition_vector
 from .config import EnvConfig
 from .task import Task, task_of
 
@@ -65,7 +66,8 @@ class WalkEnv(gym.Env):
             raise ValueError(f"reset options: unknown {unknown}; valid: {', '.join(RESET_OPTIONS)}")
         values = {}
         if "conditions" in options:
-            values["conditions"] = self._condition_values(options.pop("conditions"))
+            values["conditions"] = condition_vector(self.task.conditions, options.pop("conditions"),
+                                                    "reset option 'conditions'")
         for key, value in options.items():
             values[key] = _finite_number(value, f"reset option '{key}'")
         obs = self.core.reset(**values)
@@ -75,22 +77,6 @@ class WalkEnv(gym.Env):
         action = as_float32_actions(np.asarray(action), "action", ndim=1)  # C++ checks the size and values
         obs, reward, terminated, truncated = self.core.step(action)
         return obs, float(reward), bool(terminated), bool(truncated), self._info()
-
-    def _condition_values(self, given) -> np.ndarray:
-        """reset's ``conditions`` option ({name: value}, names from task.conditions) as one value per condition,
-        NaN where it is drawn."""
-        names = self.task.conditions
-        if not isinstance(given, dict):
-            raise TypeError(f"reset option 'conditions' must be a mapping of condition -> value, got {given!r}")
-        unknown = sorted(set(given) - set(names))
-        if unknown:
-            raise ValueError(f"reset option 'conditions': unknown {unknown}; this task's: {', '.join(names) or 'none'}")
-        values = np.full(len(names), np.nan)
-        for name, value in given.items():
-            values[names.index(name)] = _finite_number(value, f"reset option 'conditions': '{name}'")
-            if not name.startswith("torsion.") and not values[names.index(name)] > 0:
-                raise ValueError(f"reset option 'conditions': '{name}' must be a positive ratio, got {value!r}")
-        return values
 
     def _info(self) -> dict:
         info = dict(zip(_core.INFO_NAMES, self.core.info.tolist()))
