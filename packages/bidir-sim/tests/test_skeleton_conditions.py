@@ -352,7 +352,7 @@ def test_batch_env_fixes_conditions_across_autoresets(skel_task):
     action = np.zeros((2, env.single_action_space.shape[0]), np.float32)
     seen = 0
     for _ in range(200):  # zero actions fall: several autoresets
-        _, _, term, trunc, infos = env.step(action)
+        *_, infos = env.step(action)
         seen += int(infos["autoreset"].sum())
         values = env.core.conditions
         assert (values[:, names.index("skeleton.global")] == 0.9).all()
