@@ -243,8 +243,8 @@ void bindModel(py::module_& m) {
            "Evaluates the muscles at the current state and returns a copy of the result.")
       .def("apply_muscle_forces", &Simulation::applyMuscleForces, py::arg("activations"))
       .def("set_muscle_ratios", &Simulation::setMuscleRatios, py::arg("force"), py::arg("length"),
-           "This simulation's muscle conditions: f0 x force[j] (weakness) and the rest length (optimal fibre and "
-           "tendon slack length) x length[j] (contracture), from the next update_muscles(); empty arrays: none.")
+           "This simulation's muscle conditions: f0 x force[j] (weakness) and the optimal fibre length x length[j] "
+           "(contracture; the tendon slack length as it was), from the next update_muscles(); empty arrays: none.")
       .def_property_readonly("external_generalized_forces", &Simulation::externalGeneralizedForces)
       .def("inverse_dynamics", &Simulation::inverseDynamics, py::arg("accelerations"),
            "Generalized forces for these accelerations at the current state, without contacts or muscles.")

@@ -177,11 +177,12 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
       w.head<3>() += r.cross(d);
       w.tail<3>() += d;
     }
-    // A contracture shortens fibre and tendon alike; a weakness scales f0 (1 without conditions: the same bits).
+    // A contracture shortens the muscle belly (the optimal fibre length), not the tendon: shortening both by a
+    // ratio stretches a tendon-long muscle's fibres several-fold at its rest length (the soleus: l = 6.4 at 0.7),
+    // a passive force beyond any simulation. A weakness scales f0. (1 without conditions: the same bits.)
     const double force = scaled ? ratios.force[j] * m.f0 : m.f0;
     const double fiber = scaled ? ratios.length[j] * m.optimalFiberLength : m.optimalFiberLength;
-    const double tendon = scaled ? ratios.length[j] * m.tendonSlackLength : m.tendonSlackLength;
-    const double l = (length - tendon) / fiber;  // rigid tendon
+    const double l = (length - m.tendonSlackLength) / fiber;  // rigid tendon
     // maximum shortening velocity: 10 optimal fibre lengths per second
     const double v = 0.1 * rate / fiber;
     s.length[j] = length;

@@ -32,8 +32,8 @@ struct CompiledMuscle {
 };
 
 // Per-simulation factors on the compiled muscles (the anatomical muscle conditions, docs/conditions.md): f0 × force
-// (weakness), and the rest length × length, i.e. the optimal fibre length and the tendon slack length both
-// (contracture). Empty vectors: every factor 1.
+// (weakness), and the optimal fibre length × length (contracture: a shorter muscle belly, the tendon as it was).
+// Empty vectors: every factor 1.
 struct MuscleRatios {
   Eigen::VectorXd force, length;
 };

@@ -73,8 +73,8 @@ struct ParameterSpec {
   Sampling sampling{};
 };
 
-// What an anatomical condition acts on (docs/conditions.md). On muscles: f0 (MuscleForce: weakness), or the rest
-// length, i.e. the optimal fibre length and the tendon slack length together (MuscleLength: contracture). On
+// What an anatomical condition acts on (docs/conditions.md). On muscles: f0 (MuscleForce: weakness), or the optimal
+// fibre length, the muscle belly's rest length (MuscleLength: contracture; the tendon as it was). On
 // bodies: all three axes (BodyScale: the global scale), the long axis (BoneLength), or a twist about the long axis
 // at the parent joint (Torsion, rad, positive internal: body_scale.hpp).
 enum class ConditionTarget { MuscleForce, MuscleLength, BodyScale, BoneLength, Torsion };

@@ -133,7 +133,7 @@ def test_contracture_raises_the_passive_force_at_equal_length(default_model):
     np.testing.assert_array_equal(short.length, healthy.length)
     tendon = np.array([m.tendon_slack_length for m in spec])
     fiber = np.array([m.optimal_fiber_length for m in spec])
-    np.testing.assert_allclose(short.fiber_length, (healthy.length - 0.8 * tendon) / (0.8 * fiber), rtol=1e-12)
+    np.testing.assert_allclose(short.fiber_length, (healthy.length - tendon) / (0.8 * fiber), rtol=1e-12)
     assert np.all(short.fiber_length > healthy.fiber_length)
     assert np.all(short.passive_force >= healthy.passive_force)
     raised = short.passive_force > healthy.passive_force + 1e-9

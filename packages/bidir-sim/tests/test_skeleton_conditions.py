@@ -375,3 +375,25 @@ def test_batch_env_fixes_conditions_across_autoresets(skel_task):
     bad[1, 0] = -1.0
     with pytest.raises(ValueError, match="'skeleton.global' must be positive"):
         env.fix_conditions(bad)
+
+
+@pytest.mark.slow
+def test_every_condition_at_each_end_of_a2_wide_and_every_preset_simulates():
+    """Each A2_wide condition alone at each end of its range, and every pathology preset, stands 20 zero-action
+    control steps (or falls) without the physics diverging (the first contracture law, fibre and tendon both
+    shortened, diverged at once: docs/conditions.md)."""
+    task = build_task("A2_wide")
+    env = WalkEnv(task)
+    base = {c.name: c.default for c in task.compiled.spec.conditions}
+    zero = np.zeros(env.action_space.shape, np.float32)
+    cases = [(base | {c.name: v}, env) for c in task.compiled.spec.conditions if c.min != c.max for v in (c.min, c.max)]
+    cases += [(None, WalkEnv(p)) for p in ("crouch", "equinus", "foot_drop", "trendelenburg", "waddling",
+                                           "in_toeing", "out_toeing")]
+    for conditions, e in cases:
+        e.reset(seed=0, options={"conditions": conditions} if conditions else None)
+        for _ in range(20):
+            *_, terminated, truncated, info = e.step(zero)
+            assert not info["sim_error"], (e.task.config.name, conditions and {
+                k: v for k, v in conditions.items() if v != base[k]})
+            if terminated or truncated:
+                break

@@ -257,7 +257,8 @@ ParameterRange = parameter_range("ParameterRange", *GAIT_RATIO, "a ratio; the ra
                                  "and cycle")
 MuscleForceRange = parameter_range("MuscleForceRange", *MUSCLE_FORCE_RATIO, "a ratio of f0: weakness below 1")
 MuscleLengthRange = parameter_range("MuscleLengthRange", *MUSCLE_LENGTH_RATIO,
-                                    "a ratio of the rest length (fibre and tendon): contracture below 1")
+                                    "a ratio of the optimal fibre length (the muscle belly's rest length; the "
+                                    "tendon keeps its own): contracture below 1")
 BodyScaleRange = parameter_range("BodyScaleRange", *BODY_RATIO, "a ratio of every body's size but the head's")
 BoneLengthRange = parameter_range("BoneLengthRange", *BODY_RATIO, "a ratio of the bone's length; times the global")
 TorsionRange = parameter_range("TorsionRange", *TORSION_ANGLE, "rad about the bone's long axis, positive internal",
