@@ -274,3 +274,63 @@ def test_a_bvh_clip_plays_retargeted_onto_the_default_body(gl, tmp_path):
     assert (np.abs(with_body - empty).sum(axis=2) > 30).mean() > 0.02  # the body is drawn
     r = _run_cli("--motion", "walk.txt")
     assert r.returncode == 2 and "'walk.txt' is not reference, zero or a .bvh clip" in r.stderr
+
+
+def test_a_conditioned_body_is_drawn_as_the_simulation_has_it():
+    """A2_skel's body at global 0.85: the drawn bodies are the simulation's (its transforms, its shapes, 85 % of
+    the healthy sizes), its muscles run through its own waypoints; a healthy body's waypoints are the model's."""
+    from bidir_sim.models import MusclePaths
+    from bidir_viewer.playback import Playback
+    from bidir_viewer.scene import shape_locals
+
+    pb = Playback("A2_skel", mode="zero", conditions={"skeleton.global": 0.85})
+    frame = pb.step()
+    assert frame.conditions["skeleton.global"] == 0.85 and frame.bodies is not None
+    scene = SceneBuilder(pb.model)
+    healthy, scaled = shape_locals(pb.model.bodies), shape_locals(frame.bodies)
+    femur = [i for i, b in enumerate(healthy["cube"][0]) if pb.model.bodies[b].name == "FemurR"]
+    if femur:  # the drawn box of the femur, 85 % as long
+        k = femur[0]
+        assert np.linalg.norm(scaled["cube"][1][k][:3, :3], axis=0) == pytest.approx(
+            0.85 * np.linalg.norm(healthy["cube"][1][k][:3, :3], axis=0), rel=1e-9)
+    instances = scene.build(frame, Toggles())
+    drawn = np.vstack([rows for rows in instances.ghost.values()])
+    expected = scene.body_instances(frame.positions, transforms=frame.body_transforms, shapes=scaled)
+    np.testing.assert_array_equal(drawn[:, :16], np.vstack([expected[k] for k in instances.ghost])[:, :16])
+    assert len(frame.muscle_points) == len(MusclePaths(pb.model).points(frame.positions[None])[0])
+    healthy_pb = Playback("A2_sep", mode="zero")
+    sim = healthy_pb.env.core.simulation
+    np.testing.assert_allclose(np.vstack(sim.muscle_anchor_points()),
+                               MusclePaths(pb.model).points(np.asarray(sim.positions)[None])[0], atol=1e-9)
+
+
+def test_weak_muscles_are_drawn_thinner_and_the_panel_lists_the_conditions():
+    from bidir_viewer.panels import condition_lines
+    from bidir_viewer.playback import Playback
+
+    pb = Playback("foot_drop", mode="zero")
+    frame = pb.step()  # an env with conditions: its info's dict stays out of the frame's numbers
+    assert frame.conditions == {"muscle.dorsiflexors.left.force": 0.05}
+    weak = pb.task.compiled.spec.conditions[0].indices
+    assert np.all(frame.muscle_force_ratio[weak] == 0.05) and np.sum(frame.muscle_force_ratio != 1.0) == len(weak)
+    scene = SceneBuilder(pb.model)
+    mask = np.ones(len(pb.f0), bool)
+    thin = scene.muscle_instances(frame.positions, frame.activations, "activation", mask, None, frame.muscle_force_ratio)
+    full = scene.muscle_instances(frame.positions, frame.activations, "activation", mask)
+    width = np.linalg.norm(thin[:, 0:3], axis=1) / np.linalg.norm(full[:, 0:3], axis=1)
+    assert width.min() == pytest.approx(np.sqrt(0.05), rel=1e-5) and np.isclose(width.max(), 1.0)
+    assert condition_lines({"torsion.femur.left": 0.1745, "skeleton.global": 0.9}) == [
+        "torsion.femur.left 0.174 rad (+10.0°)", "skeleton.global 0.900"]
+
+
+@pytest.mark.slow
+def test_condition_option_reaches_the_env_and_a_wrong_one_is_an_error(gl, tmp_path):
+    shot = tmp_path / "small.png"
+    r = _run_cli("--env", "A2_skel", "--motion", "zero", "--condition", "skeleton.global=0.85", "--screenshot",
+                 str(shot), "--size", "320x240")
+    assert r.returncode == 0, r.stderr
+    assert shot.exists()
+    r = _run_cli("--env", "A2_skel", "--condition", "skeleton.Wing=0.9", "--screenshot", str(tmp_path / "x.png"))
+    assert r.returncode == 2 and "unknown ['skeleton.Wing']" in r.stderr
+    r = _run_cli("--env", "A2_skel", "--condition", "global")
+    assert r.returncode == 2 and "NAME=VALUE" in r.stderr

@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
-from bidir_sim.arguments import SEED_MAX, Bounded, input_path, output_file
+from bidir_sim.arguments import SEED_MAX, Bounded, condition_argument, input_path, output_file
 from bidir_sim.batch import MAX_THREADS
 from bidir_sim.errors import CheckpointWarning
 from bidir_sim.io_util import atomic_write_text, json_text
@@ -126,17 +126,6 @@ class _Actor:
         return self.agent.get_action_and_value(obs)
 
 
-def _condition_argument(text: str) -> tuple[str, float]:
-    name, sep, value = text.partition("=")
-    try:
-        number = float(value)
-    except ValueError:
-        number = None
-    if not sep or not name or number is None:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with a number, e.g. skeleton.global=0.9, got {text!r}")
-    return name, number
-
-
 def sweep(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: dict) -> list[dict]:
     """The healthy body (every condition at its default but ``fixed``) and each sampled condition alone at the
     minimum and maximum of its range: one row of ``summary`` figures per point."""
@@ -175,7 +164,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=Bounded(int, 1, MAX_THREADS), default=None,
                    help=f"C++ threads stepping them (default: one per core; at most {MAX_THREADS})")
     p.add_argument("--seed", type=Bounded(int, 0, SEED_MAX), default=0, help=f"env i is seeded seed + i (0 to {SEED_MAX})")
-    p.add_argument("--condition", action="append", default=[], type=_condition_argument, metavar="NAME=VALUE",
+    p.add_argument("--condition", action="append", default=[], type=condition_argument, metavar="NAME=VALUE",
                    help="fix an anatomical condition for every episode (a name of the task's conditions, "
                         "docs/conditions.md); repeatable")
     p.add_argument("--sweep", action="store_true",

@@ -105,3 +105,16 @@ def output_file(text: str) -> Path:
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise argparse.ArgumentTypeError(f"{text}: cannot create a file under {parent}")
     return path
+
+
+def condition_argument(text: str) -> tuple[str, float]:
+    """A ``--condition NAME=VALUE`` argument (an anatomical condition, docs/conditions.md) as (name, value); the
+    env checks the name and the value at reset."""
+    name, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if not sep or not name or number is None:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with a number, e.g. skeleton.global=0.9, got {text!r}")
+    return name, number

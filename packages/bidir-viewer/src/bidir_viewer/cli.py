@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bidir_sim.arguments import SEED_MAX, Bounded, input_path, output_file
+from bidir_sim.arguments import SEED_MAX, Bounded, condition_argument, input_path, output_file
 from bidir_sim.io_util import json_text
 
 from .camera import PRESETS
@@ -54,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
                    "or a MASS .xml)")
     p.add_argument("--muscle-file", type=input_path, help="with --motion CLIP.bvh and a MASS skeleton as --model: its muscle .xml")
     p.add_argument("--sample", action="store_true", help="sample the policy's actions instead of the mean")
+    p.add_argument("--condition", action="append", default=[], type=condition_argument, metavar="NAME=VALUE",
+                   help="fix an anatomical condition at every reset (a name of the env's conditions, "
+                        "docs/conditions.md); repeatable")
     p.add_argument("--speed", type=Bounded(float, 0, 100, low_open=True), default=1.0,
                    help="playback speed (x real time; (0, 100])")
     p.add_argument("--seed", type=Bounded(int, 0, SEED_MAX), default=0, help=f"the env's seed (0 to {SEED_MAX})")
@@ -100,8 +103,10 @@ def build_playback(args, p: argparse.ArgumentParser):
         mode = "zero" if args.motion == "zero" else "policy"
         if args.motion == "reference":
             p.error("--motion reference plays an env config's reference: use --env, not a checkpoint")
-        return from_checkpoint(args.checkpoint, mode=mode, sample=args.sample, seed=args.seed), args.checkpoint
-    return Playback(args.env, mode=args.motion or "reference", seed=args.seed), f"{args.env} ({args.motion or 'reference'})"
+        return from_checkpoint(args.checkpoint, mode=mode, sample=args.sample, seed=args.seed,
+                               conditions=dict(args.condition)), args.checkpoint
+    return Playback(args.env, mode=args.motion or "reference", seed=args.seed, conditions=dict(args.condition)), \
+        f"{args.env} ({args.motion or 'reference'})"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,12 @@ class Timing:
     fps: float = 0.0
 
 
+def condition_lines(conditions: dict[str, float]) -> list[str]:
+    """The episode's anatomical conditions as the panel lists them (torsions in degrees too)."""
+    return [f"{name} {value:.3f}" + (f" rad ({value * 57.29578:+.1f}°)" if name.startswith("torsion.") else "")
+            for name, value in conditions.items()]
+
+
 def controls(runner: SimRunner, camera: Camera, toggles: Toggles, timing: Timing, title: str) -> None:
     imgui.set_next_window_pos((0, 0), imgui.Cond_.always)
     imgui.set_next_window_size((PANEL_WIDTH, imgui.get_io().display_size.y), imgui.Cond_.always)
@@ -31,6 +37,9 @@ def controls(runner: SimRunner, camera: Camera, toggles: Toggles, timing: Timing
     imgui.text_wrapped(title)
     imgui.text(f"t {frame.time:6.2f} s   episode {pb.episodes + 1}   step {frame.episode_length}")
     imgui.text(f"return {frame.episode_return:8.2f}   reward {frame.reward:.3f}")
+    if frame.conditions and imgui.collapsing_header("conditions", imgui.TreeNodeFlags_.default_open):
+        for line in condition_lines(frame.conditions):
+            imgui.text(line)
     imgui.separator()
     if imgui.button("Pause (Space)" if runner.playing else "Play (Space)"):
         runner.playing = not runner.playing

@@ -31,6 +31,15 @@ class Frame:
     episode_return: float = 0.0
     episode_length: int = 0
     info: dict[str, float] = field(default_factory=dict)
+    # the episode's anatomical conditions (docs/conditions.md): name -> value; empty without
+    conditions: dict[str, float] = field(default_factory=dict)
+    # per muscle, f0 x this is its force (weakness below 1); None: every muscle healthy
+    muscle_force_ratio: np.ndarray | None = None
+    # a body scaled by skeleton conditions, drawn as the simulation has it: its bodies (BodySpec: shapes), their
+    # world transforms (bodies, 4, 4) and its muscle waypoints (points, 3); None: the model's body at `positions`
+    bodies: list | None = None
+    body_transforms: np.ndarray | None = None
+    muscle_points: np.ndarray | None = None
 
 
 class Playback:
@@ -38,7 +47,7 @@ class Playback:
     (zero actions) or "reference" (the reference motion, no physics)."""
 
     def __init__(self, config, mode: str = "policy", agent=None, muscle_weights=None, seed: int = 0,
-                 sample: bool = False):
+                 sample: bool = False, conditions: dict[str, float] | None = None):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if mode == "policy" and agent is None:
@@ -50,6 +59,11 @@ class Playback:
         self.model = self.env.task.model
         self.f0 = np.array([m.f0 for m in self.model.muscles])
         self.task = self.env.task
+        # conditions fixed at every reset (the others drawn as the config says); checked by the env at reset
+        self.conditions = dict(conditions or {})
+        specs = self.task.compiled.spec.conditions
+        self._scaled = any(not c.target.startswith("muscle_") for c in specs)
+        self._weakness = [(k, c.indices) for k, c in enumerate(specs) if c.target == "muscle_force"]
         self.control_dt = 1.0 / self.env.config.simulation.control_hz
         self.episodes = 0
         self.reset(seed)
@@ -64,7 +78,7 @@ class Playback:
         return self.task.reward_terms
 
     def reset(self, seed: int | None = None) -> Frame:
-        self._obs, _ = self.env.reset(seed=seed)
+        self._obs, _ = self.env.reset(seed=seed, options={"conditions": self.conditions} if self.conditions else None)
         self._time, self._return, self._length, self._reward = 0.0, 0.0, 0, 0.0
         self._info = {}
         if self.mode == "reference":
@@ -88,7 +102,7 @@ class Playback:
         self._reward = float(reward)
         self._return += self._reward
         self._length += 1
-        self._info = {k: float(v) for k, v in info.items()}
+        self._info = {k: float(v) for k, v in info.items() if k != "conditions"}
         self._info["done"] = float(terminated or truncated)
         self.frame = self._snapshot()
         return self.frame
@@ -121,13 +135,26 @@ class Playback:
         else:
             target, reference, activations = np.array(core.target), np.array(core.reference_pose), np.array(core.activations)
         info = dict(self._info)
-        return Frame(time=self._time, positions=q, target=target, reference=reference,
+        values = np.asarray(core.conditions)
+        conditions = dict(zip(self.task.conditions, values.tolist()))
+        force = None
+        if self._weakness:
+            force = np.ones(len(self.f0))
+            for k, muscles in self._weakness:
+                force[muscles] *= values[k]
+        scaled = {}
+        if self._scaled:
+            points = sim.muscle_anchor_points()
+            scaled = {"bodies": sim.bodies, "body_transforms": np.array(sim.body_transforms()),
+                      "muscle_points": np.vstack(points) if points else np.zeros((0, 3))}
+        return Frame(conditions=conditions, muscle_force_ratio=force, **scaled,time=self._time, positions=q, target=target, reference=reference,
                      activations=activations, passive=passive, com=np.array(sim.center_of_mass),
                      com_velocity=np.array(sim.center_of_mass_velocity), step_targets=np.array(core.step_targets),
                      reward=self._reward, episode_return=self._return, episode_length=self._length, info=info)
 
 
-def from_checkpoint(path: str | Path, mode: str = "policy", sample: bool = False, seed: int = 0) -> Playback:
+def from_checkpoint(path: str | Path, mode: str = "policy", sample: bool = False, seed: int = 0,
+                    conditions: dict[str, float] | None = None) -> Playback:
     """A Playback of a checkpoint directory (or a run directory: its latest checkpoint); raises
     CheckpointError (a ValueError) before anything is built when the checkpoint is missing or foreign."""
     from bidir_ppo import checkpoint, restore
@@ -135,4 +162,4 @@ def from_checkpoint(path: str | Path, mode: str = "policy", sample: bool = False
     ckpt = checkpoint.load(path)
     task = restore.env_task(ckpt)  # checks the dims first
     return Playback(task, mode=mode, agent=restore.build_agent(ckpt), muscle_weights=ckpt.muscle, seed=seed,
-                    sample=sample)
+                    sample=sample, conditions=conditions)

@@ -77,6 +77,36 @@ def _translate(x, y, z) -> np.ndarray:
     return m
 
 
+def muscle_radius(force: np.ndarray) -> np.ndarray:
+    """A muscle's drawn radius (m) for its maximum force (N): thicker for stronger."""
+    return 0.004 + 0.00012 * np.sqrt(force)
+
+
+def shape_locals(bodies) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per mesh kind: each visual shape's body index, its local matrix on its body (offset and size) and colour."""
+    local: dict[str, tuple[list[int], list[np.ndarray], list]] = {k: ([], [], []) for k in KINDS}
+    for bi, body in enumerate(bodies):
+        for s in body.shapes:
+            if not s.visual:
+                continue
+            size, off, color = np.asarray(s.size, float), np.asarray(s.offset, float), tuple(s.color)
+            if s.type == "box":
+                parts = [("cube", off @ _scale(*size))]
+            elif s.type == "sphere":
+                parts = [("sphere", off @ _scale(size[0], size[0], size[0]))]
+            else:  # capsule along z: a cylinder and two end spheres
+                r, h = size[0], size[1]
+                parts = [("cylinder", off @ _translate(0, 0, -h / 2) @ _scale(r, r, h)),
+                         ("sphere", off @ _translate(0, 0, -h / 2) @ _scale(r, r, r)),
+                         ("sphere", off @ _translate(0, 0, h / 2) @ _scale(r, r, r))]
+            for kind, m in parts:
+                local[kind][0].append(bi)
+                local[kind][1].append(m)
+                local[kind][2].append(color)
+    return {k: (np.array(b, int), np.array(m).reshape(-1, 4, 4), np.array(c).reshape(-1, 4))
+            for k, (b, m, c) in local.items()}
+
+
 class SceneBuilder:
     """Precomputes each visual shape's local matrix once; ``build`` places them at a frame's poses."""
 
@@ -84,37 +114,26 @@ class SceneBuilder:
         self.model, self.native = model, model.native()
         self.paths = MusclePaths(model)
         self.muscle_names = [m.name.lower() for m in model.muscles]
-        f0 = np.array([m.f0 for m in model.muscles])
-        self.muscle_radius = 0.004 + 0.00012 * np.sqrt(f0)
-        self._local: dict[str, tuple[list[int], list[np.ndarray], list]] = {k: ([], [], []) for k in KINDS}
-        for bi, body in enumerate(model.bodies):
-            for s in body.shapes:
-                if s.visual:
-                    self._add_shape(bi, s)
-        self._stacked = {k: (np.array(b, int), np.array(m).reshape(-1, 4, 4), np.array(c).reshape(-1, 4))
-                         for k, (b, m, c) in self._local.items()}
+        self.f0 = np.array([m.f0 for m in model.muscles])
+        self.muscle_radius = muscle_radius(self.f0)
+        self._stacked = shape_locals(model.bodies)
+        self._scaled_key, self._scaled_stacked = None, None  # the last scaled body's shapes (Frame.bodies)
 
-    def _add_shape(self, bi: int, s) -> None:
-        size, off, color = np.asarray(s.size, float), np.asarray(s.offset, float), tuple(s.color)
-        if s.type == "box":
-            parts = [("cube", off @ _scale(*size))]
-        elif s.type == "sphere":
-            parts = [("sphere", off @ _scale(size[0], size[0], size[0]))]
-        else:  # capsule along z: a cylinder and two end spheres
-            r, h = size
-            parts = [("cylinder", off @ _translate(0, 0, -h / 2) @ _scale(r, r, h)),
-                     ("sphere", off @ _translate(0, 0, -h / 2) @ _scale(r, r, r)),
-                     ("sphere", off @ _translate(0, 0, h / 2) @ _scale(r, r, r))]
-        for kind, local in parts:
-            self._local[kind][0].append(bi)
-            self._local[kind][1].append(local)
-            self._local[kind][2].append(color)
+    def _shapes_of(self, frame: Frame) -> dict:
+        """The shapes' local matrices of the frame's body: the model's, or a scaled body's (kept per conditions)."""
+        if frame.bodies is None:
+            return self._stacked
+        key = tuple(frame.conditions.items())
+        if key != self._scaled_key:
+            self._scaled_key, self._scaled_stacked = key, shape_locals(frame.bodies)
+        return self._scaled_stacked
 
-    def body_instances(self, q: np.ndarray, color=None) -> dict[str, np.ndarray]:
-        """Every visual shape at pose q, in its own colour or in ``color`` (RGBA)."""
-        T = self.native.forward_kinematics(np.asarray(q, float)[None])[0]
+    def body_instances(self, q: np.ndarray, color=None, transforms=None, shapes=None) -> dict[str, np.ndarray]:
+        """Every visual shape at pose q (the model's body by forward kinematics), or at the bodies' world
+        ``transforms`` with their ``shapes`` (shape_locals), in its own colour or in ``color`` (RGBA)."""
+        T = self.native.forward_kinematics(np.asarray(q, float)[None])[0] if transforms is None else transforms
         out = {}
-        for kind, (bodies, local, colors) in self._stacked.items():
+        for kind, (bodies, local, colors) in (self._stacked if shapes is None else shapes).items():
             if len(bodies):
                 c = colors if color is None else np.tile(color, (len(bodies), 1))
                 out[kind] = pack(T[bodies] @ local, c)
@@ -130,12 +149,17 @@ class SceneBuilder:
         v = np.clip(np.nan_to_num(values), 0.0, 1.0)[:, None]
         return np.hstack([(1 - v) * low + v * high, np.ones((len(v), 1))])
 
-    def muscle_instances(self, q: np.ndarray, values: np.ndarray, mode: str, mask: np.ndarray) -> np.ndarray:
-        points = self.paths.points(np.asarray(q, float)[None])[0]
+    def muscle_instances(self, q: np.ndarray, values: np.ndarray, mode: str, mask: np.ndarray, points=None,
+                         force_ratio=None) -> np.ndarray:
+        """Each muscle's path segments at pose q (or through ``points``, a scaled body's waypoints), as thick as
+        its force: a weak muscle (``force_ratio`` below 1) is drawn thinner."""
+        points = self.paths.points(np.asarray(q, float)[None])[0] if points is None else points
+        # a weak muscle's cross-section shrinks with its force: radius x sqrt(ratio)
+        radius = self.muscle_radius if force_ratio is None else self.muscle_radius * np.sqrt(force_ratio)
         first, muscle = self.paths.segments
         keep = mask[muscle]
         first, muscle = first[keep], muscle[keep]
-        m = segment_matrices(points[first], points[first + 1], self.muscle_radius[muscle])
+        m = segment_matrices(points[first], points[first + 1], radius[muscle])
         return pack(m, self.muscle_colors(values, mode)[muscle])
 
     def build(self, frame: Frame, toggles: Toggles) -> Instances:
@@ -145,14 +169,16 @@ class SceneBuilder:
             target[kind] = np.vstack([target[kind], rows]) if kind in target else rows
 
         if toggles.bodies:
-            for kind, rows in self.body_instances(frame.positions).items():
+            for kind, rows in self.body_instances(frame.positions, transforms=frame.body_transforms,
+                                                  shapes=self._shapes_of(frame)).items():
                 rows[:, 19] = toggles.body_opacity
                 add(out.opaque if toggles.body_opacity >= 1.0 else out.ghost, kind, rows)
         if toggles.muscles and self.model.muscles:
             values = frame.activations if toggles.color_mode == "activation" else frame.passive
             mask = self.muscle_mask(toggles.muscle_filter)
             if mask.any():
-                add(out.opaque, "cylinder", self.muscle_instances(frame.positions, values, toggles.color_mode, mask))
+                add(out.opaque, "cylinder", self.muscle_instances(frame.positions, values, toggles.color_mode, mask,
+                                                                  frame.muscle_points, frame.muscle_force_ratio))
         if toggles.com:
             add(out.opaque, "sphere", pack((_translate(*frame.com) @ _scale(0.035, 0.035, 0.035))[None],
                                            np.array([COM_COLOR])))
