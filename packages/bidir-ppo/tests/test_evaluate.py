@@ -16,6 +16,7 @@ def synthetic_steps(seconds: float, control_hz: float, frequency: float, step_le
     down_r, down_l = frac < 0.6, (frac + 0.5) % 1.0 < 0.6
     ahead = np.where(frac < 0.5, 1.0, -1.0) * step_length / 2  # right ahead after its strike, left after its own
     return {"distance": list(speed * t), "target_speed": [speed] * len(t), "cadence_ratio": [1.0] * len(t),
+            "body_size": [1.0] * len(t),
             "foot_height_r": list(np.where(down_r, 0.03, 0.15)), "foot_height_l": list(np.where(down_l, 0.03, 0.15)),
             "foot_forward_r": list(speed * t + ahead), "foot_forward_l": list(speed * t - ahead)}
 

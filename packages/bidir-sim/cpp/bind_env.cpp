@@ -197,6 +197,16 @@ void bindEnv(py::module_& m) {
             if (values.size() != 0 && values.rows() != self.numEnvs())
               throw std::invalid_argument("fix_conditions: " + std::to_string(values.rows()) + " rows for " +
                                           std::to_string(self.numEnvs()) + " envs");
+            // every row is checked (on env 0, without keeping it) before any env takes its own
+            const Eigen::VectorXd kept = self.env(0).fixedConditions();
+            for (int i = 0; i < self.numEnvs() && values.size() != 0; ++i) {
+              try {
+                self.env(0).fixConditions(Eigen::VectorXd(values.row(i)));
+              } catch (const std::invalid_argument& e) {
+                self.env(0).fixConditions(kept);
+                throw std::invalid_argument("row " + std::to_string(i) + ": " + e.what());
+              }
+            }
             for (int i = 0; i < self.numEnvs(); ++i)
               self.env(i).fixConditions(values.size() == 0 ? Eigen::VectorXd() : Eigen::VectorXd(values.row(i)));
           },

@@ -89,6 +89,12 @@ std::vector<BodySpec> scaledBodies(const ModelSpec& model, const BodyScale& scal
     throw std::invalid_argument("body scale: " + std::to_string(scale.stretch.size()) + " stretches and " +
                                 std::to_string(scale.twist.size()) + " twists for a model of " + std::to_string(n) +
                                 " bodies");
+  if (!(std::isfinite(scale.damping) && scale.damping >= 0.0))
+    throw std::invalid_argument("body scale: the damping factor must be finite and >= 0, got " +
+                                std::to_string(scale.damping));
+  for (std::size_t i = 0; i < scale.twist.size(); ++i)
+    if (!std::isfinite(scale.twist[i]))
+      throw std::invalid_argument("body '" + model.bodies[i].name + "': its twist is not finite");
   auto stretch = [&](int i) -> Eigen::Matrix3d {
     return scale.stretch.empty() ? Eigen::Matrix3d::Identity() : scale.stretch[static_cast<std::size_t>(i)];
   };

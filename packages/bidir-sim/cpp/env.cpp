@@ -32,6 +32,7 @@ Env::Impl::Impl(std::shared_ptr<const CompiledTask> t, std::shared_ptr<MuscleNet
   info = Eigen::VectorXd::Zero(kInfoSize);
   conditions.resize(static_cast<Eigen::Index>(task.conditions().size()));
   for (Eigen::Index i = 0; i < conditions.size(); ++i) conditions[i] = task.conditions()[i].range.defaultValue;
+  drawnConditions = conditions;
   activations = Eigen::VectorXd::Zero(nmus);
   forces = Eigen::VectorXd::Zero(ndof);
   tuple.desiredTorque = Eigen::VectorXf::Zero(nact);
@@ -51,10 +52,15 @@ Env::~Env() = default;
 
 const CompiledTask& Env::task() const { return impl_->task; }
 const std::shared_ptr<const CompiledTask>& Env::taskPtr() const { return impl_->taskPtr; }
-void Env::seed(std::uint64_t seed) { impl_->rng.seed(seed); }
+void Env::seed(std::uint64_t seed) {
+  impl_->rng.seed(seed);
+  impl_->drawn = false;  // a seeded reset draws anew (resample_steps)
+  impl_->stepsSinceDraw = 0;
+}
 const Eigen::VectorXf& Env::observation() const { return impl_->obs; }
 const Eigen::VectorXd& Env::info() const { return impl_->info; }
 const Eigen::VectorXd& Env::conditions() const { return impl_->conditions; }
+const Eigen::VectorXd& Env::fixedConditions() const { return impl_->fixedConditions; }
 void Env::fixConditions(const Eigen::VectorXd& values) {
   const auto& specs = impl_->task.conditions();
   if (values.size() != 0 && values.size() != static_cast<Eigen::Index>(specs.size()))

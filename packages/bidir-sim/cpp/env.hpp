@@ -85,6 +85,7 @@ class Env {
   // all drawn), e.g. an evaluation of one body. Throws std::invalid_argument for a wrong size or a value the
   // condition cannot take (a ratio <= 0, inf).
   void fixConditions(const Eigen::VectorXd& values);
+  const Eigen::VectorXd& fixedConditions() const;
   int steps() const;      // control steps since reset
   double phase() const;   // local phase, cycles
   bool mirrored() const;  // whether the next step is mirrored

@@ -36,14 +36,11 @@ void Env::Impl::sampleEpisode(const ResetOptions& o) {
     drawn = true;
     stepsSinceDraw = 0;
   }
-  if (!std::isnan(o.stride))
-    strideRatio = o.stride;
-  else if (draw)
-    strideRatio = sampleParameter(spec.stride, rng);
-  if (!std::isnan(o.cadence))
-    cadenceRatio = o.cadence;
-  else if (draw)
-    cadenceRatio = sampleParameter(spec.cadence, rng);
+  // A given ratio holds for this episode only; else a new draw (kept) or the last draw.
+  if (std::isnan(o.stride) && draw) drawnStride = sampleParameter(spec.stride, rng);
+  if (std::isnan(o.cadence) && draw) drawnCadence = sampleParameter(spec.cadence, rng);
+  strideRatio = std::isnan(o.stride) ? drawnStride : o.stride;
+  cadenceRatio = std::isnan(o.cadence) ? drawnCadence : o.cadence;
   if (!(strideRatio > 0.0) || !(cadenceRatio > 0.0) || !std::isfinite(strideRatio) || !std::isfinite(cadenceRatio))
     throw std::invalid_argument("reset: stride and cadence ratios must be positive and finite");
   const ReferenceMotion& reference = task.reference();
@@ -109,17 +106,26 @@ void Env::Impl::sampleConditions(const Eigen::VectorXd& given, bool draw) {
   body.twist.assign(nb, 0.0);
   bool onMuscles = false;
   bodySize = 1.0;
+  // The episode's values: a given one, else a new draw (kept as the last draw) or the last draw. All are
+  // checked before any is used, so a refused reset leaves the env's conditions as they were.
+  Eigen::VectorXd values(count);
   for (Eigen::Index i = 0; i < count; ++i) {
     const auto& c = specs[i];
     if (given.size() != 0 && !std::isnan(given[i]))
-      conditions[i] = given[i];
-    else if (draw)
-      conditions[i] = sampleParameter(c.range, rng);
-    const double v = conditions[i];
+      values[i] = given[i];
+    else
+      values[i] = draw ? (drawnConditions[i] = sampleParameter(c.range, rng)) : drawnConditions[i];
     const bool ratio = c.target != ConditionTarget::Torsion;
-    if (!std::isfinite(v) || (ratio && !(v > 0.0)))
+    if (!std::isfinite(values[i]) || (ratio && !(values[i] > 0.0)))
       throw std::invalid_argument("reset: condition '" + c.name + "' must be " +
-                                  (ratio ? "positive and finite" : "finite") + ", got " + std::to_string(v));
+                                  (ratio ? "positive and finite" : "finite") + ", got " + std::to_string(values[i]));
+  }
+  conditions = values;
+  Eigen::VectorXd skeleton(count);  // the values that shape the body (muscle entries 0): the body's cache key
+  for (Eigen::Index i = 0; i < count; ++i) {
+    const auto& c = specs[i];
+    const double v = conditions[i];
+    skeleton[i] = c.onMuscles() ? 0.0 : v;
     onMuscles = onMuscles || c.onMuscles();
     switch (c.target) {
       case ConditionTarget::MuscleForce:
@@ -141,15 +147,18 @@ void Env::Impl::sampleConditions(const Eigen::VectorXd& given, bool draw) {
     }
   }
   if (onMuscles) sim.setMuscleRatios(force, length);
-  if (!task.hasSkeletonConditions() || (bodyConditions.size() == count && bodyConditions == conditions)) return;
+  if (!task.hasSkeletonConditions() || (bodyConditions.size() == count && bodyConditions == skeleton)) return;
   body.stretch.resize(nb);
   for (std::size_t b = 0; b < nb; ++b)
     body.stretch[b] = global[b] * (Eigen::Matrix3d::Identity() +
                                    (bone[b] - 1.0) * task.boneAxes()[b] * task.boneAxes()[b].transpose());
   body.damping = std::pow(bodySize, 2.5);  // the reference's law
   sim.setBodyScale(body);
-  applyBodies(*kinematic, sim.bodies());
-  bodyConditions = conditions;
+  {
+    std::lock_guard<std::mutex> lock(task.model().impl().mutex);  // shapes shared with the model (Simulation)
+    applyBodies(*kinematic, sim.bodies());
+  }
+  bodyConditions = skeleton;
 }
 
 // The lowest point of the skeleton's collision shapes (spheres, boxes, capsules), y up.

@@ -55,10 +55,12 @@ struct Env::Impl {
   double motionStride = 1.0, motionCadence = 1.0, bodySize = 1.0;
   double startPhase = 0.0;          // the reference's phase at reset (a non-cyclic motion ends at phase 1)
   Eigen::VectorXd conditions;       // the episode's condition values (CompiledTask::conditions)
-  Eigen::VectorXd bodyConditions;   // the condition values the body was last scaled with (empty: none yet)
+  Eigen::VectorXd bodyConditions;   // the skeleton condition values the body was last scaled with (empty: none)
   Eigen::VectorXd fixedConditions;  // Env::fixConditions (empty: none)
-  bool drawn = false;               // parameters were drawn at a reset before
-  long stepsSinceDraw = 0;          // control steps since they were (TaskSpec::resampleSteps)
+  bool drawn = false;               // parameters were drawn at a reset before (Env::seed clears it)
+  double drawnStride = 1.0, drawnCadence = 1.0;  // the last draws (a reset's given values hold for its episode)
+  Eigen::VectorXd drawnConditions;
+  long stepsSinceDraw = 0;  // control steps since they were (TaskSpec::resampleSteps)
   int steps = 0;
   bool mirrored = false;  // the current control step is mirrored
   GaitPhase phase;

@@ -21,6 +21,7 @@ void Env::Impl::setEpisodeInfo() {
   info[kPhase] = phase.localPhaseFraction();
   info[kStrideRatio] = strideRatio;
   info[kCadenceRatio] = cadenceRatio;
+  info[kBodySize] = bodySize;
   mirrored = spec.enforceSymmetry && phase.secondHalf();
   info[kMirrored] = mirrored;
 }

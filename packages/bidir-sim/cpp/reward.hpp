@@ -39,6 +39,7 @@ enum Info : int {
   kMirrored,
   kStrideRatio,
   kCadenceRatio,
+  kBodySize,  // the skeleton conditions' global scale g (1 without): the reference plays at cycle x sqrt(g)
   kDistance,  // the gait as it is walked (for evaluation): COM and feet, forward from the COM at reset
   kFootHeightR,
   kFootHeightL,

@@ -121,11 +121,16 @@ void Simulation::setBodyScale(const BodyScale& scale) {
     if (bodies_.empty()) return;
     bodies_.clear();
     bodyMuscles_.clear();
+    std::lock_guard<std::mutex> lock(model_->impl().mutex);
     applyBodies(skel, model_->spec().bodies);
     return;
   }
   bodies_ = scaledBodies(model_->spec(), scale);
-  applyBodies(skel, bodies_);
+  {
+    // setShape detaches the node from its old shape, which the clones of the model share: one at a time
+    std::lock_guard<std::mutex> lock(model_->impl().mutex);
+    applyBodies(skel, bodies_);
+  }
   bodyMuscles_ = scaleMuscles(model_->muscles(), scale.stretch, skel);
 }
 

@@ -234,6 +234,7 @@ def test_a_scaled_body_walks_its_own_cycle(skel_task):
         _, _, _, _, info = env.step(np.zeros(env.action_space.shape, np.float32))
         speeds[g] = info["target_speed"]
     assert speeds[0.81] == pytest.approx(0.9 * speeds[1.0], rel=1e-9)
+    assert info["body_size"] == 0.81
 
 
 def test_skeleton_conditions_are_deterministic_per_seed_and_mirrored(skel_task):
@@ -269,10 +270,18 @@ def test_conditions_are_redrawn_only_after_resample_steps(write):
     _, again = env.reset()
     assert again["conditions"] == first["conditions"]  # 3 steps: not yet
     assert (again["stride_ratio"], again["cadence_ratio"]) == (first["stride_ratio"], first["cadence_ratio"])
+    _, given = env.reset(options={"conditions": {"skeleton.global": 0.9}})  # still within the 5 steps
+    assert given["conditions"]["skeleton.global"] == 0.9
+    _, after = env.reset()
+    assert after["conditions"] == first["conditions"]  # a given value holds for its episode only
     for _ in range(6):
         env.step(action)
     _, new = env.reset()
     assert new["conditions"] != first["conditions"]
+    for _ in range(2):
+        env.step(action)
+    _, seeded = env.reset(seed=0)  # a seeded reset draws anew: the same as the first episode's
+    assert seeded["conditions"] == first["conditions"]
 
 
 @pytest.mark.parametrize("preset, value", [("in_toeing", 0.1745), ("out_toeing", -0.1745)])
@@ -340,6 +349,10 @@ def test_a_singular_stretch_is_refused(model):
         sim.set_body_scale([np.zeros((3, 3))] * n, [0.0] * n)
     with pytest.raises(ValueError, match="bodies"):
         sim.set_body_scale([np.eye(3)] * 2, [])
+    with pytest.raises(ValueError, match="twist is not finite"):
+        sim.set_body_scale([], [float("nan")] * n)
+    with pytest.raises(ValueError, match="damping"):
+        sim.set_body_scale([], [], -1.0)
 
 
 def test_batch_env_fixes_conditions_across_autoresets(skel_task):
@@ -373,8 +386,10 @@ def test_batch_env_fixes_conditions_across_autoresets(skel_task):
         env.fix_conditions(np.ones((2, 3)))
     bad = np.full((2, len(names)), np.nan)
     bad[1, 0] = -1.0
-    with pytest.raises(ValueError, match="'skeleton.global' must be positive"):
+    with pytest.raises(ValueError, match="row 1: .*'skeleton.global' must be positive"):
         env.fix_conditions(bad)
+    env.reset()  # the refused array left the envs as they were: all drawn
+    assert len(set(env.core.conditions[:, names.index("skeleton.global")])) == 2
 
 
 @pytest.mark.slow

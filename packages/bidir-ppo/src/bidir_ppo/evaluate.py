@@ -42,7 +42,7 @@ from .muscle_learner import MuscleNet
 
 POLICIES = ("mean", "sample", "zero")
 FOOT_CONTACT_BAND = 0.02  # m above a foot's lowest height in the episode where it counts as down
-TRACKED = ("distance", "target_speed", "cadence_ratio", "foot_height_r", "foot_height_l", "foot_forward_r",
+TRACKED = ("distance", "target_speed", "cadence_ratio", "body_size", "foot_height_r", "foot_height_l", "foot_forward_r",
            "foot_forward_l")
 
 
@@ -79,7 +79,8 @@ def _episode(steps: dict, ret: float, length: int, reached_end: bool, control_hz
     seconds = length / control_hz
     distance = steps["distance"][-1]
     target = float(np.mean(steps["target_speed"]))
-    cycle = duration / steps["cadence_ratio"][0]  # s per reference gait cycle at this episode's cadence
+    # s per reference gait cycle at this episode's cadence, played by a body of size g at cycle x sqrt(g)
+    cycle = duration * math.sqrt(steps["body_size"][0]) / steps["cadence_ratio"][0]
     strikes = []  # (step index, foot) of each footfall
     for side, foot in enumerate("rl"):
         height = np.asarray(steps[f"foot_height_{foot}"])
