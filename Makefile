@@ -10,7 +10,9 @@ CONDA_WORK ?= /tmp/bidir-conda
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup demo walk lint test conda clean
+.PHONY: setup demo walk walk-conditions lint test conda clean
+comma := ,
+space := $(subst ,, )
 
 $(VENV)/.apt-done:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -75,6 +77,26 @@ walk: setup
 	    --camera side --stills 6 || exit 1; \
 	done
 	@echo "results: $(WALK_DIR)/{pd,muscle}/{eval.json,walk.mp4,walk-stills.png}; curves: $(WALK_DIR)/*/plots"
+
+# The conditioned walker (docs/conditions.md, "One policy across the space"): one policy over A2_wide's sampled
+# anatomy plus the pathology presets (examples/walk/conditions.yaml; each preset held by one of the 32 envs, the
+# other 25 drawing from the ranges), warm-started from make walk's muscle-driven policy (init=: the condition
+# inputs start at zero weight). Then evaluated: 64 episodes over the sampled space; the healthy body and each
+# preset (32 each). Run make walk first.
+WALK_CONDITIONS_DIR ?= runs/walk-conditions
+WALK_CONDITIONS_MINUTES ?= 90
+WALK_PRESETS := crouch equinus foot_drop trendelenburg waddling in_toeing out_toeing
+walk-conditions: setup
+	@test -d $(WALK_DIR)/muscle/ckpt || { echo "no $(WALK_DIR)/muscle/ckpt: run make walk first"; exit 1; }
+	rm -rf $(WALK_CONDITIONS_DIR)
+	$(PY) -m bidir_ppo.train $(WALK_COMMON) env.name=$(CURDIR)/examples/walk/conditions.yaml total_steps=5000000 \
+	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt \
+	  'mixture.presets=[$(subst $(space),$(comma),$(WALK_PRESETS))]' run_dir=$(WALK_CONDITIONS_DIR)
+	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
+	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
+	  --json $(WALK_CONDITIONS_DIR)/eval-presets.json
+	$(PY) -m bidir_ppo.plot $(WALK_CONDITIONS_DIR)
+	@echo "results: $(WALK_CONDITIONS_DIR)/eval.json (sampled), eval-presets.json; the grid: evaluate --sweep"
 
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)

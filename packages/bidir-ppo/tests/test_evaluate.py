@@ -84,3 +84,17 @@ def test_bad_conditions_are_errors(tmp_path, capsys):
     assert "NAME=VALUE" in capsys.readouterr().err
     assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "1", "--sweep"]) == 2
     assert "samples no condition" in capsys.readouterr().err
+
+
+def test_preset_runs_the_healthy_body_and_each_preset(tmp_path, capsys):
+    config = tmp_path / "mixed.yaml"
+    config.write_text("base: pd\nenvironment:\n  parameters:\n    torsion:\n      femur:\n"
+                      "        left: {min: -0.3, max: 0.3, default: 0.0}\n        right: {min: -0.3, max: 0.3, default: 0.0}\n")
+    out = tmp_path / "presets.json"
+    args = ["--env", str(config), "--policy", "zero", "--episodes", "2", "--envs", "2"]
+    assert evaluate.main([*args, "--preset", "in_toeing", "--preset", "out_toeing", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["presets"]
+    assert [r["condition"] for r in rows] == ["healthy", "in_toeing", "out_toeing"]
+    assert all(0 < r["mean_length"] < 600 for r in rows)  # zero actions fall
+    assert evaluate.main([*args, "--preset", "crouch"]) == 2  # its psoas is no condition of this task
+    assert "muscle.Psoas.length" in capsys.readouterr().err

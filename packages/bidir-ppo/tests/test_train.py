@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 from bidir_ppo import checkpoint
@@ -111,6 +112,7 @@ def _messages(error: BaseException) -> str:
     ("envs=1000000", "num_envs=1000000 needs about"),                        # was: 3 GB in 4 s, then more
     ("assist.scale=-1", "config key 'assist.scale': must be >= 0.0"),
     ("assist.fade_until=0", "config key 'assist.fade_until': must be > 0.0"),
+    ("mixture.envs_per_preset=0", "config key 'mixture.envs_per_preset': must be >= 1"),
 ])
 def test_bad_overrides_fail_at_start(override, message, tmp_path):
     with pytest.raises(Exception) as error:  # Hydra's errors for a bad override, ours for a bad value
@@ -389,3 +391,28 @@ def test_a_composed_env_config_is_kept_self_contained(tmp_path):
     env = restore.env_config(ckpt)
     assert (env.termination.head_drop, env.termination.pelvis_angle) == (0.15, 0.5)
     assert restore.env_task(ckpt).action_dim == 51
+
+
+def test_a_preset_mixture_holds_each_preset_on_its_envs(tmp_path):
+    """mixture.presets: the last envs hold one preset each for every episode (info's conditions), the others draw;
+    a preset the env config cannot carry, or a mixture under rollout=ray, fails at start."""
+    from bidir_sim.envs import build_task
+    from bidir_sim.envs.presets import preset_rows
+
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text("base: pd\nenvironment:\n  parameters:\n    muscle:\n      dorsiflexors:\n        left:\n"
+                     "          force: {min: 0.3, max: 1.0, sampling: continuous}\n        right:\n"
+                     "          force: {min: 0.3, max: 1.0, sampling: continuous}\n")
+    last = train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "total_steps=48"),
+                 tmp_path / "run")
+    assert checkpoint.load(last).metadata["global_step"] == 48
+    task = build_task(str(mixed))
+    rows = preset_rows(task, ["foot_drop"], 1, 3)
+    assert rows[2].tolist() == [0.05, 1.0] and np.isnan(rows[:2]).all()
+    with pytest.raises(ValueError, match=r"'mixture.envs_per_preset': 2 presets x 2 envs take 4 of envs=3"):
+        train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop,crouch]", "mixture.envs_per_preset=2"),
+              tmp_path / "full")
+    with pytest.raises(ValueError, match="mixture.presets': a preset mixture runs under rollout=local"):
+        train(config(f"env.name={mixed}", "envs=4", "mixture.presets=[foot_drop]", "rollout=ray"), tmp_path / "ray")
+    with pytest.raises(Exception, match=r"crouch\.yaml.*muscle\.Psoas\.length.*no condition"):
+        train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[crouch]", "total_steps=16"), tmp_path / "bad")

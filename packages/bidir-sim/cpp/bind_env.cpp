@@ -34,6 +34,7 @@ py::dict takeRecord(Env& self) {
   d["foot_force"] = rowsOf(r.footForce, {n, 2, 3});
   d["foot_moment"] = rowsOf(r.footMoment, {n, 2, 3});
   d["other_contact_force"] = rowsOf(r.otherContactForce, {n, 3});
+  d["foot_rotation"] = rowsOf(r.footRotation, {n, 2, 3, 3});
   d["activations"] = rowsOf(r.activations, {n, muscles});
   d["muscle_length"] = rowsOf(r.muscleLength, {n, muscles});
   d["fiber_length"] = rowsOf(r.fiberLength, {n, muscles});

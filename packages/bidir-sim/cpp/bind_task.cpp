@@ -63,6 +63,7 @@ void bindTask(py::module_& m) {
       .def_property_readonly("min", [](const ConditionSpec& c) { return c.range.min; })
       .def_property_readonly("max", [](const ConditionSpec& c) { return c.range.max; })
       .def_property_readonly("default", [](const ConditionSpec& c) { return c.range.defaultValue; })
+      .def_property_readonly("sampling", [](const ConditionSpec& c) { return samplingName(c.range.sampling); })
       .def_readonly("mirror", &ConditionSpec::mirror);
 
   py::class_<TaskSpec>(m, "TaskSpec")

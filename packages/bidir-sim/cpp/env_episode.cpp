@@ -17,7 +17,7 @@ constexpr double kStartOffset = 0.07;  // reset just after heel strike, as the r
 constexpr double kStartJitter = 0.05;  // +- uniform jitter of the start phase (cycles)
 
 double sampleParameter(const ParameterSpec& p, std::mt19937_64& rng) {
-  if (!CompiledTask::isSampled(p)) return p.defaultValue;
+  if (!CompiledTask::isSampled(p) || p.sampling == Sampling::Default) return p.defaultValue;
   if (p.sampling == Sampling::Continuous) return std::uniform_real_distribution<double>(p.min, p.max)(rng);
   static constexpr double kLocations[] = {0.0, 0.25, 0.5, 0.75, 1.0};
   static constexpr double kExtremes[] = {0.0, 1.0};

@@ -34,6 +34,7 @@ GaitRecord Env::takeRecord() {
   const auto ndof = static_cast<std::size_t>(impl_->ndof), nmus = static_cast<std::size_t>(impl_->nmus);
   out.time.resize(rows);
   for (auto* v : {&out.positions, &out.velocities}) v->resize(rows * ndof);
+  out.footRotation.resize(rows * 18);
   for (auto* v : {&out.activations, &out.muscleLength, &out.fiberLength, &out.muscleForce}) v->resize(rows * nmus);
   return out;
 }
@@ -43,6 +44,11 @@ void Env::Impl::recordStart() {
   r.time.push_back(episodeTime + substep * dt);
   append(r.positions, skel.getPositions());
   append(r.velocities, skel.getVelocities());
+  for (int side = 0; side < 2; ++side) {
+    const Eigen::Matrix<double, 3, 3, Eigen::RowMajor> rotation =
+        skel.getBodyNode(static_cast<std::size_t>(spec.footBody[side]))->getWorldTransform().linear();
+    r.footRotation.insert(r.footRotation.end(), rotation.data(), rotation.data() + 9);
+  }
   append(r.activations, activations);
   // Muscle geometry at this state: computed by prepareSubstep where muscles act, else (pd, torque) here.
   const MuscleState& ms = sim.muscleState().valid ? sim.muscleState() : sim.updateMuscles(false, spec.forceVelocity);

@@ -21,10 +21,13 @@ struct GaitRecord {
   // task's foot body and every body below it), and its moment about the world origin (N m).
   std::vector<double> footForce, footMoment;
   std::vector<double> otherContactForce;  // rows x 3: contact force on every other body (a fall, a hand), N
-  std::vector<double> activations;        // rows x muscles
-  std::vector<double> muscleLength;       // rows x muscles: muscle-tendon path length, m
-  std::vector<double> fiberLength;        // rows x muscles: l_m / l_opt
-  std::vector<double> muscleForce;        // rows x muscles: tension a f_A + f_P, N
+  // rows x 2 x 3 x 3 (right, left; row-major): the foot body's world rotation at the step's start, from the env's
+  // own body (a torsion turns the foot in a way the model's kinematics with the same q cannot show)
+  std::vector<double> footRotation;
+  std::vector<double> activations;   // rows x muscles
+  std::vector<double> muscleLength;  // rows x muscles: muscle-tendon path length, m
+  std::vector<double> fiberLength;   // rows x muscles: l_m / l_opt
+  std::vector<double> muscleForce;   // rows x muscles: tension a f_A + f_P, N
 };
 
 }  // namespace bidir

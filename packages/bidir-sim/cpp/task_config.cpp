@@ -60,8 +60,23 @@ Sampling parseSampling(const std::string& name, const std::string& key) {
   if (name == "uniform") return Sampling::Locations;
   if (name == "extremes") return Sampling::Extremes;
   if (name == "continuous") return Sampling::Continuous;
-  throw std::invalid_argument("env config: key '" + key + "' must be uniform, extremes or continuous, got '" + name +
-                              "'");
+  if (name == "default") return Sampling::Default;
+  throw std::invalid_argument("env config: key '" + key + "' must be uniform, extremes, continuous or default, got '" +
+                              name + "'");
+}
+
+std::string samplingName(Sampling sampling) {
+  switch (sampling) {
+    case Sampling::Locations:
+      return "uniform";
+    case Sampling::Extremes:
+      return "extremes";
+    case Sampling::Continuous:
+      return "continuous";
+    case Sampling::Default:
+      return "default";
+  }
+  return "";
 }
 
 void readConfig(TaskSpec& s) {

@@ -63,8 +63,9 @@ struct RewardSpec {
 };
 
 // How a parameter is drawn at reset (its `sampling` key): the reference's rule, a location of the range (one of
-// {0, 1/4, 1/2, 3/4, 1}, or {0, 1}) plus N(0, 0.025) noise; or a plain uniform draw over the range.
-enum class Sampling { Locations, Extremes, Continuous };
+// {0, 1/4, 1/2, 3/4, 1}, or {0, 1}) plus N(0, 0.025) noise; a plain uniform draw over the range; or none (Default:
+// observed over its range but held at its default unless a reset gives it, as a training mixture's presets do).
+enum class Sampling { Locations, Extremes, Continuous, Default };
 
 // A parameter of the episode (a gait ratio, an anatomical condition), sampled at reset when its range is wider
 // than 1e-3 (CompiledTask::isSampled), else fixed at its default.
@@ -144,5 +145,7 @@ struct TaskSpec {
 void readConfig(TaskSpec& spec);
 // A `sampling` key's value as the enum; std::invalid_argument naming `key` for another value.
 Sampling parseSampling(const std::string& name, const std::string& key);
+// The `sampling` key's value of a Sampling (parseSampling's inverse).
+std::string samplingName(Sampling sampling);
 
 }  // namespace bidir

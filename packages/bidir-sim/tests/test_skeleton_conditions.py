@@ -412,3 +412,31 @@ def test_every_condition_at_each_end_of_a2_wide_and_every_preset_simulates():
                 k: v for k, v in conditions.items() if v != base[k]})
             if terminated or truncated:
                 break
+
+
+def test_the_gait_analysis_sees_the_torsion_in_the_foot_progression_angle():
+    """The record's foot_rotation is the env's own foot: with it the analysis's foot progression angle turns by
+    the torsion (internal +), where the model's kinematics at the same joint angles would not turn at all."""
+    from bidir_sim.gait.angles import joint_angles
+    from bidir_sim.gait.report import foot_kinematics
+
+    angles = {}
+    for torsion in (0.0, 0.3):
+        e = WalkEnv("A2_skel")
+        e.core.recording = True
+        e.reset(seed=0, options={"conditions": {"torsion.femur.left": torsion, "torsion.femur.right": torsion}})
+        e.step(np.zeros(e.action_space.shape, np.float32))
+        rec = e.core.take_record()
+        model = e.task.model
+        fk_turn = foot_kinematics(model, rec["positions"])[1]
+        recorded = foot_kinematics(model, rec["positions"], rec["foot_rotation"])[1]
+        measured = joint_angles(model, rec["positions"], recorded)
+        angles[torsion] = {side: measured[f"foot_progression_{side}"][0] for side in "rl"}
+        if torsion == 0.0:  # the healthy body: the recorded rotation is the model's kinematics
+            for side in "rl":
+                np.testing.assert_allclose(recorded[side], fk_turn[side], atol=1e-9)
+    for side in "rl":
+        turned = angles[0.3][side] - angles[0.0][side]
+        # by about the twist: the reset pose's hip and knee are flexed, so the femur's axis is tilted from vertical
+        # and the foot's projection on the ground turns by more or less than the twist itself
+        assert turned == pytest.approx(np.degrees(0.3), rel=0.25), side

@@ -14,6 +14,7 @@ cuts the episodes into gait cycles at heel strike, and writes to ``--out``:
     python -m bidir_ppo.analyze runs/walk/muscle/ckpt --out runs/walk/muscle/analysis
     python -m bidir_ppo.analyze runs/walk/muscle/ckpt --compare runs/demo/ckpt --out cmp   # two gaits overlaid
     python -m bidir_ppo.analyze --env A2_sep --policy zero --out zero   # any env, zero actions
+    python -m bidir_ppo.analyze runs/walk-conditions/ckpt --preset crouch --out crouch   # a pathology preset
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
-from bidir_sim.arguments import Bounded
+from bidir_sim.arguments import Bounded, condition_argument
+from bidir_sim.envs.presets import preset_body
 from bidir_sim.gait import gait_report, opensim
 from bidir_sim.gait.report import curves_table
 from bidir_sim.io_util import atomic_write_text, json_safe
@@ -63,8 +65,10 @@ def record_episodes(env: BatchEnv, actor, seconds: float, seed: int = 0) -> list
     return records
 
 
-def run(checkpoint_dir, env_name, policy, episodes, seconds, seed, threads):
-    """(task, records) of a checkpoint's policy (or zero actions on ``env_name``)."""
+def run(checkpoint_dir, env_name, policy, episodes, seconds, seed, threads, conditions=None, preset=None):
+    """(task, records) of a checkpoint's policy (or zero actions on ``env_name``); ``conditions`` ({name: value})
+    fixed for every episode, and with ``preset`` (a pathology preset's config) its conditions, every other
+    condition at its default."""
     agent, muscle, config = None, None, env_name
     if checkpoint_dir:
         ckpt = checkpoint.load(checkpoint_dir)
@@ -76,6 +80,10 @@ def run(checkpoint_dir, env_name, policy, episodes, seconds, seed, threads):
         torch.manual_seed(seed)
         muscle = MuscleNet.for_task(env.task).state_dict()
     env.set_muscle_weights(muscle)
+    if preset is not None:
+        conditions = preset_body(preset, env.task) | (conditions or {})
+    if conditions:
+        env.fix_conditions(conditions)
     actor = _Actor(policy, agent, env.single_action_space.shape[0])
     return env.task, record_episodes(env, actor, seconds, seed)
 
@@ -125,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds after each reset left out of the gait cycles (default 1)")
     p.add_argument("--seed", type=Bounded(int, 0, 2**31 - 1), default=0)
     p.add_argument("--threads", type=Bounded(int, 1, 256), default=None)
+    p.add_argument("--condition", action="append", default=[], type=condition_argument, metavar="NAME=VALUE",
+                   help="fix an anatomical condition for every episode (docs/conditions.md); repeatable")
+    p.add_argument("--preset", metavar="NAME", help="fix a pathology preset's conditions (a shipped config's name or "
+                   "a YAML path), carried onto the task's, the others at their defaults (docs/conditions.md)")
     p.add_argument("--compare", metavar="CKPT", help="a second checkpoint, overlaid in the figure")
     p.add_argument("--opensim", action="store_true", help="also export the first episode to OUT/opensim")
     p.add_argument("--out", type=Path, required=True, help="output directory")
@@ -137,13 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"recording {args.episodes} episode(s) of up to {args.seconds:g} s ...", flush=True)
         task, records = run(args.checkpoint, args.env, args.policy, args.episodes, args.seconds, args.seed,
-                            args.threads)
+                            args.threads, dict(args.condition), args.preset)
         report = gait_report(task.model, records, settle=args.settle)
         compare = None
         if args.compare:
             ctask, crecords = run(args.compare, None, "mean", args.episodes, args.seconds, args.seed, args.threads)
             compare = gait_report(ctask.model, crecords, settle=args.settle)
-        label = str(args.checkpoint or f"{args.env} ({args.policy})")
+        label = str(args.checkpoint or f"{args.env} ({args.policy})") + (f", {args.preset}" if args.preset else "")
         _write_outputs(args.out, report, compare, label, args.compare)
         if args.opensim:
             files = _export_opensim(args.out / "opensim", task, records[0])

@@ -86,6 +86,15 @@ class WandbConfig:
     project: str = "bidir"
 
 
+@dataclass
+class MixtureConfig:
+    """A training mixture over anatomical conditions (docs/conditions.md, "One policy across the space"): the last
+    ``envs_per_preset`` x ``len(presets)`` envs each hold one pathology preset's conditions (every other
+    condition at its default); the other envs draw from the env config's ranges. rollout=local."""
+    presets: list[str] = field(default_factory=list)  # preset env configs (shipped names or YAML paths)
+    envs_per_preset: int = key_field(1, min=1, max=100_000, doc="envs holding each preset")
+
+
 MAX_RAY_WORKERS = 65_536
 DAY_S = 86_400.0
 
@@ -124,6 +133,7 @@ class TrainConfig:
     assist: AssistConfig = field(default_factory=AssistConfig)
     wandb: WandbConfig = field(default_factory=WandbConfig)
     ray: RayConfig = field(default_factory=RayConfig)
+    mixture: MixtureConfig = field(default_factory=MixtureConfig)
     rollout: str = key_field("local", choices=ROLLOUTS,
                              doc="local: one BatchEnv here | ray: ray.workers actors (docs/cluster.md)")
     learner: str = key_field("central", choices=LEARNERS,
@@ -218,6 +228,13 @@ def validate(cfg) -> None:
         _check_ray_address(cfg.ray.address)
     elif cfg.learner == "distributed":
         fail("learner", "distributed needs rollout=ray: its Ray workers both collect and learn")
+    if cfg.mixture.presets:
+        if cfg.rollout != "local":
+            fail("mixture.presets", "a preset mixture runs under rollout=local (its envs are rows of one BatchEnv)")
+        taken = cfg.mixture.envs_per_preset * len(cfg.mixture.presets)
+        if taken >= cfg.envs:
+            fail("mixture.envs_per_preset", f"{len(cfg.mixture.presets)} presets x {cfg.mixture.envs_per_preset} "
+                 f"envs take {taken} of envs={cfg.envs}: at least one env must draw from the env config's ranges")
     _warn_inert(cfg)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
@@ -240,6 +257,8 @@ def _warn_inert(cfg) -> None:
         inert += [(f"ray.{k}", "rollout=ray") for k, v in defaults.items() if cfg.ray.get(k) != v]
     elif cfg.threads is not None:
         inert.append(("threads", "rollout=local (ray.threads_per_worker sets the workers')"))
+    if not cfg.mixture.presets and cfg.mixture.envs_per_preset != MixtureConfig().envs_per_preset:
+        inert.append(("mixture.envs_per_preset", "mixture.presets"))
     if cfg.assist.scale == 0 and cfg.assist.fade_until != AssistConfig().fade_until:
         inert.append(("assist.fade_until", "assist.scale > 0"))
     for key, setting in inert:

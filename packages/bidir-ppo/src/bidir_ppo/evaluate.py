@@ -13,11 +13,14 @@ cadence. The JSON has every episode and the means.
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --env pd        # the policy on another config of the same sizes
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --condition skeleton.global=0.9 --condition torsion.femur.left=0.3
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --sweep         # each sampled condition alone at each end
+    python -m bidir_ppo.evaluate RUN_DIR/ckpt --preset crouch --preset foot_drop   # pathology presets
 
 ``--condition NAME=VALUE`` fixes an anatomical condition (docs/conditions.md; the names are the task's
 ``conditions``) for every episode, the others drawn as the config says. ``--sweep`` runs ``--episodes`` episodes
 for the healthy body (every condition at its default, the ``--condition`` values kept) and for each sampled
-condition alone at the minimum and at the maximum of its range, and prints the grid as a table.
+condition alone at the minimum and at the maximum of its range, and prints the grid as a table. ``--preset NAME``
+runs them for a pathology preset's conditions carried onto the task's (docs/conditions.md), the others at their
+defaults.
 
 The pelvis assist (a training aid) is never on here: a new BatchEnv starts with it off.
 """
@@ -34,6 +37,7 @@ import torch
 from bidir_sim import BatchEnv, build_task
 from bidir_sim.arguments import SEED_MAX, Bounded, condition_argument, input_path, output_file
 from bidir_sim.batch import MAX_THREADS
+from bidir_sim.envs.presets import preset_body
 from bidir_sim.errors import CheckpointWarning
 from bidir_sim.io_util import atomic_write_text, json_text
 
@@ -132,15 +136,30 @@ def sweep(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: di
     minimum and maximum of its range: one row of ``summary`` figures per point."""
     specs = env.task.compiled.spec.conditions
     base = {c.name: c.default for c in specs} | fixed
-    points = [(None, None)] + [(specs[i].name, v) for i in env.task.compiled.observed_conditions
-                               for v in (specs[i].min, specs[i].max)]
+    points = [("healthy", None, base)] + [(specs[i].name, v, base | {specs[i].name: v})
+                                          for i in env.task.compiled.observed_conditions
+                                          for v in (specs[i].min, specs[i].max)]
+    return grid(env, policy, agent, episodes, seed, fixed, points)
+
+
+def presets(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: dict, names: list[str]) -> list[dict]:
+    """The healthy body, then each pathology preset (bidir_sim.envs.presets: its conditions carried onto this
+    task's, every other condition at its default but ``fixed``): one row of ``summary`` figures per body."""
+    healthy = {c.name: c.default for c in env.task.compiled.spec.conditions} | fixed
+    points = [("healthy", None, healthy)] + [(name, None, preset_body(name, env.task) | fixed) for name in names]
+    return grid(env, policy, agent, episodes, seed, fixed, points)
+
+
+def grid(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: dict, points: list) -> list[dict]:
+    """``episodes`` episodes at each point (label, value or None, the conditions it fixes), printed as a table
+    row each; the env's conditions are ``fixed`` again afterwards."""
     rows = []
-    for name, value in points:
-        env.fix_conditions(base if name is None else base | {name: value})
+    for label, value, conditions in points:
+        env.fix_conditions(conditions)
         result = evaluate(env, policy, agent, episodes, seed)
-        rows.append({"condition": name or "healthy", "value": value,
+        rows.append({"condition": label, "value": value,
                      **{k: result[k] for k in ("reached_end_fraction", "mean_length", "speed_ratio", "mean_speed")}})
-        print(f"  {rows[-1]['condition']:40s} {'' if value is None else f'{value:7.3f}':>7s} "
+        print(f"  {label:40s} {'' if value is None else f'{value:7.3f}':>7s} "
               f"{100 * rows[-1]['reached_end_fraction']:5.0f} % {rows[-1]['mean_length']:7.1f} "
               f"{100 * rows[-1]['speed_ratio']:5.0f} %", flush=True)
     env.fix_conditions(fixed or None)
@@ -170,6 +189,9 @@ def parser() -> argparse.ArgumentParser:
                         "docs/conditions.md); repeatable")
     p.add_argument("--sweep", action="store_true",
                    help="the healthy body and each sampled condition alone at each end of its range: a table")
+    p.add_argument("--preset", action="append", default=[], type=input_path, metavar="NAME",
+                   help="also the healthy body and each pathology preset (a shipped config's name or a YAML path) carried onto the task's "
+                        "conditions, the others at their defaults: a table; repeatable")
     p.add_argument("--json", type=output_file, help="also write the result here")
     return p
 
@@ -216,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"sweep, {args.episodes} episodes per point: condition, value, reached the end, mean length, "
                       "speed / target")
                 result["sweep"] = sweep(env, args.policy, agent, args.episodes, args.seed, fixed)
+            if args.preset:
+                print(f"presets, {args.episodes} episodes each: preset, reached the end, mean length, speed / target")
+                result["presets"] = presets(env, args.policy, agent, args.episodes, args.seed, fixed, args.preset)
     except ValueError as e:  # CheckpointError and ConfigError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ import hydra
 import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
+from bidir_sim.envs.presets import preset_rows
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
@@ -125,7 +126,10 @@ def make_source(cfg: DictConfig, task, device: torch.device) -> RolloutSource:
     if cfg.rollout == "ray":
         return RaySource(cfg.env.name, cfg.ray, list(cfg.model.hidden), cfg.seed, device,
                          log=lambda msg: print(msg, file=sys.stderr, flush=True))
-    return BatchEnvSource(BatchEnv(task, num_envs=cfg.envs, num_threads=cfg.threads, seed=cfg.seed), cfg.seed, device)
+    env = BatchEnv(task, num_envs=cfg.envs, num_threads=cfg.threads, seed=cfg.seed)
+    if cfg.mixture.presets:  # before the source's first reset: every episode of a preset's envs holds it
+        env.fix_conditions(preset_rows(task, list(cfg.mixture.presets), cfg.mixture.envs_per_preset, cfg.envs))
+    return BatchEnvSource(env, cfg.seed, device)
 
 
 def train(cfg: DictConfig, run_dir: Path) -> Path:

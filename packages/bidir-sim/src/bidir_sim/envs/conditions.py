@@ -16,6 +16,7 @@ Without a side a key acts on both sides (one parameter); ``.left`` / ``.right`` 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -69,6 +70,42 @@ def selected_bodies(names: list[str], selector: str) -> list[int] | None:
     return [i for i, n in enumerate(names) if n.lower() in wanted] or None
 
 
+@dataclasses.dataclass(frozen=True)
+class ConfigCondition:
+    """One condition key of an env config: its key, its name (as in ``task.conditions``), what it acts on, its
+    selector (``global``, a bone or a muscle selector, with ``.left`` / ``.right`` for one side) and its range."""
+    key: str
+    name: str
+    target: str
+    selector: str
+    range: object
+
+    def sided_names(self) -> list[str]:
+        """The names of this condition on each side (``muscle.Psoas.left.length``, ...); [] for a one-sided key."""
+        if self.selector.partition(".")[2] or self.target == "body_scale":
+            return []
+        return [self.name.replace(f".{self.selector}", f".{self.selector}.{side}", 1) for side in SIDES]
+
+
+def config_conditions(cfg: EnvConfig) -> list[ConfigCondition]:
+    """The condition keys of ``cfg``: the global scale, the bones, the torsions, then the muscles (selector order,
+    force before length); the order of ``task.conditions``."""
+    prefix = "environment.parameters"
+    found = []
+    for bone, r in cfg.parameters.skeleton.items():
+        target = "body_scale" if bone == "global" else "bone_length"
+        found.append(ConfigCondition(f"{prefix}.skeleton.{bone}", f"skeleton.{bone}", target, bone, r))
+    for bone, r in cfg.parameters.torsion.items():
+        found.append(ConfigCondition(f"{prefix}.torsion.{bone}", f"torsion.{bone}", "torsion", bone, r))
+    for selector, condition in cfg.parameters.muscle.items():
+        for prop in MUSCLE_PROPERTIES:
+            r = getattr(condition, prop)
+            if r is not None:
+                found.append(ConfigCondition(f"{prefix}.muscle.{selector}.{prop}", f"muscle.{selector}.{prop}",
+                                             f"muscle_{prop}", selector, r))
+    return found
+
+
 def condition_specs(cfg: EnvConfig, body_names: list[str], body_mirror: list[int], head_body: int,
                     muscle_names: list[str], muscle_mirror: list[int]) -> list:
     """The config's conditions as ``_core.ConditionSpec``s: the global scale, the bones, the torsions, then the
@@ -77,27 +114,18 @@ def condition_specs(cfg: EnvConfig, body_names: list[str], body_mirror: list[int
     side); ConfigError naming the key when it names no body or muscle, or a sampled condition has no partner
     sampled over the same range."""
     found = []  # (key, name, target, indices, range)
-    prefix = "environment.parameters"
-    for bone, r in cfg.parameters.skeleton.items():
-        key = f"{prefix}.skeleton.{bone}"
-        if bone == "global":
-            found.append((key, "skeleton.global", "body_scale", [i for i in range(len(body_names)) if i != head_body], r))
+    for c in config_conditions(cfg):
+        if c.target == "body_scale":
+            indices = [i for i in range(len(body_names)) if i != head_body]
+        elif c.target.startswith("muscle_"):
+            indices = selected_muscles(muscle_names, c.selector)
+            if indices is None:
+                raise ConfigError(cfg.source, c.key.rpartition(".")[0], f"selects no muscle of the model; a selector "
+                                  f"is a group ({', '.join(GROUPS)}), a muscle's base name (e.g. Soleus) or a "
+                                  "muscle's name, with .left / .right for one side (docs/conditions.md)")
         else:
-            found.append((key, f"skeleton.{bone}", "bone_length", _bodies(cfg, body_names, bone, key), r))
-    for bone, r in cfg.parameters.torsion.items():
-        key = f"{prefix}.torsion.{bone}"
-        found.append((key, f"torsion.{bone}", "torsion", _bodies(cfg, body_names, bone, key), r))
-    for selector, condition in cfg.parameters.muscle.items():
-        key = f"{prefix}.muscle.{selector}"
-        muscles = selected_muscles(muscle_names, selector)
-        if muscles is None:
-            raise ConfigError(cfg.source, key, f"selects no muscle of the model; a selector is a group "
-                              f"({', '.join(GROUPS)}), a muscle's base name (e.g. Soleus) or a muscle's name, "
-                              "with .left / .right for one side (docs/conditions.md)")
-        for prop in MUSCLE_PROPERTIES:
-            r = getattr(condition, prop)
-            if r is not None:
-                found.append((f"{key}.{prop}", f"muscle.{selector}.{prop}", f"muscle_{prop}", muscles, r))
+            indices = _bodies(cfg, body_names, c.selector, c.key)
+        found.append((c.key, c.name, c.target, indices, c.range))
     specs = []
     for key, name, target, indices, r in found:
         mirror_map = muscle_mirror if target.startswith("muscle_") else body_mirror

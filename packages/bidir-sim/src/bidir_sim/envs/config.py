@@ -233,7 +233,9 @@ class RewardConfig:
 
 
 SAMPLING_DOC = ("`uniform` (the reference's rule): locations {0, ¼, ½, ¾, 1} of the range plus N(0, 0.025) noise; "
-                "`extremes`: locations {0, 1} plus that noise; `continuous`: uniform over the range")
+                "`extremes`: locations {0, 1} plus that noise; `continuous`: uniform over the range; `default`: not "
+                "drawn, held at its default unless a reset gives it (observed over the range: a training mixture's "
+                "presets set it)")
 
 
 def parameter_range(name: str, low: float, high: float, note: str, default: float = 1.0) -> type:
@@ -245,7 +247,8 @@ def parameter_range(name: str, low: float, high: float, note: str, default: floa
         ("min", float, bound(f"lowest value sampled at reset ({note})")),
         ("max", float, bound("highest value sampled at reset")),
         ("default", float, bound("used when not sampling")),
-        ("sampling", str, key_field("uniform", choices=("uniform", "extremes", "continuous"), doc=SAMPLING_DOC)),
+        ("sampling", str, key_field("uniform", choices=("uniform", "extremes", "continuous", "default"),
+                                           doc=SAMPLING_DOC)),
     ])
 
 

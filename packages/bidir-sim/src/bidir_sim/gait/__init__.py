@@ -6,8 +6,9 @@ the report that joins them (report) and the export to OpenSim (opensim). docs/an
 A record is a dict of arrays with one row per physics substep: ``time``, ``positions``, ``velocities``,
 ``moments`` (net generalized forces from inverse dynamics with the contact forces; the 6 root rows are the
 unexplained residual), ``foot_force`` and ``foot_moment`` ((rows, 2, 3): right and left foot, world frame,
-the moment about the world origin), ``other_contact_force`` (rows, 3), ``activations``, ``muscle_length``,
-``fiber_length`` and ``muscle_force`` (rows, muscles).
+the moment about the world origin), ``other_contact_force`` (rows, 3), ``foot_rotation`` ((rows, 2, 3, 3): each
+foot body's world rotation, from the env's own body, so that a torsion shows in the foot progression angle),
+``activations``, ``muscle_length``, ``fiber_length`` and ``muscle_force`` (rows, muscles).
 """
 
 from . import opensim

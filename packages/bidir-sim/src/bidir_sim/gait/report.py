@@ -23,23 +23,26 @@ UNITS = {"speed": "m/s", "cadence": "steps/min", "stride_length": "m", "step_len
          "stance": "% cycle", "swing": "% cycle", "double_support": "% cycle"}
 
 
-def foot_kinematics(model, positions: np.ndarray) -> tuple[dict, dict]:
-    """Per side the talus origin in world (rows, 3) and its rotation from the zero pose (rows, 3, 3)."""
+def foot_kinematics(model, positions: np.ndarray, rotation: np.ndarray | None = None) -> tuple[dict, dict]:
+    """Per side the talus origin in world (rows, 3) and its rotation from the model's zero pose (rows, 3, 3):
+    from the model's kinematics at ``positions``, or where given from ``rotation`` (a record's ``foot_rotation``,
+    (rows, 2, 3, 3): the env's own body, whose torsion turns the foot where the model's would not)."""
     fk = model.native().forward_kinematics(np.ascontiguousarray(positions))
     zero = model.native().forward_kinematics(np.zeros((1, positions.shape[1])))[0]
     index = model.body_index
     place, turn = {}, {}
-    for side, (_, _, talus) in SIDE_BODIES.items():
+    for k, (side, (_, _, talus)) in enumerate(SIDE_BODIES.items()):
         b = index[talus]
         place[side] = fk[:, b, :3, 3]
-        turn[side] = fk[:, b, :3, :3] @ zero[b, :3, :3].T
+        world = fk[:, b, :3, :3] if rotation is None else rotation[:, k]
+        turn[side] = world @ zero[b, :3, :3].T
     return place, turn
 
 
 def _episode_signals(model, rec: dict, mass: float) -> dict:
     """Every per-row signal of one episode, by name (side-suffixed where it has a side)."""
     q = rec["positions"]
-    place, turn = foot_kinematics(model, q)
+    place, turn = foot_kinematics(model, q, rec.get("foot_rotation"))
     sig = joint_angles(model, q, turn)
     bw = mass * kinetics.GRAVITY
     sig.update(kinetics.ground_reaction(rec["foot_force"], bw))
