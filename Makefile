@@ -82,7 +82,8 @@ walk: setup
 # anatomy plus the pathology presets (examples/walk/conditions.yaml; each preset held by one of the 32 envs, the
 # other 25 drawing from the ranges), warm-started from make walk's muscle-driven policy (init=: the condition
 # inputs start at zero weight). Then evaluated: 64 episodes over the sampled space; the healthy body and each
-# preset (32 each). Run make walk first.
+# preset (32 each); each preset's gait signature against the healthy body (bidir_ppo.signatures). Run make walk
+# first.
 WALK_CONDITIONS_DIR ?= runs/walk-conditions
 WALK_CONDITIONS_MINUTES ?= 90
 WALK_PRESETS := crouch equinus foot_drop trendelenburg waddling in_toeing out_toeing
@@ -95,8 +96,9 @@ walk-conditions: setup
 	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
 	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
 	  --json $(WALK_CONDITIONS_DIR)/eval-presets.json
+	$(PY) -m bidir_ppo.signatures $(WALK_CONDITIONS_DIR)/ckpt --out $(WALK_CONDITIONS_DIR)/signatures
 	$(PY) -m bidir_ppo.plot $(WALK_CONDITIONS_DIR)
-	@echo "results: $(WALK_CONDITIONS_DIR)/eval.json (sampled), eval-presets.json; the grid: evaluate --sweep"
+	@echo "results: $(WALK_CONDITIONS_DIR)/eval.json (sampled), eval-presets.json, signatures/; the grid: evaluate --sweep"
 
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)

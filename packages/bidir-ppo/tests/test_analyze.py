@@ -71,3 +71,24 @@ def test_bad_arguments_are_refused_at_parse_time(args, tmp_path, capsys):
         analyze.main(["--env", "pd", "--policy", "zero", *args] + ([] if not args else ["--out", str(tmp_path)]))
     assert e.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_signatures_of_a_policy_that_cannot_walk_and_its_bad_arguments(tmp_path, capsys):
+    from bidir_ppo import signatures
+
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text("base: pd\nenvironment:\n  parameters:\n    torsion:\n      femur:\n"
+                     "        left: {min: -0.3, max: 0.3, default: 0.0}\n        right: {min: -0.3, max: 0.3, default: 0.0}\n")
+    with initialize(version_base=None, config_path=None):
+        cfg = compose(config_name="train", overrides=["envs=2", "ppo.num_steps=8", "ppo.num_minibatches=2",
+                                                      "model.hidden=[16]", "wandb.mode=disabled", f"env.name={mixed}",
+                                                      "total_steps=16"])
+    train(cfg, tmp_path / "run")
+    out = tmp_path / "sig"
+    args = [str(tmp_path / "run"), "--episodes", "1", "--seconds", "3", "--out", str(out)]
+    assert signatures.main([*args, "--preset", "in_toeing"]) == 2  # the healthy body is the reference: it must walk
+    assert "no complete gait cycle" in capsys.readouterr().err
+    assert not (out / "signatures.json").exists()
+    with pytest.raises(SystemExit):
+        signatures.main([*args, "--preset", "limp"])
+    assert "invalid choice: 'limp'" in capsys.readouterr().err

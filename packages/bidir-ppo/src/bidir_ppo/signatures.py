@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     print("preset           signature                                             value  healthy  shown")
     for body, r in results.items():
         if "error" in r:
-            print(f"{body:16s} no gait cycle: {r['error']}")
+            print(f"{body:16s} not measured: {r['error']}")
             continue
         figure = next(k for k in r if k not in ("healthy", "difference", "expected", "shown"))
         print(f"{body:16s} {r['expected']:52s} {r[figure]:6.1f} {r['healthy']:8.1f}  {'yes' if r['shown'] else 'no'}")
