@@ -1,5 +1,6 @@
 """The trainer end to end on a tiny budget, its checkpoints, resume, and its errors."""
 
+import json
 import os
 import pickle
 import signal
@@ -316,6 +317,13 @@ def test_init_widens_the_observation_with_zero_weights_for_new_inputs(tmp_path):
     last = train(config(f"env.name={conditioned}", "model.obs_norm=true", "total_steps=16", f"init={source}"),
                  tmp_path / "conditioned")
     assert checkpoint.load(last).agent["actor_mean.0.weight"].shape[1] == task.observation_dim
+    # evaluate --widen: the checkpoint's policy on the wider task, blind to the new inputs
+    from bidir_ppo import evaluate
+    out = tmp_path / "widened.json"
+    args = [str(source), "--env", str(conditioned), "--episodes", "2", "--envs", "2"]
+    assert evaluate.main(args) == 2  # the sizes differ: refused without --widen
+    assert evaluate.main([*args, "--widen", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["widened"] is True
     # a narrower task, or one whose observation does not start with the checkpoint's, is refused
     with pytest.raises(CheckpointError, match="is not the start of"):
         restore.init_agent_state(checkpoint.load(last), build_task("pd"))

@@ -14,6 +14,7 @@ cadence. The JSON has every episode and the means.
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --condition skeleton.global=0.9 --condition torsion.femur.left=0.3
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --sweep         # each sampled condition alone at each end
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --preset crouch --preset foot_drop   # pathology presets
+    python -m bidir_ppo.evaluate runs/walk/muscle/ckpt --env A2_wide --widen   # a healthy policy, blind to them
 
 ``--condition NAME=VALUE`` fixes an anatomical condition (docs/conditions.md; the names are the task's
 ``conditions``) for every episode, the others drawn as the config says. ``--sweep`` runs ``--episodes`` episodes
@@ -176,6 +177,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--env", type=input_path, help="an env config (shipped name or YAML path): without a checkpoint, for --policy "
                    "zero; with one, instead of the checkpoint's own (same observation and action sizes), e.g. the "
                    "plain task without a training recipe's early termination")
+    p.add_argument("--widen", action="store_true",
+                   help="with --env: a config whose observation adds blocks after the checkpoint's (a conditioned "
+                        "one), the new inputs given zero weights as init= gives them: the policy does not see them "
+                        "(e.g. make walk's healthy policy on conditioned bodies)")
     p.add_argument("--policy", choices=POLICIES, default="mean")
     p.add_argument("--episodes", type=Bounded(int, 1, MAX_EPISODES), default=32,
                    help=f"whole episodes to run (default 32; at most {MAX_EPISODES})")
@@ -201,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.checkpoint is None and args.env is None:
         p.error("give a checkpoint, --env, or both")
+    if args.widen and (args.checkpoint is None or args.env is None):
+        p.error("--widen needs a checkpoint and --env (the wider config)")
     if args.checkpoint is None and args.policy != "zero":
         p.error(f"--policy {args.policy} needs a checkpoint (with --env only --policy zero)")
     if args.envs is None:
@@ -214,14 +221,15 @@ def main(argv: list[str] | None = None) -> int:
             config, muscle = restore.env_task(ckpt) if args.env is None else build_task(args.env), ckpt.muscle
             with warnings.catch_warnings(record=True) as seen:
                 warnings.simplefilter("always", CheckpointWarning)
-                restore.check_dims(ckpt, config)
+                if not args.widen:
+                    restore.check_dims(ckpt, config)
             for w in seen:
                 if issubclass(w.category, CheckpointWarning):
                     caught.append(str(w.message))
                     print(f"warning: {w.message}", file=sys.stderr)
                 else:
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            agent = restore.build_agent(ckpt)
+            agent = restore.build_agent(ckpt, widen_to=config if args.widen else None)
         env = BatchEnv(config, num_envs=args.envs, num_threads=args.threads, seed=args.seed)
         if muscle is None:  # an untrained network (Xavier init), like a run's first iteration
             torch.manual_seed(args.seed)
@@ -246,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result["checkpoint"] = str(args.checkpoint) if args.checkpoint else None
     result["env"] = env.task.config.name
+    result["widened"] = args.widen
     result["conditions"] = dict(args.condition)
     result["warnings"] = caught
     r = result

@@ -77,18 +77,23 @@ def env_task(ckpt: Checkpoint) -> Task:
     return task
 
 
-def build_agent(ckpt: Checkpoint, device: str | torch.device = "cpu") -> Agent:
+def build_agent(ckpt: Checkpoint, device: str | torch.device = "cpu", widen_to: Task | None = None) -> Agent:
     """The checkpoint's actor-critic, weights loaded; CheckpointError when agent.pt does not fit the
-    dims and hidden sizes in metadata.yaml."""
+    dims and hidden sizes in metadata.yaml. With ``widen_to``, for that task's wider observation as ``init=``
+    gives it (init_agent_state: zero weights for the new inputs, so the policy does not see them)."""
     meta = ckpt.metadata
     hidden = _meta(ckpt, "config.model.hidden", list)
     if not hidden or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 65536 for h in hidden):
         raise CheckpointError(str(ckpt.path / FILES["metadata"]), "config.model.hidden",
                               f"must be layer sizes in [1, 65536], got {hidden!r}" if hidden else "missing")
     obs_dim, act_dim = meta["obs_dim"], meta["action_dim"]
+    state = ckpt.agent
+    if widen_to is not None:
+        state, _ = init_agent_state(ckpt, widen_to)
+        obs_dim = widen_to.observation_dim
     agent = Agent(obs_dim, act_dim, hidden, torch.zeros(act_dim), obs_norm=has_obs_norm(ckpt.agent))
     try:
-        agent.load_state_dict(ckpt.agent)
+        agent.load_state_dict(state)
     except (RuntimeError, KeyError) as e:
         raise CheckpointError(str(ckpt.path / FILES["agent"]), "state_dict", state_dict_problem(e)) from None
     return agent.to(device).eval()
