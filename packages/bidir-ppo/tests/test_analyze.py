@@ -9,7 +9,7 @@ import pytest
 from bidir_ppo import analyze
 from bidir_ppo.evaluate import _Actor
 from bidir_ppo.train import train
-from bidir_sim import BatchEnv
+from bidir_sim import BatchEnv, build_task
 from bidir_sim.gait import gait_report
 from hydra import compose, initialize
 
@@ -92,3 +92,16 @@ def test_signatures_of_a_policy_that_cannot_walk_and_its_bad_arguments(tmp_path,
     with pytest.raises(SystemExit):
         signatures.main([*args, "--preset", "limp"])
     assert "invalid choice: 'limp'" in capsys.readouterr().err
+
+
+def test_the_body_to_fix_healthy_preset_or_drawn():
+    """signatures measures its healthy reference on the healthy body: without ``healthy`` (or a preset) the
+    conditions not given are drawn from the task's ranges, which on A2_wide is almost never that body."""
+    task = build_task("A2_wide")
+    defaults = {c.name: c.default for c in task.compiled.spec.conditions}
+    assert analyze.body_conditions(task) == {}
+    assert analyze.body_conditions(task, {"skeleton.global": 0.9}) == {"skeleton.global": 0.9}
+    assert analyze.body_conditions(task, healthy=True) == defaults
+    assert analyze.body_conditions(task, {"skeleton.global": 0.9}, healthy=True) == defaults | {"skeleton.global": 0.9}
+    in_toeing = analyze.body_conditions(task, preset="in_toeing")
+    assert in_toeing["torsion.femur.left"] == pytest.approx(0.1745) and in_toeing["skeleton.global"] == 1.0

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bidir_sim import BatchEnv, ConfigError
-from bidir_sim.envs.presets import preset_conditions, preset_rows
+from bidir_sim.envs.presets import healthy_body, preset_body, preset_conditions, preset_rows
 from bidir_sim.envs.task import build_task
 
 MIXTURE_CONFIG = Path(__file__).resolve().parents[3] / "examples" / "walk" / "conditions.yaml"
@@ -109,3 +109,13 @@ def test_the_mixture_config_carries_every_shipped_preset():
         assert set(values) <= observed, preset  # the policy sees every preset's body
     sampled_at_default = [c.name for c in task.compiled.spec.conditions if c.sampling == "default"]
     assert len(sampled_at_default) == 14  # 7 preset-only selectors x 2 sides
+
+
+def test_the_healthy_body_is_every_condition_at_its_default_and_a_preset_changes_only_its_own(small_task):
+    healthy = healthy_body(small_task)
+    assert list(healthy) == small_task.conditions
+    assert healthy == {c.name: c.default for c in small_task.compiled.spec.conditions}
+    assert all(v == 1.0 for v in healthy.values())  # every condition here is a ratio whose default is 1
+    crouch = preset_body("crouch", small_task)
+    changed = {k for k in crouch if crouch[k] != healthy[k]}
+    assert changed == set(preset_conditions("crouch", small_task.conditions))

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from bidir_sim import BatchEnv, build_task
 from bidir_sim.arguments import Bounded, condition_argument
-from bidir_sim.envs.presets import preset_body
+from bidir_sim.envs.presets import healthy_body, preset_body
 from bidir_sim.gait import gait_report, opensim
 from bidir_sim.gait.report import curves_table
 from bidir_sim.io_util import atomic_write_text, json_safe
@@ -65,10 +65,21 @@ def record_episodes(env: BatchEnv, actor, seconds: float, seed: int = 0) -> list
     return records
 
 
-def run(checkpoint_dir, env_name, policy, episodes, seconds, seed, threads, conditions=None, preset=None):
-    """(task, records) of a checkpoint's policy (or zero actions on ``env_name``); ``conditions`` ({name: value})
-    fixed for every episode, and with ``preset`` (a pathology preset's config) its conditions, every other
-    condition at its default."""
+def body_conditions(task, conditions=None, preset=None, healthy=False) -> dict[str, float]:
+    """The conditions to fix on ``task``'s envs: ``conditions`` ({name: value}); with ``preset`` (a pathology
+    preset's config) also its conditions, and with ``preset`` or ``healthy`` every other condition at its default
+    (without either, the conditions not given are drawn as the task says)."""
+    if preset is not None:
+        return preset_body(preset, task) | (conditions or {})
+    if healthy:
+        return healthy_body(task) | (conditions or {})
+    return dict(conditions or {})
+
+
+def run(checkpoint_dir, env_name, policy, episodes, seconds, seed, threads, conditions=None, preset=None,
+        healthy=False):
+    """(task, records) of a checkpoint's policy (or zero actions on ``env_name``) on the body that
+    ``body_conditions`` fixes for every episode."""
     agent, muscle, config = None, None, env_name
     if checkpoint_dir:
         ckpt = checkpoint.load(checkpoint_dir)
@@ -80,8 +91,7 @@ def run(checkpoint_dir, env_name, policy, episodes, seconds, seed, threads, cond
         torch.manual_seed(seed)
         muscle = MuscleNet.for_task(env.task).state_dict()
     env.set_muscle_weights(muscle)
-    if preset is not None:
-        conditions = preset_body(preset, env.task) | (conditions or {})
+    conditions = body_conditions(env.task, conditions, preset, healthy)
     if conditions:
         env.fix_conditions(conditions)
     actor = _Actor(policy, agent, env.single_action_space.shape[0])

@@ -38,7 +38,7 @@ import torch
 from bidir_sim import BatchEnv, build_task
 from bidir_sim.arguments import SEED_MAX, Bounded, condition_argument, input_path, output_file
 from bidir_sim.batch import MAX_THREADS
-from bidir_sim.envs.presets import preset_body
+from bidir_sim.envs.presets import healthy_body, preset_body
 from bidir_sim.errors import CheckpointWarning
 from bidir_sim.io_util import atomic_write_text, json_text
 
@@ -136,7 +136,7 @@ def sweep(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: di
     """The healthy body (every condition at its default but ``fixed``) and each sampled condition alone at the
     minimum and maximum of its range: one row of ``summary`` figures per point."""
     specs = env.task.compiled.spec.conditions
-    base = {c.name: c.default for c in specs} | fixed
+    base = healthy_body(env.task) | fixed
     points = [("healthy", None, base)] + [(specs[i].name, v, base | {specs[i].name: v})
                                           for i in env.task.compiled.observed_conditions
                                           for v in (specs[i].min, specs[i].max)]
@@ -146,7 +146,7 @@ def sweep(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: di
 def presets(env: BatchEnv, policy: str, agent, episodes: int, seed: int, fixed: dict, names: list[str]) -> list[dict]:
     """The healthy body, then each pathology preset (bidir_sim.envs.presets: its conditions carried onto this
     task's, every other condition at its default but ``fixed``): one row of ``summary`` figures per body."""
-    healthy = {c.name: c.default for c in env.task.compiled.spec.conditions} | fixed
+    healthy = healthy_body(env.task) | fixed
     points = [("healthy", None, healthy)] + [(name, None, preset_body(name, env.task) | fixed) for name in names]
     return grid(env, policy, agent, episodes, seed, fixed, points)
 

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recording {body}: {args.episodes} episode(s) of up to {args.seconds:g} s ...", flush=True)
         try:
             task, records = run(args.checkpoint, None, "mean", args.episodes, args.seconds, args.seed, None,
-                                preset=None if body == "healthy" else body)
+                                preset=None if body == "healthy" else body, healthy=True)
             reports[body] = gait_report(task.model, records)
         except ValueError as e:  # a bad checkpoint or preset; a body that never completes a gait cycle
             if body == "healthy":

@@ -46,10 +46,14 @@ def preset_conditions(preset: str | Path, conditions: list[str]) -> dict[str, fl
     return values
 
 
+def healthy_body(task) -> dict[str, float]:
+    """Every condition of ``task`` at its default: the healthy body of a task that draws conditions."""
+    return {c.name: c.default for c in task.compiled.spec.conditions}
+
+
 def preset_body(preset: str | Path, task) -> dict[str, float]:
     """Every condition of ``task`` for the preset's body: the preset's values, the others at their defaults."""
-    defaults = {c.name: c.default for c in task.compiled.spec.conditions}
-    return defaults | preset_conditions(preset, task.conditions)
+    return healthy_body(task) | preset_conditions(preset, task.conditions)
 
 
 def preset_rows(task, presets: list[str], envs_per_preset: int, num_envs: int) -> np.ndarray:
