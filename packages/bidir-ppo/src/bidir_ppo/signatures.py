@@ -45,16 +45,15 @@ def main(argv: list[str] | None = None) -> int:
             task, records = run(args.checkpoint, None, "mean", args.episodes, args.seconds, args.seed, None,
                                 preset=None if body == "healthy" else body, healthy=True)
             reports[body] = gait_report(task.model, records)
+            _write_outputs(args.out / body, reports[body], None, f"{args.checkpoint}, {body}", None)
+            if body != "healthy":  # needs the curves it compares: a side with no whole cycle has none
+                results[body] = signature(body, reports[body], reports["healthy"])
         except ValueError as e:  # a bad checkpoint or preset; a body that never completes a gait cycle
             if body == "healthy":
                 print(f"error: {e}", file=sys.stderr)
                 return 2
             results[body] = {"error": str(e), "shown": False}
             print(f"  {body}: {e}")
-            continue
-        _write_outputs(args.out / body, reports[body], None, f"{args.checkpoint}, {body}", None)
-        if body != "healthy":
-            results[body] = signature(body, reports[body], reports["healthy"])
     print("preset           signature                                             value  healthy  shown")
     for body, r in results.items():
         if "error" in r:
