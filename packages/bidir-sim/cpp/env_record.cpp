@@ -35,6 +35,7 @@ GaitRecord Env::takeRecord() {
   out.time.resize(rows);
   for (auto* v : {&out.positions, &out.velocities}) v->resize(rows * ndof);
   out.footRotation.resize(rows * 18);
+  out.footPosition.resize(rows * 6);
   for (auto* v : {&out.activations, &out.muscleLength, &out.fiberLength, &out.muscleForce}) v->resize(rows * nmus);
   return out;
 }
@@ -48,6 +49,8 @@ void Env::Impl::recordStart() {
     const Eigen::Matrix<double, 3, 3, Eigen::RowMajor> rotation =
         skel.getBodyNode(static_cast<std::size_t>(spec.footBody[side]))->getWorldTransform().linear();
     r.footRotation.insert(r.footRotation.end(), rotation.data(), rotation.data() + 9);
+    append(r.footPosition,
+           skel.getBodyNode(static_cast<std::size_t>(spec.footBody[side]))->getWorldTransform().translation());
   }
   append(r.activations, activations);
   // Muscle geometry at this state: computed by prepareSubstep where muscles act, else (pd, torque) here.

@@ -24,6 +24,8 @@ struct GaitRecord {
   // rows x 2 x 3 x 3 (right, left; row-major): the foot body's world rotation at the step's start, from the env's
   // own body (a torsion turns the foot in a way the model's kinematics with the same q cannot show)
   std::vector<double> footRotation;
+  // rows x 2 x 3 (right, left): the foot body's origin in world, m, from the env's own body
+  std::vector<double> footPosition;
   std::vector<double> activations;   // rows x muscles
   std::vector<double> muscleLength;  // rows x muscles: muscle-tendon path length, m
   std::vector<double> fiberLength;   // rows x muscles: l_m / l_opt

@@ -48,6 +48,7 @@ class Simulation {
   // muscle each, used from the next updateMuscles(); throws std::invalid_argument naming the muscle otherwise.
   // Empty vectors (the default) restore the compiled muscles.
   void setMuscleRatios(const Eigen::VectorXd& force, const Eigen::VectorXd& length);
+  const MuscleRatios& muscleRatios() const { return ratios_; }
   // This simulation's skeleton conditions (body_scale.hpp): its skeleton's bodies, joints and shapes scaled and
   // twisted from the model's, and its muscles with them (muscles()); an identity scale restores the model's.
   // Throws std::invalid_argument for a bad scale. Resets the pose to zero.

@@ -294,3 +294,68 @@ def test_real_walk_env_record():
     work = mechanical_work(rec["time"], rec["moments"], rec["velocities"])
     assert all(math.isfinite(v) for v in work.values())
     assert work["positive_work"] >= 0.0 >= work["negative_work"]
+
+
+def test_a_conditioned_body_is_analysed_with_its_own_muscles_and_mass():
+    """A record carries the body it was recorded on: a contracture's optimal fibre length, a weakness's f0 and a
+    scaled body's mass. The energetics only agree with the record's fibre lengths through those (the model's
+    muscles are refused: the check that made every contracted or turned preset unmeasurable)."""
+    from bidir_sim.envs.walk_env import WalkEnv
+    from bidir_sim.gait.groups import group_indices
+    from bidir_sim.gait.report import record_mass, record_muscles
+
+    env = WalkEnv("A2_wide")
+    model = env.task.model
+    healthy = {c.name: c.default for c in env.task.compiled.spec.conditions}
+    body = healthy | {"muscle.plantarflexors.left.length": 0.8, "muscle.quadriceps.right.force": 0.5,
+                      "skeleton.global": 0.9}
+    env.core.recording = True
+    env.reset(seed=0, options={"conditions": body})
+    for _ in range(5):
+        env.step(np.zeros(env.action_space.shape, np.float32))
+    rec = env.core.take_record()
+
+    names = [m.name for m in model.muscles]
+    contracted, weak = group_indices(names, "plantarflexors", "l"), group_indices(names, "quadriceps", "r")
+    scaled = env.core.simulation.muscle_properties  # the scaled body's muscles, before the muscle conditions
+    params = rec["muscle_parameters"]
+    np.testing.assert_allclose(params[contracted, 1], 0.8 * scaled[contracted, 1])
+    np.testing.assert_allclose(params[weak, 0], 0.5 * scaled[weak, 0])
+    untouched = sorted(set(range(len(names))) - set(contracted) - set(weak))
+    np.testing.assert_allclose(params[untouched, :2], scaled[untouched, :2])
+    np.testing.assert_allclose(params[:, 2], scaled[:, 2])
+    assert 0.72 < record_mass(model, rec) / model.total_mass < 0.78  # mass ∝ volume: 0.9³, the head unscaled
+
+    keys = ("time", "activations", "muscle_length", "fiber_length", "muscle_force")
+    out = metabolic_power(*(rec[k] for k in keys), record_muscles(model, rec), record_mass(model, rec))
+    assert np.all(np.isfinite(out["total"]))
+    with pytest.raises(ValueError, match="fiber_length: row"):
+        metabolic_power(*(rec[k] for k in keys), model.muscles, model.total_mass)
+
+    bad = dict(rec, muscle_parameters=params[:-1])
+    with pytest.raises(ValueError, match="muscle_parameters"):
+        record_muscles(model, bad)
+    with pytest.raises(ValueError, match="mass"):
+        record_mass(model, dict(rec, mass=float("nan")))
+
+
+def test_a_healthy_record_matches_the_model():
+    """On the default body the record's own muscles, mass and foot positions are the model's."""
+    from bidir_sim.envs.walk_env import WalkEnv
+    from bidir_sim.gait.angles import SIDE_BODIES
+    from bidir_sim.gait.report import record_mass, record_muscles
+
+    env = WalkEnv("A2_sep")
+    env.core.recording = True
+    env.reset(seed=0)
+    env.step(np.zeros(env.action_space.shape, np.float32))
+    rec = env.core.take_record()
+    model = env.task.model
+    own = record_muscles(model, rec)
+    for m, o in zip(model.muscles, own, strict=True):
+        assert (o.f0, o.optimal_fiber_length, o.tendon_slack_length) == pytest.approx(
+            (m.f0, m.optimal_fiber_length, m.tendon_slack_length))
+    assert record_mass(model, rec) == pytest.approx(model.total_mass)
+    fk = model.native().forward_kinematics(np.ascontiguousarray(rec["positions"]))
+    for k, (_, _, talus) in enumerate(SIDE_BODIES.values()):
+        np.testing.assert_allclose(rec["foot_position"][:, k], fk[:, model.body_index[talus], :3, 3], atol=1e-9)

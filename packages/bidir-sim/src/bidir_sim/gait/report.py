@@ -8,6 +8,7 @@ JSON-ready dict; ``curves_table`` flattens its curves for a CSV.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,34 +24,70 @@ UNITS = {"speed": "m/s", "cadence": "steps/min", "stride_length": "m", "step_len
          "stance": "% cycle", "swing": "% cycle", "double_support": "% cycle"}
 
 
-def foot_kinematics(model, positions: np.ndarray, rotation: np.ndarray | None = None) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class RecordedMuscle:
+    """One muscle as an episode's body had it (a record's ``muscle_parameters``: weakness, contracture and bone
+    scaling applied), with the attributes gait.energy reads from the model's muscles."""
+
+    name: str
+    f0: float
+    optimal_fiber_length: float
+    tendon_slack_length: float
+    pennation: float
+
+
+def record_muscles(model, rec: dict) -> list:
+    """The muscles of the body ``rec`` was recorded on where it says (``Env.take_record()`` does), else the
+    model's. A conditioned body's fibre lengths and forces only agree with its own parameters."""
+    params = rec.get("muscle_parameters")
+    if params is None:
+        return list(model.muscles)
+    params = np.asarray(params, dtype=float)
+    if params.shape != (len(model.muscles), 3) or not np.all(np.isfinite(params)):
+        raise ValueError(f"muscle_parameters: expected finite ({len(model.muscles)}, 3) values (f0, optimal fibre "
+                         f"length, tendon slack length per muscle of {model.name!r}), got shape {params.shape}")
+    return [RecordedMuscle(m.name, float(f0), float(l_opt), float(slack), float(m.pennation))
+            for m, (f0, l_opt, slack) in zip(model.muscles, params, strict=True)]
+
+
+def record_mass(model, rec: dict) -> float:
+    """The mass of the body ``rec`` was recorded on (a scaled body weighs what its bones do), else the model's."""
+    mass = float(rec.get("mass", model.total_mass))
+    if not (math.isfinite(mass) and mass > 0):
+        raise ValueError(f"mass: the record's body mass must be positive and finite, got {mass!r}")
+    return mass
+
+
+def foot_kinematics(model, positions: np.ndarray, rotation: np.ndarray | None = None,
+                    position: np.ndarray | None = None) -> tuple[dict, dict]:
     """Per side the talus origin in world (rows, 3) and its rotation from the model's zero pose (rows, 3, 3):
-    from the model's kinematics at ``positions``, or where given from ``rotation`` (a record's ``foot_rotation``,
-    (rows, 2, 3, 3): the env's own body, whose torsion turns the foot where the model's would not)."""
+    from the model's kinematics at ``positions``, or where given from a record's ``foot_rotation`` (rows, 2, 3, 3)
+    and ``foot_position`` (rows, 2, 3): the env's own body, whose torsion turns the foot and whose bone lengths
+    place it where the model's would not."""
     fk = model.native().forward_kinematics(np.ascontiguousarray(positions))
     zero = model.native().forward_kinematics(np.zeros((1, positions.shape[1])))[0]
     index = model.body_index
     place, turn = {}, {}
     for k, (side, (_, _, talus)) in enumerate(SIDE_BODIES.items()):
         b = index[talus]
-        place[side] = fk[:, b, :3, 3]
+        place[side] = fk[:, b, :3, 3] if position is None else position[:, k]
         world = fk[:, b, :3, :3] if rotation is None else rotation[:, k]
         turn[side] = world @ zero[b, :3, :3].T
     return place, turn
 
 
-def _episode_signals(model, rec: dict, mass: float) -> dict:
+def _episode_signals(model, rec: dict, mass: float, muscles: list) -> dict:
     """Every per-row signal of one episode, by name (side-suffixed where it has a side)."""
     q = rec["positions"]
-    place, turn = foot_kinematics(model, q, rec.get("foot_rotation"))
+    place, turn = foot_kinematics(model, q, rec.get("foot_rotation"), rec.get("foot_position"))
     sig = joint_angles(model, q, turn)
     bw = mass * kinetics.GRAVITY
     sig.update(kinetics.ground_reaction(rec["foot_force"], bw))
     moments = kinetics.sagittal_moments(model, q, rec["moments"], mass)
     sig.update(moments)
     sig.update(kinetics.sagittal_powers(sig, moments, rec["time"]))
-    names = [m.name for m in model.muscles]
-    weights = np.array([m.f0 for m in model.muscles])
+    names = [m.name for m in muscles]
+    weights = np.array([m.f0 for m in muscles])
     for group in (*NARROW, *BROAD):
         for side in ("r", "l"):
             idx = group_indices(names, group, side)
@@ -99,18 +136,20 @@ def _symmetry(r: float, l: float) -> float:
 def gait_report(model, records: list[dict], settle: float = 1.0, distance: float | None = None) -> dict:
     """The report of ``records`` (one per episode; rows of substeps). ``settle``: seconds after each reset
     left out of the cycles. Raises ValueError when no complete gait cycle is found."""
-    mass = model.total_mass
-    bw = mass * kinetics.GRAVITY
     curves = {s: {} for s in events.SIDES}
     params = {s: {k: [] for k in SPATIOTEMPORAL} for s in events.SIDES}
     heat = {s: [] for s in events.SIDES}
     names = [m.name for m in model.muscles]
     n_cycles, rejected, residual, other, seconds = dict.fromkeys(events.SIDES, 0), 0, 0.0, 0.0, 0.0
     metabolic_j, positive_work_j, walked = 0.0, 0.0, 0.0
+    masses = []  # of the bodies walked (records of conditioned bodies differ): the report's J/kg, W/kg
     for rec in records:
         if len(rec["time"]) < 2:
             continue
-        sig = _episode_signals(model, rec, mass)
+        mass, muscles = record_mass(model, rec), record_muscles(model, rec)
+        bw = mass * kinetics.GRAVITY
+        masses.append(mass)
+        sig = _episode_signals(model, rec, mass, muscles)
         cycles, on, bad = events.find_cycles(rec["time"], rec["foot_force"][:, :, 1], bw, settle)
         rejected += bad
         residual = max(residual, kinetics.root_residual(rec["moments"], bw))
@@ -121,8 +160,7 @@ def gait_report(model, records: list[dict], settle: float = 1.0, distance: float
             a, b = right[0].start, right[-1].end
             span = slice(a, b + 1)
             power = energy.metabolic_power(rec["time"][span], rec["activations"][span], rec["muscle_length"][span],
-                                           rec["fiber_length"][span], rec["muscle_force"][span], model.muscles,
-                                           mass)
+                                           rec["fiber_length"][span], rec["muscle_force"][span], muscles, mass)
             metabolic_j += power["energy"]
             work = energy.mechanical_work(rec["time"][span], rec["moments"][span], rec["velocities"][span])
             positive_work_j += work["positive_work"]
@@ -143,12 +181,11 @@ def gait_report(model, records: list[dict], settle: float = 1.0, distance: float
         raise ValueError(f"no complete gait cycle in {len(records)} episode(s) of {seconds:.1f} s after the first "
                          f"{settle} s of each (a fall, standing, or steps the contact forces cannot separate)")
     return _assemble(model, curves, params, heat, n_cycles, rejected, residual, other, seconds, len(records),
-                     metabolic_j, positive_work_j, walked)
+                     metabolic_j, positive_work_j, walked, float(np.mean(masses)))
 
 
 def _assemble(model, curves, params, heat, n_cycles, rejected, residual, other, seconds, episodes,
-              metabolic_j, positive_work_j, walked) -> dict:
-    mass = model.total_mass
+              metabolic_j, positive_work_j, walked, mass) -> dict:
     out_curves, comparison = {}, {}
     known = set(normative.curve_names())
     for side in events.SIDES:
