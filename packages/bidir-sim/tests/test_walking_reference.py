@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from bidir_sim.envs.task import right_heel_strike
 from bidir_sim.errors import ModelError
 from bidir_sim.models import human
 from bidir_sim.motion.foot import foot_points
@@ -147,6 +148,10 @@ def test_normative_fit_follows_the_curves_with_the_feet_on_the_ground(bodies, he
     assert feet["stance_slide_cm"] <= 1.0
     assert feet["penetration_cm"] <= (PENETRATION_TALL_LONG if (height, ratio) == (1.95, 1.25) else 0.5)
     assert mid_swing_clearance(model, ref) >= 0.01
+    # the task's gait phase finds the right heel strike where the cycle starts, not at the push-off where the toes
+    # sink most (the stance foot, step targets and reset phase follow it)
+    heel_strike = right_heel_strike(model, ref.positions)
+    assert min(heel_strike, 1.0 - heel_strike) <= 0.02, f"right heel strike at {heel_strike:.3f}"
     # the cycle closes up to one stride, as version 1's
     q0, q1 = ref.pose(0.0), ref.pose(1.0)
     assert q1[5] - q0[5] == pytest.approx(ref.stride, abs=1e-9)
@@ -191,6 +196,7 @@ def test_the_default_is_version_1_unchanged(default_model):
     assert cfg.motion.reference_version == 1
     samples, _, _ = _reference_samples(cfg, default_model)
     assert np.array_equal(samples, ref.positions)
+    assert right_heel_strike(default_model, samples) == pytest.approx(239 / 240)  # the sample make walk learned with
     cfg2 = parse_env_config("environment:\n  motion:\n    reference_version: 2\n")
     samples2, stride2, _ = _reference_samples(cfg2, default_model)
     assert np.array_equal(samples2, walking_reference(default_model, version=2).positions)

@@ -27,7 +27,8 @@ from .symmetry import Symmetry, model_symmetry
 
 FALL_FRACTION = 0.6          # terminate when the COM is below this x body scale (m), as the reference
 END_EFFECTORS = ("Head", "HandR", "HandL", "TalusR", "TalusL")  # deepmimic
-CONTACT_BAND = 0.002         # m above its lowest point where a foot counts as on the ground
+CONTACT_BAND = 0.002         # m above its stance height where a foot counts as on the ground (right_heel_strike)
+LANDING_FRACTION = 0.25      # of a foot's height range over the cycle: below it, in (or coming into) stance
 # The reference motion's bounds, checked at build (docs/reliability.md):
 MIN_REFERENCE_CONTROL_STEPS = 8        # a cycle (or a clip that does not loop) at the highest cadence ratio
 MAX_AVG_VEL_WINDOW_SAMPLES = 2**18     # the average-velocity window (cycle x window_mult x sim_hz), 24 B each per env
@@ -217,11 +218,24 @@ def _reference_samples(cfg: EnvConfig, model: Model) -> tuple[np.ndarray, float,
 
 
 def right_heel_strike(model: Model, samples: np.ndarray) -> float:
-    """Phase at which the right foot lands: the first sample where its lowest point comes down to the ground."""
+    """Phase at which the right foot lands: the first sample of its stance that is within CONTACT_BAND of the
+    stance's (median) height. The stance is the longest cyclic run of samples whose lowest foot point is in the
+    lower LANDING_FRACTION of its height range over the cycle. Not a band about the cycle's lowest height: a
+    reference may sink the toes a few mm at push-off (version 2: 4.2 mm, within docs/model.md's 5), and a 2 mm
+    band about that point misses the whole stance and finds the push-off (version 2's right heel strike came out
+    at 0.554 instead of 0: the step reward measured the swing foot, and episodes started at toe-off)."""
     height = foot_points(model, samples)["R"][..., 1].min(axis=1)
-    down = height < height.min() + CONTACT_BAND
-    landing = np.flatnonzero(down & ~np.roll(down, 1))
-    return float(landing[0] / len(samples)) if len(landing) else 0.0
+    n, low, high = len(samples), height.min(), height.max()
+    down = height < low + max(CONTACT_BAND, LANDING_FRACTION * (high - low))
+    landings = np.flatnonzero(down & ~np.roll(down, 1))
+    if not len(landings):
+        return 0.0  # always (or never) down: no landing to find
+    lifts = np.flatnonzero(~down & np.roll(down, 1))  # the first sample off the ground after each run
+    runs = [(lifts[np.searchsorted(lifts, i) % len(lifts)] - i) % n for i in landings]
+    start, length = landings[int(np.argmax(runs))], max(runs)
+    stance = height[(start + np.arange(length)) % n]
+    first = int(np.argmax(stance < np.median(stance) + CONTACT_BAND))
+    return float((start + first) % n / n)
 
 
 def _upper_dofs(model: Model) -> list[int]:
