@@ -44,17 +44,15 @@ py::dict takeRecord(Env& self) {
   // muscle the f0 (x weakness), optimal fibre length (x contracture) and tendon slack length that gave its
   // fibre lengths and forces. Valid until the env's next reset.
   const Simulation& sim = self.simulation();
-  double mass = 0.0;
-  for (const auto& b : sim.bodies()) mass += b.mass;
-  d["mass"] = mass;
+  d["mass"] = sim.totalMass();
   const auto& ms = sim.muscles();
   const MuscleRatios& ratios = sim.muscleRatios();
   py::array_t<double> params({muscles, py::ssize_t{3}});
   auto p = params.mutable_unchecked<2>();
   for (py::ssize_t j = 0; j < muscles; ++j) {
     const auto& m = ms[static_cast<std::size_t>(j)];
-    p(j, 0) = m.f0 * (ratios.force.size() ? ratios.force[j] : 1.0);
-    p(j, 1) = m.optimalFiberLength * (ratios.length.size() ? ratios.length[j] : 1.0);
+    p(j, 0) = ratios.f0(j, m.f0);
+    p(j, 1) = ratios.optimalFiberLength(j, m.optimalFiberLength);
     p(j, 2) = m.tendonSlackLength;
   }
   d["muscle_parameters"] = params;

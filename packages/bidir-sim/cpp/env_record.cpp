@@ -46,11 +46,11 @@ void Env::Impl::recordStart() {
   append(r.positions, skel.getPositions());
   append(r.velocities, skel.getVelocities());
   for (int side = 0; side < 2; ++side) {
-    const Eigen::Matrix<double, 3, 3, Eigen::RowMajor> rotation =
-        skel.getBodyNode(static_cast<std::size_t>(spec.footBody[side]))->getWorldTransform().linear();
+    const Eigen::Isometry3d& foot =
+        skel.getBodyNode(static_cast<std::size_t>(spec.footBody[side]))->getWorldTransform();
+    const Eigen::Matrix<double, 3, 3, Eigen::RowMajor> rotation = foot.linear();
     r.footRotation.insert(r.footRotation.end(), rotation.data(), rotation.data() + 9);
-    append(r.footPosition,
-           skel.getBodyNode(static_cast<std::size_t>(spec.footBody[side]))->getWorldTransform().translation());
+    append(r.footPosition, foot.translation());
   }
   append(r.activations, activations);
   // Muscle geometry at this state: computed by prepareSubstep where muscles act, else (pd, torque) here.

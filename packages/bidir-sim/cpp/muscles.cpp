@@ -139,7 +139,6 @@ std::vector<CompiledMuscle> scaleMuscles(const std::vector<CompiledMuscle>& base
 
 void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dynamics::Skeleton& skel,
                      const MuscleRatios& ratios, bool forceVelocity, bool jacobians, MuscleState& s) {
-  const bool scaled = ratios.force.size() > 0;
   const int M = int(muscles.size());
   const int n = int(skel.getNumDofs()) - kRootDofs;
   std::size_t anchors = 0, wrenches = 0;
@@ -180,8 +179,8 @@ void evaluateMuscles(const std::vector<CompiledMuscle>& muscles, const dart::dyn
     // A contracture shortens the muscle belly (the optimal fibre length), not the tendon: shortening both by a
     // ratio stretches a tendon-long muscle's fibres several-fold at its rest length (the soleus: l = 6.4 at 0.7),
     // a passive force beyond any simulation. A weakness scales f0. (1 without conditions: the same bits.)
-    const double force = scaled ? ratios.force[j] * m.f0 : m.f0;
-    const double fiber = scaled ? ratios.length[j] * m.optimalFiberLength : m.optimalFiberLength;
+    const double force = ratios.f0(j, m.f0);
+    const double fiber = ratios.optimalFiberLength(j, m.optimalFiberLength);
     const double l = (length - m.tendonSlackLength) / fiber;  // rigid tendon
     // maximum shortening velocity: 10 optimal fibre lengths per second
     const double v = 0.1 * rate / fiber;

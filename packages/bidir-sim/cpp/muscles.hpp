@@ -36,6 +36,11 @@ struct CompiledMuscle {
 // Empty vectors: every factor 1.
 struct MuscleRatios {
   Eigen::VectorXd force, length;
+  // Muscle j's f0 and optimal fibre length with its conditions applied (the compiled values where there are none).
+  double f0(Eigen::Index j, double compiled) const { return force.size() ? force[j] * compiled : compiled; }
+  double optimalFiberLength(Eigen::Index j, double compiled) const {
+    return length.size() ? length[j] * compiled : compiled;
+  }
 };
 
 // Muscle quantities at one state of a simulation. Forces are in N, generalized forces in N or N m.
