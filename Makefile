@@ -54,24 +54,25 @@ demo: setup
 	$(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt --record $(DEMO_DIR)/walk.mp4 --seconds 5
 	@echo "watch it: $(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt   (a display, or xvfb-run; headless: --record/--screenshot)"
 
-# The walking recipe (docs/training.md, "Walking"): stage 1 trains the ideal-torque body (env=pd, with the
-# muscle network learning and early termination: examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep
-# warm-started from it (init=); each stage is evaluated over 32 episodes (mean action) and ends with
-# curves, a 10-s video and its stills.
+# The walking recipe (docs/training.md, "Walking"), on the normative-fit walking reference (#28): stage 1 trains
+# the ideal-torque body (shipped pd, with the muscle network learning and early termination:
+# examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep (examples/walk/muscle.yaml) warm-started from it
+# (init=); each stage is evaluated over 32 episodes (mean action) on its plain task and ends with curves, a
+# 10-s video and its stills.
 # About 75 minutes on 2 cores (measured: docs/training.md); the stages stop at their max_minutes.
 WALK_DIR ?= runs/walk
 WALK_PD_MINUTES ?= 45
 WALK_MUSCLE_MINUTES ?= 25
 WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
 WALK_PD := env.name=$(CURDIR)/examples/walk/pd.yaml total_steps=3000000 max_minutes=$(WALK_PD_MINUTES)
-WALK_MUSCLE := env=A2_sep total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
+WALK_MUSCLE := env.name=$(CURDIR)/examples/walk/muscle.yaml total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
 walk: setup
 	rm -rf $(WALK_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_PD) run_dir=$(WALK_DIR)/pd
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_MUSCLE) init=$(WALK_DIR)/pd/ckpt run_dir=$(WALK_DIR)/muscle
 	# each stage on its plain task: stage 1's early termination is a training aid, not part of the target
-	for stage in pd:pd muscle:A2_sep; do dir=$(WALK_DIR)/$${stage%%:*}; \
-	  $(PY) -m bidir_ppo.evaluate $$dir/ckpt --env $${stage##*:} --episodes 32 --json $$dir/eval.json && \
+	for stage in pd:pd_task muscle:muscle; do dir=$(WALK_DIR)/$${stage%%:*}; \
+	  $(PY) -m bidir_ppo.evaluate $$dir/ckpt --env examples/walk/$${stage##*:}.yaml --episodes 32 --json $$dir/eval.json && \
 	  $(PY) -m bidir_ppo.plot $$dir && \
 	  $(VENV)/bin/bidir-viewer $$dir/ckpt --record $$dir/walk.mp4 --seconds 10 \
 	    --camera side --stills 6 || exit 1; \

@@ -1,6 +1,6 @@
 """`make walk` (docs/training.md, "Walking"): its training commands compose into valid configs, the second
-stage warm-starts from the first, and the first stage's env config is the shipped `pd` with only the
-changes its header names."""
+stage warm-starts from the first, each stage is evaluated on its plain task, and the recipe's env configs are
+the shipped `pd` and `A2_sep` on the normative-fit reference with only the changes their headers name."""
 
 import shlex
 import subprocess
@@ -13,6 +13,8 @@ from hydra import compose, initialize
 
 register()
 ROOT = Path(__file__).resolve().parents[1]
+WALK = ROOT / "examples" / "walk"
+NORMATIVE_FIT = {"motion.reference_version": 2}  # #28: the reference whose angles follow the normative curves
 
 
 def walk_commands() -> list[list[str]]:
@@ -37,14 +39,33 @@ def test_the_two_stages_compose_and_the_second_starts_from_the_first():
         assert cfg.max_minutes is not None and cfg.model.obs_norm  # init needs the same obs_norm in both
         configs.append(cfg)
     pd, muscle = configs
-    assert Path(pd.env.name) == ROOT / "examples" / "walk" / "pd.yaml"
-    assert muscle.env.name == "A2_sep" and muscle.init == f"{pd.run_dir}/ckpt"
+    assert Path(pd.env.name) == WALK / "pd.yaml"
+    assert Path(muscle.env.name) == WALK / "muscle.yaml" and muscle.init == f"{pd.run_dir}/ckpt"
     assert pd.max_minutes + muscle.max_minutes <= 115  # evaluation, plots and videos take the rest of 120
 
 
-def test_the_recipe_env_is_the_shipped_pd_with_its_named_changes():
-    path = ROOT / "examples" / "walk" / "pd.yaml"
-    assert yaml.safe_load(path.read_text())["base"] == "pd"  # composed, not a copy kept in step
-    recipe, shipped = config_values(load_env_config(str(path))), config_values(load_env_config("pd"))
-    assert recipe == {**shipped, "muscle.learn_under_pd": True, "termination.head_drop": 0.15,
-                      "termination.pelvis_angle": 0.5}
+def values(name: str) -> dict:
+    return config_values(load_env_config(name))
+
+
+def test_the_recipe_envs_are_the_shipped_ones_with_their_named_changes():
+    for recipe, base in (("pd_task", "pd"), ("pd", "pd_task.yaml"), ("muscle", "A2_sep")):
+        path = WALK / f"{recipe}.yaml"  # composed, not copies kept in step
+        assert yaml.safe_load(path.read_text())["base"] == base, path
+    assert values(str(WALK / "pd_task.yaml")) == {**values("pd"), **NORMATIVE_FIT}
+    assert values(str(WALK / "muscle.yaml")) == {**values("A2_sep"), **NORMATIVE_FIT}
+    assert values(str(WALK / "pd.yaml")) == {**values(str(WALK / "pd_task.yaml")), "muscle.learn_under_pd": True,
+                                             "termination.head_drop": 0.15, "termination.pelvis_angle": 0.5}
+
+
+def test_each_stage_is_evaluated_on_its_plain_task():
+    out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    evaluate = next(line for line in out.splitlines() if "bidir_ppo.evaluate" in line)
+    assert "pd:pd_task muscle:muscle" in evaluate and "--env examples/walk/" in evaluate
+    for task in ("pd_task", "muscle"):  # the names the loop turns into --env examples/walk/<task>.yaml
+        assert (WALK / f"{task}.yaml").is_file()
+
+
+def test_the_conditioned_walker_keeps_make_walks_reference():
+    assert values(str(WALK / "conditions.yaml"))["motion.reference_version"] == 2
