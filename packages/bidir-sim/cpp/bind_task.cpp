@@ -158,6 +158,8 @@ void bindTask(py::module_& m) {
             return out;
           },
           "The info entries (r_*) that make up this task's reward.")
+      .def_property_readonly("leg_dofs", &CompiledTask::legDofs,
+                             "DoFs (full indexing) of the legs: every actuated DoF that is not upper body.")
       .def_property_readonly(
           "reference_duration", [](const CompiledTask& t) { return t.reference().duration(); },
           "s per cycle at cadence ratio 1")

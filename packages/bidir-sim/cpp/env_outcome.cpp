@@ -55,6 +55,13 @@ void Env::Impl::finishStep(StepResult& out) {
   const int stance = phase.rightStance() ? 0 : 1;
   in.stepError = std::abs(footPosition(stance).z() - phase.currentTarget().z());
 
+  const bool imitating = spec.reward.imitationWeight > 0.0;
+  if (imitating && task.rewardType() == RewardType::GaitNet) {
+    const Eigen::VectorXd error =
+        task.positionDifference(skel.getPositions(), task.referencePose(phase.localPhase(), motionStride));
+    for (int d : task.legDofs()) in.legPoseError2 += error[d] * error[d];
+    in.numLegDofs = std::max<int>(1, static_cast<int>(task.legDofs().size()));
+  }
   if (task.rewardType() != RewardType::GaitNet) {
     const double now = phase.localPhase();
     const Eigen::VectorXd qRef = task.referencePose(now, motionStride);

@@ -4,44 +4,14 @@
 
 namespace bidir {
 
-const std::array<const char*, kInfoSize> kInfoNames = {"r_head_acc",
-                                                       "r_head_rot",
-                                                       "r_avg_vel",
-                                                       "r_step",
-                                                       "r_drag_x",
-                                                       "r_energy",
-                                                       "r_metabolic",
-                                                       "r_torque",
-                                                       "r_knee",
-                                                       "r_knee_max",
-                                                       "r_pose",
-                                                       "r_vel",
-                                                       "r_com",
-                                                       "r_end_effector",
-                                                       "energy_metabolic",
-                                                       "energy_torque",
-                                                       "head_velocity_change",
-                                                       "head_angle",
-                                                       "avg_vel_x",
-                                                       "avg_vel_z",
-                                                       "target_speed",
-                                                       "step_error",
-                                                       "knee_load",
-                                                       "knee_load_max",
-                                                       "phase",
-                                                       "mirrored",
-                                                       "stride_ratio",
-                                                       "cadence_ratio",
-                                                       "body_size",
-                                                       "distance",
-                                                       "foot_height_r",
-                                                       "foot_height_l",
-                                                       "foot_forward_r",
-                                                       "foot_forward_l",
-                                                       "assist_force",
-                                                       "deviated",
-                                                       "fall",
-                                                       "sim_error"};
+const std::array<const char*, kInfoSize> kInfoNames = {
+    "r_head_acc",    "r_head_rot",    "r_avg_vel",      "r_step",           "r_drag_x",       "r_energy",
+    "r_metabolic",   "r_torque",      "r_knee",         "r_knee_max",       "r_imitation",    "r_pose",
+    "r_vel",         "r_com",         "r_end_effector", "energy_metabolic", "energy_torque",  "head_velocity_change",
+    "head_angle",    "avg_vel_x",     "avg_vel_z",      "target_speed",     "step_error",     "knee_load",
+    "knee_load_max", "phase",         "mirrored",       "stride_ratio",     "cadence_ratio",  "body_size",
+    "distance",      "foot_height_r", "foot_height_l",  "foot_forward_r",   "foot_forward_l", "assist_force",
+    "deviated",      "fall",          "sim_error"};
 
 namespace {
 
@@ -70,6 +40,7 @@ std::vector<int> activeRewardTerms(const RewardSpec& s, RewardType type) {
     if (s.dragX) out.push_back(kRDragX);
     if (s.knee) out.push_back(kRKnee);
     if (s.kneeMax) out.push_back(kRKneeMax);
+    if (s.imitationWeight > 0.0) out.push_back(kRImitation);
   } else {
     out = {kRPose, kRVel, kRCom, kREndEffector};
   }
@@ -85,6 +56,8 @@ double computeReward(const RewardSpec& s, RewardType type, const RewardInputs& i
   energyTerms(s, in, info);
   info[kRKnee] = s.knee ? std::exp(-s.kneeWeight * in.kneeLoad / s.kneeScale) : 1.0;
   info[kRKneeMax] = s.kneeMax ? std::exp(-s.kneeMaxWeight * in.kneeLoadMax / s.kneeScale) : 1.0;
+  // the mean squared leg-DoF error, as deepmimic's pose term but on the legs alone and with its own weight
+  info[kRImitation] = s.imitationWeight > 0.0 ? std::exp(-s.imitationWeight * in.legPoseError2 / in.numLegDofs) : 1.0;
 
   if (type != RewardType::GaitNet) {
     info[kRPose] = std::exp(-20.0 * in.poseError2 / in.numDofs);
@@ -109,7 +82,7 @@ double computeReward(const RewardSpec& s, RewardType type, const RewardInputs& i
   info[kRDragX] =
       (s.dragX && in.dragActive) ? std::exp(-s.dragXWeight * std::max(0.0, in.lateralDrift - s.dragXThreshold)) : 1.0;
   double r = info[kRHeadAcc] * info[kRHeadRot] * info[kRAvgVel] * info[kRStep] * info[kRDragX] * info[kRKnee] *
-             info[kRKneeMax];
+             info[kRKneeMax] * info[kRImitation];
   return s.multiplicative ? r * info[kREnergy] : r + s.metabolicScale * info[kREnergy];
 }
 

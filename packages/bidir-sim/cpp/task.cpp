@@ -131,6 +131,10 @@ CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
   rotationDof_.assign(ndof_, false);
   for (int k : spec_.reference.rotationDofs) rotationDof_[k] = rotationDof_[k + 1] = rotationDof_[k + 2] = true;
   rewardTerms_ = activeRewardTerms(spec_.reward, rewardType_);
+  std::vector<bool> upperBody(ndof_, false);
+  for (int d : spec_.upperDofs) upperBody[d] = true;
+  for (int d = 6; d < ndof_; ++d)
+    if (!upperBody[d]) legDofs_.push_back(d);
   for (const ConditionSpec& c : spec_.conditions) hasSkeletonConditions_ = hasSkeletonConditions_ || !c.onMuscles();
   boneAxes_.assign(nbodies_, Eigen::Vector3d::Zero());
   internalTwistSigns_.assign(nbodies_, 0.0);

@@ -115,6 +115,8 @@ class CompiledTask {
   const Eigen::VectorXd& upperLimits() const { return upper_; }
   const Eigen::VectorXd& muscleMass() const { return muscleMass_; }
   bool isRotationDof(int dof) const { return rotationDof_[dof]; }
+  // The legs' DoFs (full indexing): every actuated DoF that is not upper body (TaskSpec::upperDofs).
+  const std::vector<int>& legDofs() const { return legDofs_; }
   const Eigen::Matrix3d& restRotation(int body) const { return restRotation_[body]; }
 
  private:
@@ -129,7 +131,7 @@ class CompiledTask {
   void buildActionLayout();
 
   int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0, actionDim_ = 0;
-  std::vector<int> actionDofs_, actionOfDof_;
+  std::vector<int> actionDofs_, actionOfDof_, legDofs_;
   std::vector<int> observedConditions_;
   bool hasSkeletonConditions_ = false;
   std::vector<Eigen::Vector3d> boneAxes_;

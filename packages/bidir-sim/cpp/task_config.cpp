@@ -132,6 +132,7 @@ void readConfig(TaskSpec& s) {
   r.kneeWeight = c.number("reward.knee_pain.weight");
   r.kneeScale = c.number("reward.knee_pain.scale");
   r.kneeMaxWeight = c.number("reward.knee_pain.max_weight");
+  r.imitationWeight = c.number("reward.imitation.weight");
 }
 
 }  // namespace bidir

@@ -58,6 +58,7 @@ struct RewardSpec {
   double dragXWeight{}, dragXThreshold{};
   bool knee{}, kneeMax{}, kneeTermination{};
   double kneeWeight{}, kneeScale{}, kneeMaxWeight{};
+  double imitationWeight{};  // gaitnet's leg-pose imitation factor (0: none)
   int clipSteps{};
   double clipValue{};
 };

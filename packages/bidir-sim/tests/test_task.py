@@ -169,6 +169,38 @@ def test_metabolic_energy_and_gaitnet_reward(config, energy):
     assert reward == pytest.approx(product, rel=1e-9)
 
 
+def imitating(weight: float):
+    return parse_env_config(f"base: pd\nenvironment:\n  reward:\n    imitation: {{weight: {weight}}}\n",
+                            name="imitation")
+
+
+def test_the_imitation_factor_scores_the_legs_pose_against_the_reference():
+    plain = WalkEnv("pd")
+    assert "r_imitation" not in plain.task.reward_terms  # weight 0 (every shipped config): no factor
+    legs, offsets = plain.task.leg_dofs, plain.task.model.dof_offsets()
+    assert sorted(legs + plain.task.upper_dofs) == list(range(6, plain.task.model.num_dofs))
+    assert {offsets[b] for b in ("FemurR", "TibiaR", "TalusR", "FemurL", "TibiaL", "TalusL")} <= set(legs)
+    factors = {}
+    for weight in (2.0, 4.0):
+        e = WalkEnv(imitating(weight))
+        assert "r_imitation" in e.task.reward_terms
+        runs = []
+        for push in (0.0, 5.0):  # the reference's PD target, then one pushed away from it on every DoF
+            e.reset(seed=3)
+            run = []
+            for _ in range(6):
+                _, reward, *_, info = e.step(np.full(e.action_space.shape, push, np.float32))
+                factors_of_reward = [info[t] for t in e.task.reward_terms if t not in ("r_metabolic", "r_torque")]
+                assert reward == pytest.approx(math.prod(factors_of_reward), rel=1e-9)
+                run.append(info["r_imitation"])
+            runs.append(run)
+        factors[weight] = np.array(runs)
+    assert np.all((factors[2.0] > 0) & (factors[2.0] < 1))
+    # the reward does not act on the physics, so both weights see the same poses: exp(-w e) with the same e
+    assert np.allclose(factors[4.0], factors[2.0] ** 2, rtol=1e-9)
+    assert np.all(factors[2.0][1, 2:] < factors[2.0][0, 2:])  # pushed off the reference, the legs score lower
+
+
 def config_text(**overrides):
     text = "environment:\n  skeleton: {file: default, actuator: %s}\n  simulation: {sim_hz: 480, control_hz: 30}\n"
     text += "  action: {scale: 0.04, time_warping: 0.001}\n  reward: {type: gaitnet}\nHorizon: %d\n"

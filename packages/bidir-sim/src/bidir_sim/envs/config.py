@@ -221,6 +221,13 @@ class KneePainConfig:
 
 
 @dataclass
+class ImitationConfig:
+    weight: float = key_field(0.0, min=0.0, max=1e4,
+        doc='gaitnet: a factor r = exp(−w · Σ e² / n) on the n leg DoFs\' errors e (rad) from the reference pose (the '
+            'joints between pelvis and feet; ball joints by their rotation difference); 0: no factor (issue #28)')
+
+
+@dataclass
 class RewardConfig:
     type: str = key_field("gaitnet", choices=("gaitnet", "deepmimic", "scadiver"),
         doc='`gaitnet` (multiplicative locomotion reward), `deepmimic` (imitation), `scadiver` (Π (0.1 + 0.9 rᵢ))')
@@ -230,6 +237,7 @@ class RewardConfig:
     metabolic: MetabolicConfig = key_field(MetabolicConfig())
     locomotion: LocomotionConfig = key_field(LocomotionConfig())
     knee_pain: KneePainConfig = key_field(KneePainConfig())
+    imitation: ImitationConfig = key_field(ImitationConfig())
 
 
 SAMPLING_DOC = ("`uniform` (the reference's rule): locations {0, ¼, ½, ¾, 1} of the range plus N(0, 0.025) noise; "
@@ -650,6 +658,7 @@ APPLIES = {
     "environment.reward.knee_pain.max_weight": (lambda c: c.reward.knee_pain.use and c.reward.knee_pain.use_max,
                                                 "reward.knee_pain.use and use_max: true"),
     "environment.reward.clip.value": (lambda c: c.reward.clip.step > 0, "reward.clip.step > 0"),
+    "environment.reward.imitation.weight": (lambda c: c.reward.type == "gaitnet", "reward.type: gaitnet"),
 }
 FILE_KEYS = {"environment.motion.map": lambda c: c.motion.map}
 SAME_ANYWAY = {"environment.motion.cyclic": lambda c: c.motion.cyclic}  # the procedural walk always loops

@@ -126,6 +126,11 @@ class Task:
         return list(self.spec.upper_dofs)
 
     @property
+    def leg_dofs(self) -> list[int]:
+        """The other actuated DoFs: hips, knees, ankles and toes (``reward.imitation`` scores their pose)."""
+        return list(self.compiled.leg_dofs)
+
+    @property
     def reference_duration(self) -> float:
         """Seconds per gait cycle of the reference at cadence ratio 1."""
         return self.compiled.reference_duration
