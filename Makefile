@@ -59,10 +59,11 @@ demo: setup
 # examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep (examples/walk/muscle.yaml) warm-started from it
 # (init=); each stage is evaluated over 32 episodes (mean action) on its plain task and ends with curves, a
 # 10-s video and its stills.
-# About 75 minutes on 2 cores (measured: docs/training.md); the stages stop at their max_minutes.
+# About 95 minutes on 2 cores (docs/training.md: version 2 needs more samples than version 1, and a slow day gives
+# half the env-steps of a fast one); the stages stop at their max_minutes.
 WALK_DIR ?= runs/walk
-WALK_PD_MINUTES ?= 45
-WALK_MUSCLE_MINUTES ?= 25
+WALK_PD_MINUTES ?= 55
+WALK_MUSCLE_MINUTES ?= 30
 WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
 WALK_PD := env.name=$(CURDIR)/examples/walk/pd.yaml total_steps=3000000 max_minutes=$(WALK_PD_MINUTES)
 WALK_MUSCLE := env.name=$(CURDIR)/examples/walk/muscle.yaml total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)

@@ -61,8 +61,9 @@ def test_the_recipe_envs_are_the_shipped_ones_with_their_named_changes():
 def test_each_stage_is_evaluated_on_its_plain_task():
     out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
-    evaluate = next(line for line in out.splitlines() if "bidir_ppo.evaluate" in line)
-    assert "pd:pd_task muscle:muscle" in evaluate and "--env examples/walk/" in evaluate
+    # make -n prints the shell loop as written: each stage dir:task pair, and the evaluation of each on its task
+    assert "for stage in pd:pd_task muscle:muscle; do" in out
+    assert "bidir_ppo.evaluate $dir/ckpt --env examples/walk/${stage##*:}.yaml" in out
     for task in ("pd_task", "muscle"):  # the names the loop turns into --env examples/walk/<task>.yaml
         assert (WALK / f"{task}.yaml").is_file()
 

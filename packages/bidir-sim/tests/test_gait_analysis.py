@@ -260,6 +260,9 @@ def test_report_of_an_assisted_walk_finds_its_cycles_and_timing(assisted_walk):
     for name in ("hip_flexion", "knee_flexion", "ankle_dorsiflexion", "pelvis_obliquity", "hip_moment"):
         c = report["comparison"][name]["r"]
         assert -1 <= c["r"] <= 1 and c["rmse"] >= 0 and 0 <= c["in_band"] <= 1 and c["rom"] > 0
+    for group in normative.emg_envelopes():  # compared with its envelope; the pd body's muscles are silent, so
+        c = report["comparison"][group]["r"]  # r is undefined (NaN), never a number made up from zeros
+        assert np.isnan(c["r"]) and np.isnan(c["in_band"]) and c["unit"] == "fraction_of_peak"
     # this assisted, untrained body walks in a crouch: its stance knee never straightens
     knee = np.asarray(report["curves"]["knee_flexion"]["r"]["mean"])
     assert knee[:40].min() > 10
@@ -285,10 +288,27 @@ def test_the_normative_gait_meets_every_realism_target():
     table = normative.data()["emg"]["muscles"]
     timing = {g: {"r": {"on_off": table[m]["on_off"]}} for g, m in normative.EMG_MUSCLE.items()}
     report = {"comparison": comparison, "curves": curves, "timing": timing,
-              "spatiotemporal": {"stance": {"r": {"mean": 62.0}}}}
+              "spatiotemporal": {"stance": {"r": {"mean": 62.0}}},
+              "energetics": {"cost_of_transport_J_per_kg_m": normative.cost_of_transport()["mean"]}}
     checks = realism(report)
-    assert len(checks) == 14 and all(c["met"] for c in checks), [c for c in checks if not c["met"]]
+    assert len(checks) == 15 and all(c["met"] for c in checks), [c for c in checks if not c["met"]]
     crouch = normative.band("knee_flexion")[0] + 20.0
     report["comparison"]["knee_flexion"]["r"] = normative.compare(crouch, "knee_flexion")
     failed = [c["target"] for c in realism(report) if not c["met"]]
     assert failed == ["knee_flexion: r >= 0.9 and RMSE <= 5 deg against the normative mean"]
+    report["energetics"]["cost_of_transport_J_per_kg_m"] = 9.6  # the muscle-driven walker's, 2026-12-06
+    assert [c["target"] for c in realism(report) if not c["met"]][-1].startswith("cost of transport")
+
+
+def test_the_emg_envelopes_compare_by_shape_and_timing():
+    """Each normative envelope is a group's curve (compared after scaling to its peak): itself at any scale
+    correlates fully, the same bursts a quarter of a cycle late do not."""
+    groups = normative.emg_envelopes()
+    assert set(groups) == {"gastrocnemius", "hamstrings", "rectus_femoris", "tibialis_anterior", "vasti"}
+    for g in groups:
+        mean, sd = normative.band(g)
+        assert np.isnan(sd).all() and 0.9 < mean.max() < 1.05  # of its peak (5 % steps miss the rectus's, at 3 %)
+        same = normative.compare(0.3 * mean, g)
+        assert same["r"] > 0.999 and same["rmse"] < 0.05  # its table peak is 0.94-1.01, not exactly 1
+        assert normative.compare(0.3 * np.roll(mean, 25), g)["r"] < 0.3  # a quarter-cycle late (the rectus's
+        # two bursts, at 3 and 56 %, make a half-cycle shift look alike)

@@ -31,7 +31,7 @@ import torch
 from bidir_sim import BatchEnv, build_task
 from bidir_sim.arguments import Bounded, condition_argument
 from bidir_sim.envs.presets import healthy_body, preset_body
-from bidir_sim.gait import gait_report, opensim
+from bidir_sim.gait import gait_report, normative, opensim
 from bidir_sim.gait.report import curves_table
 from bidir_sim.io_util import atomic_write_text, json_safe
 
@@ -192,6 +192,10 @@ def _print_summary(r: dict) -> None:
     print(f"  realism targets met (right side): {sum(c['met'] for c in checks)} of {len(checks)}")
     for c in checks:
         print(f"    [{'x' if c['met'] else ' '}] {c['target']}: {c['measured']}")
+    envelopes = [(g, r["comparison"][g]["r"]["r"]) for g in normative.emg_envelopes() if g in r["comparison"]]
+    if envelopes:
+        print("  muscle activity against the normative EMG envelopes (r): "
+              + ", ".join(f"{g} {v:+.2f}" for g, v in envelopes))
     e = r["energetics"]
     print(f"  cost of transport {e['cost_of_transport_J_per_kg_m']:.2f} J/kg/m (metabolic model), "
           f"positive joint work {e['mechanical_cost_of_transport_J_per_kg_m']:.2f} J/kg/m")

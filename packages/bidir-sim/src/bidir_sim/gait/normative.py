@@ -3,9 +3,10 @@ the measures a gait lab reports for a curve against it.
 
 For a curve over 0..100 % of the cycle against the normative mean m and SD s (both resampled to the same
 101 points): RMSE, Pearson's r, the range of motion of both, and the fraction of the cycle within m +- s
-(NaN for the curves whose SD the sources do not give: ``curves_without_sd``). For muscle activity the sources
-give on/off timing only (Perry 1992): a muscle group's timing is compared as the fraction of the cycle where
-its on/off state agrees with the normative muscle's.
+(NaN for the curves whose SD the sources do not give: ``curves_without_sd``). For muscle activity: adult on/off
+timing (Perry 1992), compared as the fraction of the cycle where a muscle group's on/off state agrees with the
+normative muscle's; and, for five groups, a linear envelope (adolescents), compared like any curve after the
+group's activation is scaled to its own peak (``emg_envelopes``).
 
 The hip is compared with the conventional-gait-model definition (femur against the tilted pelvis, the one
 bidir's angles use: gait/angles.py); Winter's 2-D hip angle is kept as ``hip_flexion_winter``.
@@ -71,6 +72,17 @@ def compare(values: np.ndarray, name: str) -> dict:
     return {"rmse": float(np.sqrt(np.mean((v - mean) ** 2))), "r": r,
             "rom": float(np.ptp(v)), "rom_normative": float(np.ptp(mean)),
             "in_band": float(np.mean(np.abs(v - mean) <= sd)) if np.all(np.isfinite(sd)) else float("nan"), "unit": data()["curves"][name].get("unit", "")}
+
+
+def emg_envelopes() -> list[str]:
+    """The muscle groups (gait/groups.py) that have a normative EMG envelope: curves named after the group."""
+    return [n for n, c in data()["curves"].items() if c.get("quantity") == "emg"]
+
+
+def cost_of_transport() -> dict:
+    """The gross metabolic cost of transport of human walking, {mean, sd} in J/kg/m, with its ``source``."""
+    c = data()["energetics"]["cost_of_transport_J_kg_m"]
+    return {**c["gross"], "source": c["source"]}
 
 
 def scalar(name: str) -> dict | None:

@@ -299,4 +299,8 @@ def realism(report: dict, side: str = "r") -> list[dict]:
                                  ("gluteus_medius", 0, 30, "in early stance")):
         on = timing.get(group, {}).get(side, {}).get("on_off", [])
         add(f"{group} active {where} ({lo}-{hi} %)", f"on {on}", _on_at(on, lo, hi))
+    cot, human = report["energetics"]["cost_of_transport_J_per_kg_m"], normative.cost_of_transport()
+    lo, hi = human["mean"] - 2 * human["sd"], human["mean"] + 2 * human["sd"]
+    add(f"cost of transport within human walking's {lo:.1f}-{hi:.1f} J/kg/m (gross, mean +- 2 SD, {human['source']})",
+        f"{cot:.2f} J/kg/m", lo <= cot <= hi)
     return out
