@@ -22,5 +22,5 @@ stage() {  # stage NAME OVERRIDES...: trains until ckpt_N exists, then stops the
   [ -d "$OUT/$name/ckpt_$N" ] || { echo "stage $name stopped before ckpt_$N: $OUT/$name.log" >&2; exit 1; }
 }
 stage pd env.name="$REPO/examples/walk/pd.yaml" total_steps=3000000
-stage muscle env=A2_sep total_steps=1000000 init="$OUT/pd/ckpt_5"
+stage muscle env.name="$REPO/examples/walk/muscle.yaml" total_steps=1000000 init="$OUT/pd/ckpt_5"
 echo "done: $OUT/pd and $OUT/muscle, $N iterations each"

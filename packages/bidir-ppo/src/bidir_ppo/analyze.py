@@ -192,7 +192,7 @@ def _print_summary(r: dict) -> None:
     print(f"  realism targets met (right side): {sum(c['met'] for c in checks)} of {len(checks)}")
     for c in checks:
         print(f"    [{'x' if c['met'] else ' '}] {c['target']}: {c['measured']}")
-    envelopes = [(g, r["comparison"][g]["r"]["r"]) for g in normative.emg_envelopes() if g in r["comparison"]]
+    envelopes = [(g, r["comparison"][g]["r"]["r"]) for g in normative.emg_envelopes() if "r" in r["comparison"].get(g, {})]
     if envelopes:
         print("  muscle activity against the normative EMG envelopes (r): "
               + ", ".join(f"{g} {v:+.2f}" for g, v in envelopes))

@@ -223,8 +223,8 @@ class KneePainConfig:
 @dataclass
 class ImitationConfig:
     weight: float = key_field(0.0, min=0.0, max=1e4,
-        doc='gaitnet: a factor r = exp(−w · Σ e² / n) on the n leg DoFs\' errors e (rad) from the reference pose (the '
-            'joints between pelvis and feet; ball joints by their rotation difference); 0: no factor (issue #28)')
+        doc='gaitnet: a factor r = exp(−w · Σ e² / n) on the n leg DoFs\' errors e (rad) from the reference pose (hips, '
+            'knees, ankles and toes; ball joints by their rotation difference); 0: no factor (issue #28)')
 
 
 @dataclass
