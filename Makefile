@@ -65,8 +65,11 @@ WALK_DIR ?= runs/walk
 WALK_PD_MINUTES ?= 55
 WALK_MUSCLE_MINUTES ?= 30
 WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
-WALK_PD := env.name=$(CURDIR)/examples/walk/pd.yaml total_steps=3000000 max_minutes=$(WALK_PD_MINUTES)
-WALK_MUSCLE := env.name=$(CURDIR)/examples/walk/muscle.yaml total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
+# each stage's training config; a realism lever's variant overrides them (examples/walk/levers/)
+WALK_PD_ENV ?= examples/walk/pd.yaml
+WALK_MUSCLE_ENV ?= examples/walk/muscle.yaml
+WALK_PD := env.name=$(abspath $(WALK_PD_ENV)) total_steps=3000000 max_minutes=$(WALK_PD_MINUTES)
+WALK_MUSCLE := env.name=$(abspath $(WALK_MUSCLE_ENV)) total_steps=1000000 max_minutes=$(WALK_MUSCLE_MINUTES)
 walk: setup
 	rm -rf $(WALK_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_PD) run_dir=$(WALK_DIR)/pd
