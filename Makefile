@@ -111,8 +111,8 @@ lint: setup
 	$(VENV)/bin/ruff check packages tests ci tools
 	@$(VENV)/bin/clang-format --dry-run --Werror $(CPP_SOURCES) && echo "clang-format: $(words $(CPP_SOURCES)) files clean"
 
-test: setup lint
-	BIDIR_REQUIRE_CPP_TESTS=1 $(PY) -m pytest -q tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
+test: setup lint  # --durations: the slowest tests, for keeping CI under its 30-minute aim
+	BIDIR_REQUIRE_CPP_TESTS=1 $(PY) -m pytest -q --durations=15 tests packages/bidir-sim/tests packages/bidir-ppo/tests packages/bidir-viewer/tests
 
 # The conda recipes built with rattler-build against an offline stand-in channel, installed with py-rattler,
 # and the three user commands run in that environment (ci/conda/README.md). About 5 minutes.

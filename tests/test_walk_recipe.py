@@ -70,3 +70,17 @@ def test_each_stage_is_evaluated_on_its_plain_task():
 
 def test_the_conditioned_walker_keeps_make_walks_reference():
     assert values(str(WALK / "conditions.yaml"))["motion.reference_version"] == 2
+
+
+def test_each_lever_is_a_recipe_stage_plus_its_keys_and_make_walk_runs_it():
+    levers = WALK / "levers"
+    imitation = {"reward.imitation.weight": 10.0}
+    assert values(str(levers / "imitation_pd.yaml")) == {**values(str(WALK / "pd.yaml")), **imitation}
+    assert values(str(levers / "imitation_muscle.yaml")) == {**values(str(WALK / "muscle.yaml")), **imitation}
+    out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry",
+                          "WALK_PD_ENV=examples/walk/levers/imitation_pd.yaml",
+                          "WALK_MUSCLE_ENV=examples/walk/levers/imitation_muscle.yaml"],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    trains = [line for line in out.splitlines() if "bidir_ppo.train" in line]
+    assert f"env.name={levers / 'imitation_pd.yaml'}" in trains[0]
+    assert f"env.name={levers / 'imitation_muscle.yaml'}" in trains[1]

@@ -55,27 +55,29 @@ void Env::Impl::finishStep(StepResult& out) {
   const int stance = phase.rightStance() ? 0 : 1;
   in.stepError = std::abs(footPosition(stance).z() - phase.currentTarget().z());
 
-  const bool imitating = spec.reward.imitationWeight > 0.0;
-  if (imitating && task.rewardType() == RewardType::GaitNet) {
-    const Eigen::VectorXd error =
-        task.positionDifference(skel.getPositions(), task.referencePose(phase.localPhase(), motionStride));
-    for (int d : task.legDofs()) in.legPoseError2 += error[d] * error[d];
-    in.numLegDofs = std::max<int>(1, static_cast<int>(task.legDofs().size()));
-  }
-  if (task.rewardType() != RewardType::GaitNet) {
+  // The reference pose at this phase, computed once: gaitnet's imitation factor (when weighted) scores the legs
+  // against it, deepmimic's terms the whole body.
+  const bool gaitnet = task.rewardType() == RewardType::GaitNet;
+  if (!gaitnet || spec.reward.imitationWeight > 0.0) {
     const double now = phase.localPhase();
     const Eigen::VectorXd qRef = task.referencePose(now, motionStride);
-    const Eigen::VectorXd dqRef = task.referenceVelocity(now, motionStride, motionCadence);
-    kinematic->setPositions(qRef);
-    in.poseError2 = skel.getPositionDifferences(skel.getPositions(), qRef).squaredNorm();
-    in.velocityError2 = (skel.getVelocities() - dqRef).squaredNorm();
-    in.comError2 = (com - kinematic->getCOM()).squaredNorm();
-    const Eigen::Vector3d root = skel.getBodyNode(0)->getCOM(), rootRef = kinematic->getBodyNode(0)->getCOM();
-    for (int b : spec.endEffectors)
-      in.endEffectorError2 +=
-          ((skel.getBodyNode(b)->getCOM() - root) - (kinematic->getBodyNode(b)->getCOM() - rootRef)).squaredNorm();
-    in.numDofs = ndof;
-    in.numEndEffectors = std::max<int>(1, static_cast<int>(spec.endEffectors.size()));
+    const Eigen::VectorXd error = task.positionDifference(skel.getPositions(), qRef);
+    if (gaitnet) {
+      for (int d : task.legDofs()) in.legPoseError2 += error[d] * error[d];
+      in.numLegDofs = std::max<int>(1, static_cast<int>(task.legDofs().size()));
+    } else {
+      const Eigen::VectorXd dqRef = task.referenceVelocity(now, motionStride, motionCadence);
+      kinematic->setPositions(qRef);
+      in.poseError2 = error.squaredNorm();
+      in.velocityError2 = (skel.getVelocities() - dqRef).squaredNorm();
+      in.comError2 = (com - kinematic->getCOM()).squaredNorm();
+      const Eigen::Vector3d root = skel.getBodyNode(0)->getCOM(), rootRef = kinematic->getBodyNode(0)->getCOM();
+      for (int b : spec.endEffectors)
+        in.endEffectorError2 +=
+            ((skel.getBodyNode(b)->getCOM() - root) - (kinematic->getBodyNode(b)->getCOM() - rootRef)).squaredNorm();
+      in.numDofs = ndof;
+      in.numEndEffectors = std::max<int>(1, static_cast<int>(spec.endEffectors.size()));
+    }
   }
 
   double reward = computeReward(spec.reward, task.rewardType(), in, info);
