@@ -77,6 +77,10 @@ def test_each_lever_is_a_recipe_stage_plus_its_keys_and_make_walk_runs_it():
     imitation = {"reward.imitation.weight": 10.0}
     assert values(str(levers / "imitation_pd.yaml")) == {**values(str(WALK / "pd.yaml")), **imitation}
     assert values(str(levers / "imitation_muscle.yaml")) == {**values(str(WALK / "muscle.yaml")), **imitation}
+    weighted = {**imitation, "reward.imitation.knee_weight": 4.0, "reward.imitation.ankle_weight": 2.0}
+    for stage in ("pd", "muscle"):
+        assert values(str(levers / f"knee_ankle_imitation_{stage}.yaml")) == {**values(str(WALK / f"{stage}.yaml")),
+                                                                              **weighted}
     out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry",
                           "WALK_PD_ENV=examples/walk/levers/imitation_pd.yaml",
                           "WALK_MUSCLE_ENV=examples/walk/levers/imitation_muscle.yaml"],

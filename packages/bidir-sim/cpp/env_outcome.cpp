@@ -63,8 +63,10 @@ void Env::Impl::finishStep(StepResult& out) {
     const Eigen::VectorXd qRef = task.referencePose(now, motionStride);
     const Eigen::VectorXd error = task.positionDifference(skel.getPositions(), qRef);
     if (gaitnet) {
-      for (int d : task.legDofs()) in.legPoseError2 += error[d] * error[d];
-      in.numLegDofs = std::max<int>(1, static_cast<int>(task.legDofs().size()));
+      const std::vector<int>& legs = task.legDofs();
+      for (std::size_t k = 0; k < legs.size(); ++k)
+        in.legPoseError2 += task.legWeights()[k] * error[legs[k]] * error[legs[k]];
+      in.legWeightSum = task.legWeightSum();
     } else {
       const Eigen::VectorXd dqRef = task.referenceVelocity(now, motionStride, motionCadence);
       kinematic->setPositions(qRef);

@@ -57,7 +57,7 @@ double computeReward(const RewardSpec& s, RewardType type, const RewardInputs& i
   info[kRKnee] = s.knee ? std::exp(-s.kneeWeight * in.kneeLoad / s.kneeScale) : 1.0;
   info[kRKneeMax] = s.kneeMax ? std::exp(-s.kneeMaxWeight * in.kneeLoadMax / s.kneeScale) : 1.0;
   // the mean squared leg-DoF error, as deepmimic's pose term but on the legs alone and with its own weight
-  info[kRImitation] = s.imitationWeight > 0.0 ? std::exp(-s.imitationWeight * in.legPoseError2 / in.numLegDofs) : 1.0;
+  info[kRImitation] = s.imitationWeight > 0.0 ? std::exp(-s.imitationWeight * in.legPoseError2 / in.legWeightSum) : 1.0;
 
   if (type != RewardType::GaitNet) {
     info[kRPose] = std::exp(-20.0 * in.poseError2 / in.numDofs);

@@ -66,8 +66,8 @@ struct RewardInputs {
   double metabolicEnergy = 0.0;              // mean over substeps of the per-substep activation energy
   double torqueEnergy = 0.0;                 // coeff x mean over substeps of sum |upper-body SPD torque|
   double kneeLoad = 0.0, kneeLoadMax = 0.0;  // mean and max over the step, kN
-  double legPoseError2 = 0.0;                // squared distance of the leg DoFs from the reference pose, rad^2
-  int numLegDofs = 1;
+  double legPoseError2 = 0.0;                // weighted squared distance of the leg DoFs from the reference pose, rad^2
+  double legWeightSum = 1.0;  // the sum of those weights (CompiledTask::legWeights): the factor's mean divisor
   // deepmimic: squared errors against the reference
   double poseError2 = 0.0, velocityError2 = 0.0, comError2 = 0.0, endEffectorError2 = 0.0;
   int numDofs = 1, numEndEffectors = 1;

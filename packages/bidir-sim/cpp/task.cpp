@@ -135,6 +135,7 @@ CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
   for (int d : spec_.upperDofs) upperBody[d] = true;
   for (int d = 6; d < ndof_; ++d)
     if (!upperBody[d]) legDofs_.push_back(d);
+  buildLegWeights();
   for (const ConditionSpec& c : spec_.conditions) hasSkeletonConditions_ = hasSkeletonConditions_ || !c.onMuscles();
   boneAxes_.assign(nbodies_, Eigen::Vector3d::Zero());
   internalTwistSigns_.assign(nbodies_, 0.0);
@@ -147,6 +148,33 @@ CompiledTask::CompiledTask(std::shared_ptr<const Model> model, TaskSpec spec)
   }
   buildLayout();
   buildActionLayout();
+}
+
+// reward.imitation's weights: each foot body's joint is the ankle and its parent body's joint the knee (the
+// gait analysis's hip / knee / ankle chain); every other leg DoF weighs 1.
+void CompiledTask::buildLegWeights() {
+  std::vector<double> dofWeight(ndof_, 1.0);
+  const dart::dynamics::Skeleton& skel = *model_->impl().skeleton;
+  auto weigh = [&](const dart::dynamics::BodyNode* body, double weight) {
+    const dart::dynamics::Joint* joint = body->getParentJoint();
+    for (std::size_t k = 0; k < joint->getNumDofs(); ++k) dofWeight[joint->getIndexInSkeleton(k)] = weight;
+  };
+  for (int foot : spec_.footBody) {
+    if (spec_.reward.imitationWeight <= 0.0) break;  // no factor: nothing to weigh
+    const dart::dynamics::BodyNode* ankle = skel.getBodyNode(foot);
+    const dart::dynamics::BodyNode* shank = ankle->getParentBodyNode();
+    if (shank == nullptr || shank->getParentBodyNode() == nullptr)
+      throw std::invalid_argument("reward.imitation: foot body '" + ankle->getName() + "' has no shank above it");
+    weigh(ankle, spec_.reward.imitationAnkleWeight);
+    weigh(shank, spec_.reward.imitationKneeWeight);
+  }
+  legWeights_.clear();
+  legWeightSum_ = 0.0;
+  for (int d : legDofs_) {
+    legWeights_.push_back(dofWeight[d]);
+    legWeightSum_ += dofWeight[d];
+  }
+  if (!(legWeightSum_ > 0.0)) legWeightSum_ = 1.0;  // every weight 0: the factor is exp(0) = 1
 }
 
 void CompiledTask::buildActionLayout() {

@@ -117,6 +117,10 @@ class CompiledTask {
   bool isRotationDof(int dof) const { return rotationDof_[dof]; }
   // The legs' DoFs (full indexing): every actuated DoF that is not upper body (TaskSpec::upperDofs).
   const std::vector<int>& legDofs() const { return legDofs_; }
+  // reward.imitation's weight of each legDofs() entry (the knees' and ankles' DoFs by their keys, the rest 1),
+  // and their sum.
+  const std::vector<double>& legWeights() const { return legWeights_; }
+  double legWeightSum() const { return legWeightSum_; }
   const Eigen::Matrix3d& restRotation(int body) const { return restRotation_[body]; }
 
  private:
@@ -129,9 +133,12 @@ class CompiledTask {
   MetabolicType metabolicType_ = MetabolicType::A;
   ActuatorKind actuator_ = ActuatorKind::MuscleNetLower;
   void buildActionLayout();
+  void buildLegWeights();
 
   int ndof_ = 0, nmus_ = 0, nbodies_ = 0, obsDim_ = 0, actionDim_ = 0;
   std::vector<int> actionDofs_, actionOfDof_, legDofs_;
+  std::vector<double> legWeights_;
+  double legWeightSum_ = 1.0;
   std::vector<int> observedConditions_;
   bool hasSkeletonConditions_ = false;
   std::vector<Eigen::Vector3d> boneAxes_;

@@ -133,6 +133,8 @@ void readConfig(TaskSpec& s) {
   r.kneeScale = c.number("reward.knee_pain.scale");
   r.kneeMaxWeight = c.number("reward.knee_pain.max_weight");
   r.imitationWeight = c.number("reward.imitation.weight");
+  r.imitationKneeWeight = c.number("reward.imitation.knee_weight");
+  r.imitationAnkleWeight = c.number("reward.imitation.ankle_weight");
 }
 
 }  // namespace bidir

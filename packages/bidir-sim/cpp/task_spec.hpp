@@ -58,7 +58,8 @@ struct RewardSpec {
   double dragXWeight{}, dragXThreshold{};
   bool knee{}, kneeMax{}, kneeTermination{};
   double kneeWeight{}, kneeScale{}, kneeMaxWeight{};
-  double imitationWeight{};  // gaitnet's leg-pose imitation factor (0: none)
+  double imitationWeight{};                                    // gaitnet's leg-pose imitation factor (0: none)
+  double imitationKneeWeight{1.0}, imitationAnkleWeight{1.0};  // a knee's / an ankle's DoFs in its weighted mean
   int clipSteps{};
   double clipValue{};
 };

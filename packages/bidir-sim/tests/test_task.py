@@ -10,7 +10,7 @@ import torch
 from bidir_sim import _core
 from bidir_sim.envs import WalkEnv, env_id, shipped_configs
 from bidir_sim.envs.config import parse_env_config
-from bidir_sim.errors import CheckpointError
+from bidir_sim.errors import CheckpointError, ConfigError, ConfigWarning
 from bidir_sim.motion.walk import walking_reference
 from gymnasium.utils.env_checker import check_env
 
@@ -169,9 +169,9 @@ def test_metabolic_energy_and_gaitnet_reward(config, energy):
     assert reward == pytest.approx(product, rel=1e-9)
 
 
-def imitating(weight: float):
-    return parse_env_config(f"base: pd\nenvironment:\n  reward:\n    imitation: {{weight: {weight}}}\n",
-                            name="imitation")
+def imitating(weight: float, knee: float = 1.0, ankle: float = 1.0):
+    return parse_env_config(f"base: pd\nenvironment:\n  reward:\n    imitation: {{weight: {weight}, knee_weight: {knee}, "
+                            f"ankle_weight: {ankle}}}\n", name="imitation")
 
 
 def test_the_imitation_factor_scores_the_legs_pose_against_the_reference():
@@ -199,6 +199,39 @@ def test_the_imitation_factor_scores_the_legs_pose_against_the_reference():
     # the reward does not act on the physics, so both weights see the same poses: exp(-w e) with the same e
     assert np.allclose(factors[4.0], factors[2.0] ** 2, rtol=1e-9)
     assert np.all(factors[2.0][1, 2:] < factors[2.0][0, 2:])  # pushed off the reference, the legs score lower
+
+
+def test_the_imitation_factor_weighs_knees_and_ankles_by_their_keys():
+    """-log r = w Σ gᵢ eᵢ² / Σ gᵢ: the knees' (1 DoF each) and ankles' (3 each) squared errors, found from three
+    weightings of the same poses (the reward does not act on the physics), predict a fourth."""
+    legs = len(WalkEnv("pd").task.leg_dofs)  # 18: per side 3 hip, 1 knee, 3 ankle, 2 toe DoFs
+    knees, ankles, w = 2, 6, 2.0
+
+    def losses(knee, ankle):
+        e = WalkEnv(imitating(w, knee, ankle))
+        e.reset(seed=5)
+        out = []
+        for _ in range(5):
+            info = e.step(np.full(e.action_space.shape, 3.0, np.float32))[-1]
+            out.append(-math.log(info["r_imitation"]) / w)
+        return np.array(out)
+
+    plain, no_knee, no_ankle = losses(1, 1), losses(0, 1), losses(1, 0)
+    knee_sum = plain * legs - no_knee * (legs - knees)  # Σ e² over the knee DoFs
+    ankle_sum = plain * legs - no_ankle * (legs - ankles)
+    rest = plain * legs - knee_sum - ankle_sum  # hips and toes
+    assert np.all(knee_sum > 0) and np.all(ankle_sum > 0) and np.all(rest > 0)
+    predicted = (4 * knee_sum + 2 * ankle_sum + rest) / (4 * knees + 2 * ankles + legs - knees - ankles)
+    assert np.allclose(losses(4, 2), predicted, rtol=1e-9)
+    assert np.array_equal(losses(1, 1), plain)  # weights 1: the plain mean, bit for bit
+
+
+def test_imitation_joint_weights_need_the_factor():
+    text = "base: pd\nenvironment:\n  reward:\n    imitation: {knee_weight: 3}\n"
+    with pytest.warns(ConfigWarning, match="reward.imitation.knee_weight: has no effect"):
+        parse_env_config(text, name="knee")
+    with pytest.raises(ConfigError, match="reward.imitation.ankle_weight"):
+        imitating(10.0, ankle=-1.0)
 
 
 def config_text(**overrides):

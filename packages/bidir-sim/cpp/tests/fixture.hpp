@@ -128,7 +128,9 @@ inline ConfigValues walkingConfig() {
           {"reward.knee_pain.termination", false},
           {"reward.knee_pain.use_max", false},
           {"reward.knee_pain.max_weight", 1.0},
-          {"reward.imitation.weight", 0.0}};
+          {"reward.imitation.weight", 0.0},
+          {"reward.imitation.knee_weight", 1.0},
+          {"reward.imitation.ankle_weight", 1.0}};
 }
 
 // A gaitnet task on the walker whose reference stands at the zero pose with the feet on the ground.

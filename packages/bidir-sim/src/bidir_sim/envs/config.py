@@ -225,6 +225,10 @@ class ImitationConfig:
     weight: float = key_field(0.0, min=0.0, max=1e4,
         doc='gaitnet: a factor r = exp(−w · Σ e² / n) on the n leg DoFs\' errors e (rad) from the reference pose (hips, '
             'knees, ankles and toes; ball joints by their rotation difference); 0: no factor (issue #28)')
+    knee_weight: float = key_field(1.0, min=0.0, max=100.0,
+        doc='the weight of each knee DoF\'s e² in that mean (Σ gᵢ eᵢ² / Σ gᵢ; every other leg DoF weighs 1)')
+    ankle_weight: float = key_field(1.0, min=0.0, max=100.0,
+        doc='the weight of each ankle DoF\'s e² (the foot body\'s joint: flexion, inversion and rotation alike)')
 
 
 @dataclass
@@ -659,6 +663,10 @@ APPLIES = {
                                                 "reward.knee_pain.use and use_max: true"),
     "environment.reward.clip.value": (lambda c: c.reward.clip.step > 0, "reward.clip.step > 0"),
     "environment.reward.imitation.weight": (lambda c: c.reward.type == "gaitnet", "reward.type: gaitnet"),
+    "environment.reward.imitation.knee_weight": (lambda c: c.reward.type == "gaitnet" and c.reward.imitation.weight > 0,
+                                                 "reward.type: gaitnet and reward.imitation.weight > 0"),
+    "environment.reward.imitation.ankle_weight": (lambda c: c.reward.type == "gaitnet" and c.reward.imitation.weight > 0,
+                                                  "reward.type: gaitnet and reward.imitation.weight > 0"),
 }
 FILE_KEYS = {"environment.motion.map": lambda c: c.motion.map}
 SAME_ANYWAY = {"environment.motion.cyclic": lambda c: c.motion.cyclic}  # the procedural walk always loops
