@@ -29,6 +29,19 @@ def test_shipped_configs_load():
         assert cfg.name == name
 
 
+def test_the_other_actuators_shipped_configs_are_A2_sep_plus_their_difference():
+    """Declared once: pd, muscle and torque state only their actuator (and what it changes), A2_sep the rest."""
+    base = config_values(load_env_config("A2_sep"))
+    every_dof = {"reward.metabolic.torque.coeff": 0.01}  # the ideal-torque bodies' energy sums every DoF
+    differences = {"pd": {"skeleton.actuator": "pd", **every_dof},
+                   "muscle": {"skeleton.actuator": "activations"},
+                   "torque": {"skeleton.actuator": "torque", "action.residual": False, "action.torque_scale": 0.5,
+                              **every_dof}}
+    for name, difference in differences.items():
+        assert config_values(load_env_config(name)) == {**base, **difference}, name
+        assert (CONFIG_DIR / f"{name}.yaml").read_text().count("\nbase: A2_sep\n") == 1
+
+
 def test_A2_sep_is_the_reference_task():
     cfg = load_env_config("A2_sep")
     assert (cfg.simulation.sim_hz, cfg.simulation.control_hz, cfg.substeps) == (480, 30, 16)
