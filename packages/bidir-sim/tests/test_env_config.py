@@ -188,5 +188,5 @@ def test_a_composed_file_is_kept_as_its_composed_document(tmp_path):
     assert "base:" not in text
     moved = parse_env_config(text, source=str(tmp_path / "elsewhere.yaml"))  # no base needed to read it back
     assert config_values(moved) == config_values(load_env_config(recipe))
-    plain = CONFIG_DIR / "pd.yaml"
+    plain = CONFIG_DIR / "A2_sep.yaml"
     assert composed_text(plain) == plain.read_text()  # a file without base: kept as written
