@@ -55,16 +55,17 @@ demo: setup
 	@echo "watch it: $(VENV)/bin/bidir-viewer $(DEMO_DIR)/ckpt   (a display, or xvfb-run; headless: --record/--screenshot)"
 
 # The walking recipe (docs/training.md, "Walking"), on the normative-fit walking reference (#28): stage 1 trains
-# the ideal-torque body (shipped pd, with the muscle network learning and early termination:
-# examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep (examples/walk/muscle.yaml) warm-started from it
-# (init=); each stage is evaluated over 32 episodes (mean action) on its plain task and ends with curves, a
-# 10-s video and its stills.
+# the ideal-torque body (shipped pd, with the muscle network learning, early termination and the weighted
+# imitation factor: examples/walk/pd.yaml), stage 2 the muscle-driven A2_sep with the same factor
+# (examples/walk/muscle.yaml) warm-started from it (init=); each stage is evaluated over 32 episodes (mean
+# action) on its plain task (pd_task.yaml, muscle_task.yaml) and ends with curves, a 10-s video and its stills.
 # About 95 minutes on 2 cores (docs/training.md: version 2 needs more samples than version 1, and a slow day gives
 # half the env-steps of a fast one); the stages stop at their max_minutes.
 WALK_DIR ?= runs/walk
 WALK_PD_MINUTES ?= 55
 WALK_MUSCLE_MINUTES ?= 30
-WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25
+WALK_SEED ?= 0
+WALK_COMMON := envs=32 model.obs_norm=true ppo.target_kl=null wandb.mode=offline checkpoint_every=25 seed=$(WALK_SEED)
 # each stage's training config; a realism lever's variant overrides them (examples/walk/levers/)
 WALK_PD_ENV ?= examples/walk/pd.yaml
 WALK_MUSCLE_ENV ?= examples/walk/muscle.yaml
@@ -74,8 +75,8 @@ walk: setup
 	rm -rf $(WALK_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_PD) run_dir=$(WALK_DIR)/pd
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) $(WALK_MUSCLE) init=$(WALK_DIR)/pd/ckpt run_dir=$(WALK_DIR)/muscle
-	# each stage on its plain task: stage 1's early termination is a training aid, not part of the target
-	for stage in pd:pd_task muscle:muscle; do dir=$(WALK_DIR)/$${stage%%:*}; \
+	# each stage on its plain task: the training aids and the imitation factor shape training, not the target
+	for stage in pd:pd_task muscle:muscle_task; do dir=$(WALK_DIR)/$${stage%%:*}; \
 	  $(PY) -m bidir_ppo.evaluate $$dir/ckpt --env examples/walk/$${stage##*:}.yaml --episodes 32 --json $$dir/eval.json && \
 	  $(PY) -m bidir_ppo.plot $$dir && \
 	  $(VENV)/bin/bidir-viewer $$dir/ckpt --record $$dir/walk.mp4 --seconds 10 \

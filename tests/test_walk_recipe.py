@@ -1,6 +1,7 @@
 """`make walk` (docs/training.md, "Walking"): its training commands compose into valid configs, the second
 stage warm-starts from the first, each stage is evaluated on its plain task, and the recipe's env configs are
-the shipped `pd` and `A2_sep` on the normative-fit reference with only the changes their headers name."""
+the shipped `pd` and `A2_sep` on the normative-fit reference with only the changes their headers name, and each
+realism lever is a recipe config plus its keys."""
 
 import shlex
 import subprocess
@@ -15,6 +16,9 @@ register()
 ROOT = Path(__file__).resolve().parents[1]
 WALK = ROOT / "examples" / "walk"
 NORMATIVE_FIT = {"motion.reference_version": 2}  # #28: the reference whose angles follow the normative curves
+# #28's realism lever adopted 2026-12-07: the imitation factor with the knees and ankles weighted up, both stages
+WEIGHTED_IMITATION = {"reward.imitation.weight": 10.0, "reward.imitation.knee_weight": 4.0,
+                      "reward.imitation.ankle_weight": 2.0}
 
 
 def walk_commands() -> list[list[str]]:
@@ -49,23 +53,35 @@ def values(name: str) -> dict:
 
 
 def test_the_recipe_envs_are_the_shipped_ones_with_their_named_changes():
-    for recipe, base in (("pd_task", "pd"), ("pd", "pd_task.yaml"), ("muscle", "A2_sep")):
+    for recipe, base in (("pd_task", "pd"), ("pd", "pd_task.yaml"), ("muscle_task", "A2_sep"),
+                         ("muscle", "muscle_task.yaml")):
         path = WALK / f"{recipe}.yaml"  # composed, not copies kept in step
         assert yaml.safe_load(path.read_text())["base"] == base, path
     assert values(str(WALK / "pd_task.yaml")) == {**values("pd"), **NORMATIVE_FIT}
-    assert values(str(WALK / "muscle.yaml")) == {**values("A2_sep"), **NORMATIVE_FIT}
+    assert values(str(WALK / "muscle_task.yaml")) == {**values("A2_sep"), **NORMATIVE_FIT}
     assert values(str(WALK / "pd.yaml")) == {**values(str(WALK / "pd_task.yaml")), "muscle.learn_under_pd": True,
-                                             "termination.head_drop": 0.15, "termination.pelvis_angle": 0.5}
+                                             "termination.head_drop": 0.15, "termination.pelvis_angle": 0.5,
+                                             **WEIGHTED_IMITATION}
+    assert values(str(WALK / "muscle.yaml")) == {**values(str(WALK / "muscle_task.yaml")), **WEIGHTED_IMITATION}
 
 
 def test_each_stage_is_evaluated_on_its_plain_task():
     out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     # make -n prints the shell loop as written: each stage dir:task pair, and the evaluation of each on its task
-    assert "for stage in pd:pd_task muscle:muscle; do" in out
+    assert "for stage in pd:pd_task muscle:muscle_task; do" in out
     assert "bidir_ppo.evaluate $dir/ckpt --env examples/walk/${stage##*:}.yaml" in out
-    for task in ("pd_task", "muscle"):  # the names the loop turns into --env examples/walk/<task>.yaml
+    for task in ("pd_task", "muscle_task"):  # the names the loop turns into --env examples/walk/<task>.yaml
         assert (WALK / f"{task}.yaml").is_file()
+
+
+def test_the_seed_reaches_both_stages():
+    for seed, expected in ((None, 0), (3, 3)):
+        args = [] if seed is None else [f"WALK_SEED={seed}"]
+        out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry", *args], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+        trains = [shlex.split(line) for line in out.splitlines() if "bidir_ppo.train" in line]
+        assert [overrides(words).count(f"seed={expected}") for words in trains] == [1, 1]
 
 
 def test_the_conditioned_walker_keeps_make_walks_reference():
@@ -74,13 +90,14 @@ def test_the_conditioned_walker_keeps_make_walks_reference():
 
 def test_each_lever_is_a_recipe_stage_plus_its_keys_and_make_walk_runs_it():
     levers = WALK / "levers"
-    imitation = {"reward.imitation.weight": 10.0}
-    assert values(str(levers / "imitation_pd.yaml")) == {**values(str(WALK / "pd.yaml")), **imitation}
-    assert values(str(levers / "imitation_muscle.yaml")) == {**values(str(WALK / "muscle.yaml")), **imitation}
-    weighted = {**imitation, "reward.imitation.knee_weight": 4.0, "reward.imitation.ankle_weight": 2.0}
-    for stage in ("pd", "muscle"):
-        assert values(str(levers / f"knee_ankle_imitation_{stage}.yaml")) == {**values(str(WALK / f"{stage}.yaml")),
-                                                                              **weighted}
+    plain = {"reward.imitation.knee_weight": 1.0, "reward.imitation.ankle_weight": 1.0}
+    for stage, task in (("pd", "pd_task"), ("muscle", "muscle_task")):
+        recipe = values(str(WALK / f"{stage}.yaml"))
+        assert values(str(levers / f"imitation_{stage}.yaml")) == {**recipe, **plain}
+        before = values(str(levers / f"no_imitation_{stage}.yaml"))  # the recipe until 2026-12-07
+        assert before == {**recipe, **plain, "reward.imitation.weight": 0.0}
+        if stage == "muscle":
+            assert before == values(str(WALK / f"{task}.yaml"))
     out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry",
                           "WALK_PD_ENV=examples/walk/levers/imitation_pd.yaml",
                           "WALK_MUSCLE_ENV=examples/walk/levers/imitation_muscle.yaml"],
