@@ -232,6 +232,10 @@ def test_imitation_joint_weights_need_the_factor():
         parse_env_config(text, name="knee")
     with pytest.raises(ConfigError, match="reward.imitation.ankle_weight"):
         imitating(10.0, ankle=-1.0)
+    with warnings.catch_warnings():  # the plain mean's weight, 1, is what no factor does anyway: no warning
+        warnings.simplefilter("error", ConfigWarning)
+        parse_env_config("base: pd\nenvironment:\n  reward:\n    imitation: {knee_weight: 1, ankle_weight: 1}\n",
+                         name="plain")
 
 
 def config_text(**overrides):

@@ -669,7 +669,10 @@ APPLIES = {
                                                   "reward.type: gaitnet and reward.imitation.weight > 0"),
 }
 FILE_KEYS = {"environment.motion.map": lambda c: c.motion.map}
-SAME_ANYWAY = {"environment.motion.cyclic": lambda c: c.motion.cyclic}  # the procedural walk always loops
+SAME_ANYWAY = {"environment.motion.cyclic": lambda c: c.motion.cyclic,  # the procedural walk always loops
+               # 1 is the plain mean's weight: a config that turns the factor off may set it back without a warning
+               "environment.reward.imitation.knee_weight": lambda c: c.reward.imitation.knee_weight == 1.0,
+               "environment.reward.imitation.ankle_weight": lambda c: c.reward.imitation.ankle_weight == 1.0}
 
 
 def _check_applies(cfg: EnvConfig, given: set[str]) -> None:
