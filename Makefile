@@ -86,8 +86,8 @@ walk: setup
 
 # The conditioned walker (docs/conditions.md, "One policy across the space"): one policy over A2_wide's sampled
 # anatomy plus the pathology presets (examples/walk/conditions.yaml; each preset held by one of the 32 envs, the
-# other 25 drawing from the ranges), warm-started from make walk's muscle-driven policy (init=: the condition
-# inputs start at zero weight). Then evaluated: 64 episodes over the sampled space; the healthy body and each
+# other 25 drawing from the ranges, widened from the healthy body by a curriculum as the policy copes),
+# warm-started from make walk's muscle-driven policy (init=: the condition inputs start at zero weight). Then evaluated: 64 episodes over the sampled space; the healthy body and each
 # preset (32 each); each preset's gait signature against the healthy body (bidir_ppo.signatures). Run make walk
 # first.
 WALK_CONDITIONS_DIR ?= runs/walk-conditions
@@ -97,7 +97,7 @@ walk-conditions: setup
 	@test -d $(WALK_DIR)/muscle/ckpt || { echo "no $(WALK_DIR)/muscle/ckpt: run make walk first"; exit 1; }
 	rm -rf $(WALK_CONDITIONS_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) env.name=$(CURDIR)/examples/walk/conditions.yaml total_steps=5000000 \
-	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt \
+	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt mixture.curriculum.start=0 \
 	  'mixture.presets=[$(subst $(space),$(comma),$(WALK_PRESETS))]' run_dir=$(WALK_CONDITIONS_DIR)
 	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
 	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bidir_sim.envs.conditions import drawn_conditions
 from bidir_sim.envs.config import check_fields, key_field, shipped_configs
 from bidir_sim.errors import ConfigError, ConfigWarning
 from hydra.core.config_store import ConfigStore
@@ -87,12 +88,26 @@ class WandbConfig:
 
 
 @dataclass
+class CurriculumConfig:
+    """A curriculum over the env config's condition ranges (bidir_ppo.curriculum; docs/conditions.md): the envs
+    that draw conditions draw them from each range shrunk toward its default by a scale, which starts at ``start``
+    and grows by ``step`` after each window of ``window`` iterations in which they walked ``promote_length`` steps
+    per fall; at 1 they draw as the env config says. rollout=local."""
+    start: float = key_field(1.0, min=0.0, max=1.0, doc="the scale at first: 0 the default body, 1 no curriculum")
+    step: float = key_field(0.1, gt=0.0, max=1.0, doc="added to the scale at each promotion")
+    promote_length: float = key_field(300.0, gt=0.0, max=1e6,
+                                      doc="valid steps per termination of the drawing envs that promote")
+    window: int = key_field(5, min=1, max=100_000, doc="iterations over which those steps per fall are counted")
+
+
+@dataclass
 class MixtureConfig:
     """A training mixture over anatomical conditions (docs/conditions.md, "One policy across the space"): the last
     ``envs_per_preset`` x ``len(presets)`` envs each hold one pathology preset's conditions (every other
     condition at its default); the other envs draw from the env config's ranges. rollout=local."""
     presets: list[str] = field(default_factory=list)  # preset env configs (shipped names or YAML paths)
     envs_per_preset: int = key_field(1, min=1, max=100_000, doc="envs holding each preset")
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
 
 
 MAX_RAY_WORKERS = 65_536
@@ -198,13 +213,17 @@ def _check_run_dir(run_dir: str) -> None:
 
 
 def validate_for_task(cfg, task) -> None:
-    """The checks that need the compiled env task: the assist's strength where its physics is stable."""
+    """The checks that need the compiled env task: the assist's strength where its physics is stable; a
+    curriculum over conditions the task draws."""
     limit = task.assist_scale_limit
     if cfg.assist.scale > limit:
         _fail("assist.scale", f"must be at most {limit:.3g} for env '{task.config.name}': beyond, the pelvis "
               f"assist's damping (environment.assist.kd_rotation = {task.config.assist.kd_rotation:g}, kd_position = "
               f"{task.config.assist.kd_position:g}) makes its {task.config.simulation.sim_hz} Hz physics step "
               f"diverge (sim_error), got {cfg.assist.scale:g}")
+    if cfg.mixture.curriculum.start < 1.0 and not drawn_conditions(task):
+        _fail("mixture.curriculum.start", f"env '{task.config.name}' draws no anatomical condition (parameters."
+              "skeleton, .torsion, .muscle with a range and a sampling rule other than default): nothing to widen")
 
 
 def validate(cfg) -> None:
@@ -235,6 +254,8 @@ def validate(cfg) -> None:
         if taken >= cfg.envs:
             fail("mixture.envs_per_preset", f"{len(cfg.mixture.presets)} presets x {cfg.mixture.envs_per_preset} "
                  f"envs take {taken} of envs={cfg.envs}: at least one env must draw from the env config's ranges")
+    if cfg.mixture.curriculum.start < 1.0 and cfg.rollout != "local":
+        fail("mixture.curriculum.start", "a curriculum runs under rollout=local (it fixes rows of one BatchEnv)")
     _warn_inert(cfg)
     if not (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda")):
         fail("device", f"must be auto, cpu, cuda or cuda:N, got '{cfg.device}'")
@@ -259,6 +280,10 @@ def _warn_inert(cfg) -> None:
         inert.append(("threads", "rollout=local (ray.threads_per_worker sets the workers')"))
     if not cfg.mixture.presets and cfg.mixture.envs_per_preset != MixtureConfig().envs_per_preset:
         inert.append(("mixture.envs_per_preset", "mixture.presets"))
+    curriculum = cfg.mixture.curriculum
+    if curriculum.start >= 1.0:
+        inert += [(f"mixture.curriculum.{k}", "mixture.curriculum.start < 1")
+                  for k, v in dataclasses.asdict(CurriculumConfig()).items() if k != "start" and curriculum[k] != v]
     if cfg.assist.scale == 0 and cfg.assist.fade_until != AssistConfig().fade_until:
         inert.append(("assist.fade_until", "assist.scale > 0"))
     for key, setting in inert:

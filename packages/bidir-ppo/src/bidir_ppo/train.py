@@ -30,6 +30,7 @@ from torch import nn
 from . import checkpoint, restore
 from .agent import Agent, has_obs_norm, initial_log_std
 from .config import register, resolve_rollout_layout, validate, validate_for_task
+from .curriculum import Curriculum, CurriculumSource
 from .gae import compute_gae
 from .metrics import MetricsLogger
 from .muscle_learner import MuscleLearner
@@ -122,13 +123,31 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
     return {k: float(np.mean(v)) for k, v in stats.items() if v}
 
 
-def make_source(cfg: DictConfig, task, device: torch.device) -> RolloutSource:
+def mixture_rows(cfg: DictConfig, task) -> np.ndarray:
+    """The (envs, conditions) rows the preset mixture fixes for every episode (NaN: drawn by the env config)."""
+    if not cfg.mixture.presets:
+        return np.full((cfg.envs, len(task.conditions)), np.nan)
+    return preset_rows(task, list(cfg.mixture.presets), cfg.mixture.envs_per_preset, cfg.envs)
+
+
+def make_curriculum(cfg: DictConfig, task) -> Curriculum | None:
+    """The curriculum over the condition ranges (mixture.curriculum.start < 1), or None."""
+    if cfg.mixture.curriculum.start >= 1.0:
+        return None
+    return Curriculum.build(cfg.mixture.curriculum, task, mixture_rows(cfg, task), cfg.seed)
+
+
+def make_source(cfg: DictConfig, task, device: torch.device, curriculum: Curriculum | None) -> RolloutSource:
     if cfg.rollout == "ray":
         return RaySource(cfg.env.name, cfg.ray, list(cfg.model.hidden), cfg.seed, device,
                          log=lambda msg: print(msg, file=sys.stderr, flush=True))
     env = BatchEnv(task, num_envs=cfg.envs, num_threads=cfg.threads, seed=cfg.seed)
-    if cfg.mixture.presets:  # before the source's first reset: every episode of a preset's envs holds it
-        env.fix_conditions(preset_rows(task, list(cfg.mixture.presets), cfg.mixture.envs_per_preset, cfg.envs))
+    # before the source's first reset: every episode of a preset's envs holds it; the others draw
+    if curriculum is not None:
+        env.fix_conditions(curriculum.rows())
+        return CurriculumSource(BatchEnvSource(env, cfg.seed, device), curriculum)
+    if cfg.mixture.presets:
+        env.fix_conditions(mixture_rows(cfg, task))
     return BatchEnvSource(env, cfg.seed, device)
 
 
@@ -143,19 +162,21 @@ def train(cfg: DictConfig, run_dir: Path) -> Path:
         from .distributed_train import train_distributed
         return train_distributed(cfg, run_dir, task)
     torch.set_num_threads(1)  # rollouts: the envs' C++ threads do the work
+    curriculum = make_curriculum(cfg, task)
     try:
-        source = make_source(cfg, task, device)
+        source = make_source(cfg, task, device, curriculum)
     except RolloutFailed as e:  # at the start: a setting, not a fault to resume from
         raise ValueError(f"config key 'ray': the rollout workers could not start (check ray.envs_per_worker and "
                          f"ray.threads_per_worker against the nodes' memory and cores): {e}") from None
     try:
-        return _train(cfg, run_dir, task, source, device)
+        return _train(cfg, run_dir, task, source, device, curriculum)
     finally:
         source.close()
 
 
-def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: torch.device) -> Path:
-    learner = Learner.build(cfg, source, task, device)
+def _train(cfg: DictConfig, run_dir: Path, task, source: RolloutSource, device: torch.device,
+           curriculum: Curriculum | None) -> Path:
+    learner = Learner.build(cfg, source, task, device, curriculum)
     start_from_checkpoint(cfg, task, learner, source)
     agent, optimizer, muscle, generator = learner.agent, learner.optimizer, learner.muscle, learner.generator
     source.set_muscle_weights(muscle.cpu_state_dict())
@@ -217,23 +238,26 @@ class Learner:
     optimizer: torch.optim.Optimizer
     muscle: MuscleLearner
     generator: torch.Generator  # the minibatch shuffles of both updates
+    curriculum: Curriculum | None = None  # shared with the CurriculumSource, which draws and promotes
     iteration: int = 0
     global_step: int = 0
 
     @staticmethod
-    def build(cfg: DictConfig, source: RolloutSource, task, device: torch.device) -> Learner:
+    def build(cfg: DictConfig, source: RolloutSource, task, device: torch.device,
+              curriculum: Curriculum | None = None) -> Learner:
         """Fresh networks, seeded by cfg.seed (the policy's initialisation draws first, then the muscle net's)."""
         torch.manual_seed(cfg.seed)
         generator = torch.Generator().manual_seed(cfg.seed)
         agent = Agent(source.observation_dim, source.action_dim, list(cfg.model.hidden),
                       initial_log_std(task, cfg.model), obs_norm=cfg.model.obs_norm).to(device)
         optimizer = torch.optim.Adam(agent.parameters(), lr=cfg.ppo.learning_rate, eps=cfg.ppo.adam_eps)
-        return Learner(agent, optimizer, MuscleLearner(task, cfg.muscle, device), generator)
+        return Learner(agent, optimizer, MuscleLearner(task, cfg.muscle, device), generator, curriculum)
 
     def checkpoint_parts(self) -> dict[str, object]:
         return {"agent": self.agent.state_dict(), "muscle": self.muscle.cpu_state_dict(),
                 "optimizers": {"agent": self.optimizer.state_dict(), "muscle": self.muscle.optimizer.state_dict()},
-                "state": {"torch_rng": torch.get_rng_state(), "generator": self.generator.get_state()}}
+                "state": {"torch_rng": torch.get_rng_state(), "generator": self.generator.get_state(),
+                          **({"curriculum": self.curriculum.state_dict()} if self.curriculum else {})}}
 
 
 def start_from_checkpoint(cfg: DictConfig, task, learner: Learner, source: RolloutSource) -> None:
@@ -246,6 +270,15 @@ def start_from_checkpoint(cfg: DictConfig, task, learner: Learner, source: Rollo
         _load_networks(ckpt, task, learner, optimizers=True)
         torch.set_rng_state(ckpt.state["torch_rng"])
         learner.generator.set_state(ckpt.state["generator"])
+        if learner.curriculum is not None:
+            state_file = str(ckpt.path / checkpoint.FILES["state"])
+            if not isinstance(ckpt.state.get("curriculum"), dict):
+                raise checkpoint.CheckpointError(state_file, "curriculum", "missing: that run had no "
+                                                 "mixture.curriculum (config key 'resume')")
+            try:
+                learner.curriculum.load_state_dict(ckpt.state["curriculum"])
+            except ValueError as e:
+                raise checkpoint.CheckpointError(state_file, "curriculum", str(e)) from None
         learner.iteration, learner.global_step = int(ckpt.metadata["iteration"]), int(ckpt.metadata["global_step"])
         source.restart(reseed(cfg.seed, learner.iteration))
 

@@ -162,6 +162,11 @@ class BatchEnv(VectorEnv):
         return {"tau_des": tau, "JtA_reduced": reduced,
                 "JtA": jta.reshape(len(jta), task.num_actuated_dofs, task.num_muscles), "env": env}
 
+    @property
+    def conditions(self) -> np.ndarray:
+        """Each env's anatomical condition values (envs x ``task.conditions``) of its current episode."""
+        return self.core.conditions
+
     def fix_conditions(self, conditions=None) -> None:
         """Fixes anatomical conditions (docs/conditions.md) for every later reset and autoreset: a mapping
         {name: value} (names from ``task.conditions``) for every env, or an (envs, conditions) array in that

@@ -26,6 +26,8 @@ from ..errors import ConfigError
 from ..gait.groups import GROUPS, group_indices, muscle_side_and_base
 from .config import BODY_SIDES, MUSCLE_PROPERTIES, SIDES, EnvConfig
 
+RANGE_TOLERANCE = 1e-3  # a range narrower than this is a fixed value (as CompiledTask::isSampled)
+
 
 def condition_vector(names: list[str], given, what: str) -> np.ndarray:
     """``given`` ({condition name: value}, names from ``task.conditions``) as one value per condition, NaN where
@@ -45,6 +47,13 @@ def condition_vector(names: list[str], given, what: str) -> np.ndarray:
             raise ValueError(f"{what}: '{name}' must be a positive ratio, got {value!r}")
         values[names.index(name)] = float(value)
     return values
+
+
+def drawn_conditions(task) -> list[int]:
+    """The indices (in ``task.conditions``) of the conditions ``task`` draws at reset: a range wider than
+    RANGE_TOLERANCE and a sampling rule other than ``default``."""
+    return [i for i, c in enumerate(task.compiled.spec.conditions)
+            if c.max - c.min > RANGE_TOLERANCE and c.sampling != "default"]
 
 
 def selected_muscles(names: list[str], selector: str) -> list[int] | None:
@@ -132,7 +141,7 @@ def condition_specs(cfg: EnvConfig, body_names: list[str], body_mirror: list[int
         image = sorted(mirror_map[j] for j in indices)
         partners = [k for k, other in enumerate(found) if other[2] == target and other[3] == image]
         mirror = len(specs) if image == indices else (partners[0] if partners else None)
-        sampled = r.max - r.min > 1e-3
+        sampled = r.max - r.min > RANGE_TOLERANCE
         if mirror is None or (sampled and (found[mirror][4].min, found[mirror][4].max) != (r.min, r.max)):
             if sampled:
                 raise ConfigError(cfg.source, key, "a sampled one-sided condition needs the other side's, sampled over "

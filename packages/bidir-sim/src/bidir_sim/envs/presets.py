@@ -18,10 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .conditions import config_conditions
+from .conditions import RANGE_TOLERANCE, config_conditions
 from .config import load_env_config
-
-RANGE_TOLERANCE = 1e-3  # a range narrower than this is a fixed value (as CompiledTask::isSampled)
 
 
 def preset_conditions(preset: str | Path, conditions: list[str]) -> dict[str, float]:
