@@ -1,15 +1,18 @@
 """The curriculum over the condition ranges (mixture.curriculum): the bodies it draws, when it promotes, and that
 a run with it trains, checkpoints and resumes exactly; its bad settings fail at start."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
-from bidir_ppo import checkpoint
+from bidir_ppo import checkpoint, evaluate
 from bidir_ppo.config import validate
-from bidir_ppo.curriculum import Curriculum, CurriculumSource
+from bidir_ppo.curriculum import Curriculum, CurriculumSource, draw_bodies
 from bidir_ppo.rollout import BatchEnvSource, Rollout
 from bidir_ppo.train import mixture_rows, train
 from bidir_sim import BatchEnv, build_task
+from bidir_sim.envs.conditions import drawn_conditions
 from bidir_sim.errors import CheckpointError, ConfigWarning
 from omegaconf import OmegaConf
 from test_train import config
@@ -59,7 +62,7 @@ def test_the_drawing_envs_take_the_shrunk_ranges_and_presets_keep_their_rows(mix
     base = np.full((4, len(task.conditions)), np.nan)
     base[3] = [0.05, 0.05, 0.95, 0.95]  # a preset's env
     curriculum = Curriculum.build(settings(), task, base, seed=3)
-    assert curriculum.columns == [0, 1] and curriculum.drawing.tolist() == [True, True, True, False]
+    assert drawn_conditions(task) == [0, 1] and curriculum.drawing.tolist() == [True, True, True, False]
     rows = curriculum.rows()  # scale 0: the default body
     assert np.array_equal(rows[:3, :2], np.ones((3, 2))) and np.isnan(rows[:3, 2:]).all()
     assert np.array_equal(rows[3], base[3])
@@ -87,6 +90,16 @@ def test_the_drawing_envs_take_the_shrunk_ranges_and_presets_keep_their_rows(mix
 def curriculum_rows_at(task, base, scale):
     curriculum = Curriculum.build(settings(start=scale), task, base, seed=1)
     return curriculum.rows()
+
+
+def test_drawn_bodies_keep_the_given_values(mixed):
+    task = build_task(str(mixed))
+    rows = np.full((50, len(task.conditions)), np.nan)
+    rows[:, 1] = 0.8  # e.g. evaluate --condition muscle.dorsiflexors.right.force=0.8
+    drawn = draw_bodies(task, rows, 0.2, np.random.default_rng(0))
+    assert (drawn[:, 1] == 0.8).all() and np.isnan(drawn[:, 2:]).all()
+    assert ((drawn[:, 0] >= 0.86 - 1e-12) & (drawn[:, 0] <= 1.0)).all() and len(set(drawn[:, 0])) == 50
+    np.testing.assert_array_equal(draw_bodies(task, rows, 0.0, np.random.default_rng(0))[:, 0], 1.0)
 
 
 def test_it_promotes_after_a_window_that_walked_and_counts_only_the_drawing_envs(mixed):
@@ -118,7 +131,7 @@ def test_it_promotes_after_a_window_that_walked_and_counts_only_the_drawing_envs
 
 
 @pytest.mark.slow
-def test_a_run_with_a_curriculum_promotes_logs_and_resumes_exactly(mixed, tmp_path):
+def test_a_run_with_a_curriculum_promotes_logs_and_resumes_exactly(mixed, tmp_path, capsys):
     run = config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "total_steps=96",
                  "checkpoint_every=2", "mixture.curriculum.start=0", "mixture.curriculum.step=0.5",
                  "mixture.curriculum.promote_length=1", "mixture.curriculum.window=1")
@@ -139,6 +152,13 @@ def test_a_run_with_a_curriculum_promotes_logs_and_resumes_exactly(mixed, tmp_pa
     assert a.state["curriculum"] == b.state["curriculum"]
     for k, v in a.agent.items():
         assert torch.equal(v, b.agent[k]), k
+
+    out = tmp_path / "scaled.json"  # evaluate at a curriculum's scale
+    assert evaluate.main([str(full / "ckpt"), "--range-scale", "0.5", "--episodes", "2", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["range_scale"] == 0.5
+    capsys.readouterr()
+    assert evaluate.main(["--env", "pd", "--policy", "zero", "--range-scale", "0.5", "--episodes", "1"]) == 2
+    assert "--range-scale: the config pd draws no condition" in capsys.readouterr().err
 
     plain = train(config(f"env.name={mixed}", "envs=3", "total_steps=24"), tmp_path / "plain")
     with pytest.raises(CheckpointError, match=r"state.pt.*curriculum.*missing: that run had no mixture.curriculum"):

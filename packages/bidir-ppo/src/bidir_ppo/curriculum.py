@@ -30,15 +30,24 @@ from .rollout import Rollout, RolloutStats
 STATE_KEYS = ("scale", "steps", "falls", "collections", "draws")
 
 
+def draw_bodies(task, rows: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """``rows`` (envs x ``task.conditions``, NaN: drawn) with each NaN of a drawn condition replaced by a draw from
+    its range shrunk toward its default by ``scale``: ``default + scale (u - default)``, u uniform over [min,
+    max]. The other NaNs stay (the env config's rule: a ``sampling: default`` condition stays at its default)."""
+    rows = np.array(rows, dtype=float)
+    specs = task.compiled.spec.conditions
+    for j in drawn_conditions(task):
+        c, free = specs[j], np.isnan(rows[:, j])
+        rows[free, j] = c.default + scale * (rng.uniform(c.min, c.max, size=int(free.sum())) - c.default)
+    return rows
+
+
 @dataclass
 class Curriculum:
     """The scale of the drawn ranges and its promotion rule; the trainer's state that a checkpoint keeps."""
 
+    task: object            # the compiled env task (its conditions' ranges)
     base_rows: np.ndarray   # (envs, conditions) what the envs hold without a curriculum: presets' rows, NaN: drawn
-    columns: list[int]      # the drawn conditions
-    low: np.ndarray         # their ranges and defaults, (len(columns),)
-    high: np.ndarray
-    default: np.ndarray
     seed: int
     step: float
     promote_length: float
@@ -52,11 +61,8 @@ class Curriculum:
     @staticmethod
     def build(cfg, task, base_rows: np.ndarray, seed: int) -> Curriculum:
         """From ``mixture.curriculum`` (start, step, promote_length, window) and the rows the mixture fixes."""
-        columns = drawn_conditions(task)
-        specs = [task.compiled.spec.conditions[i] for i in columns]
-        return Curriculum(np.asarray(base_rows, float), columns, np.array([c.min for c in specs]),
-                          np.array([c.max for c in specs]), np.array([c.default for c in specs]), seed,
-                          float(cfg.step), float(cfg.promote_length), int(cfg.window), float(cfg.start))
+        return Curriculum(task, np.asarray(base_rows, float), seed, float(cfg.step), float(cfg.promote_length),
+                          int(cfg.window), float(cfg.start))
 
     @property
     def drawing(self) -> np.ndarray:
@@ -69,12 +75,7 @@ class Curriculum:
         self.draws += 1
         if self.scale >= 1.0:
             return self.base_rows.copy()
-        rng = np.random.default_rng([self.seed, self.draws])
-        rows = self.base_rows.copy()
-        drawing = np.flatnonzero(self.drawing)
-        u = rng.uniform(self.low, self.high, size=(len(drawing), len(self.columns)))
-        rows[np.ix_(drawing, self.columns)] = self.default + self.scale * (u - self.default)
-        return rows
+        return draw_bodies(self.task, self.base_rows, self.scale, np.random.default_rng([self.seed, self.draws]))
 
     def observe(self, rollout: Rollout) -> dict[str, float]:
         """Counts a collection's drawing-env steps and terminations; promotes at the end of a window that walked

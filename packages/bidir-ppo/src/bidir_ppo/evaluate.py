@@ -15,13 +15,16 @@ cadence. The JSON has every episode and the means.
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --sweep         # each sampled condition alone at each end
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --preset crouch --preset foot_drop   # pathology presets
     python -m bidir_ppo.evaluate runs/walk/muscle/ckpt --env A2_wide --widen   # a healthy policy, blind to them
+    python -m bidir_ppo.evaluate RUN_DIR/ckpt --range-scale 0.4 --episodes 64 --envs 64   # a curriculum's ranges
 
 ``--condition NAME=VALUE`` fixes an anatomical condition (docs/conditions.md; the names are the task's
 ``conditions``) for every episode, the others drawn as the config says. ``--sweep`` runs ``--episodes`` episodes
 for the healthy body (every condition at its default, the ``--condition`` values kept) and for each sampled
 condition alone at the minimum and at the maximum of its range, and prints the grid as a table. ``--preset NAME``
 runs them for a pathology preset's conditions carried onto the task's (docs/conditions.md), the others at their
-defaults.
+defaults. ``--range-scale S`` draws the conditions from each drawn range shrunk toward its default by S, as a
+training curriculum at scale S does (bidir_ppo.curriculum; ``--condition`` values kept): each env holds one
+body, drawn from ``--seed``, for its episodes (``--envs`` = ``--episodes`` gives every episode its own).
 
 The pelvis assist (a training aid) is never on here: a new BatchEnv starts with it off.
 """
@@ -38,11 +41,13 @@ import torch
 from bidir_sim import BatchEnv, build_task
 from bidir_sim.arguments import SEED_MAX, Bounded, condition_argument, input_path, output_file
 from bidir_sim.batch import MAX_THREADS
+from bidir_sim.envs.conditions import condition_vector, drawn_conditions
 from bidir_sim.envs.presets import healthy_body, preset_body
 from bidir_sim.errors import CheckpointWarning
 from bidir_sim.io_util import atomic_write_text, json_text
 
 from . import checkpoint, restore
+from .curriculum import draw_bodies
 from .muscle_learner import MuscleNet
 
 POLICIES = ("mean", "sample", "zero")
@@ -192,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--condition", action="append", default=[], type=condition_argument, metavar="NAME=VALUE",
                    help="fix an anatomical condition for every episode (a name of the task's conditions, "
                         "docs/conditions.md); repeatable")
+    p.add_argument("--range-scale", type=Bounded(float, 0.0, 1.0), default=None, metavar="S",
+                   help="draw the conditions from each range shrunk toward its default by S (0 to 1: a training "
+                        "curriculum's curriculum/scale); each env holds one body for its episodes")
     p.add_argument("--sweep", action="store_true",
                    help="the healthy body and each sampled condition alone at each end of its range: a table")
     p.add_argument("--preset", action="append", default=[], type=input_path, metavar="NAME",
@@ -236,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
             muscle = MuscleNet.for_task(env.task).state_dict()
         env.set_muscle_weights(muscle)
         fixed = dict(args.condition)
-        if fixed:
+        if args.range_scale is not None:
+            if not drawn_conditions(env.task):
+                raise ValueError(f"--range-scale: the config {env.task.config.name} draws no condition")
+            given = np.tile(condition_vector(env.task.conditions, fixed, "--condition"), (env.num_envs, 1))
+            env.fix_conditions(draw_bodies(env.task, given, args.range_scale, np.random.default_rng(args.seed)))
+        elif fixed:
             env.fix_conditions(fixed)
         with torch.no_grad():
             result = evaluate(env, args.policy, agent, args.episodes, args.seed)
@@ -256,8 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     result["env"] = env.task.config.name
     result["widened"] = args.widen
     result["conditions"] = dict(args.condition)
+    result["range_scale"] = args.range_scale
     result["warnings"] = caught
     r = result
+    if args.range_scale is not None:
+        print(f"conditions drawn from the ranges shrunk toward their defaults by {args.range_scale:g}")
     print(f"{r['policy']} policy, {r['episodes']} episodes: mean length {r['mean_length']:.1f} control steps, "
           f"{100 * r['reached_end_fraction']:.0f} % reached the end (horizon {r['horizon']}), mean return "
           f"{r['mean_return']:.2f}")
