@@ -132,11 +132,11 @@ def test_it_promotes_after_a_window_that_walked_and_counts_only_the_drawing_envs
 
 @pytest.mark.slow
 def test_a_run_with_a_curriculum_promotes_logs_and_resumes_exactly(mixed, tmp_path, capsys):
-    run = config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "total_steps=96",
-                 "checkpoint_every=2", "mixture.curriculum.start=0", "mixture.curriculum.step=0.5",
-                 "mixture.curriculum.promote_length=1", "mixture.curriculum.window=1")
+    run = [f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "total_steps=96", "checkpoint_every=2",
+           "mixture.curriculum.start=0", "mixture.curriculum.step=0.5", "mixture.curriculum.promote_length=1",
+           "mixture.curriculum.window=1"]
     full = tmp_path / "full"
-    train(run, full)
+    train(config(*run), full)
     state = checkpoint.load(full / "ckpt_2").state["curriculum"]
     assert state["scale"] == 1.0 and state["draws"] == 3  # promoted twice; drawn before the first reset and before
     # each of 2 collections (the restart after the checkpoint draws the 4th)
@@ -144,10 +144,7 @@ def test_a_run_with_a_curriculum_promotes_logs_and_resumes_exactly(mixed, tmp_pa
     assert '"curriculum/scale": 0.0' in lines[0] and '"curriculum/scale": 0.5' in lines[1]
 
     resumed = tmp_path / "resumed"
-    train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "total_steps=96",
-                 "checkpoint_every=2", "mixture.curriculum.start=0", "mixture.curriculum.step=0.5",
-                 "mixture.curriculum.promote_length=1", "mixture.curriculum.window=1", f"resume={full / 'ckpt_2'}"),
-          resumed)
+    train(config(*run, f"resume={full / 'ckpt_2'}"), resumed)
     a, b = checkpoint.load(full / "ckpt_4"), checkpoint.load(resumed / "ckpt_4")
     assert a.state["curriculum"] == b.state["curriculum"]
     for k, v in a.agent.items():
