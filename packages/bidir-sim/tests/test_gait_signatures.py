@@ -34,6 +34,10 @@ def test_equinus_reads_the_left_ankle_at_initial_contact():
     assert signature("equinus", report(ankle_dorsiflexion_l=lambda p: p - 5.0), HEALTHY)["shown"]
     right_only = signature("equinus", report(ankle_dorsiflexion_r=lambda p: p - 5.0), HEALTHY)
     assert right_only["ankle_at_initial_contact_l"] == 0.0 and not right_only["shown"]
+    landing_plantarflexed = report(ankle_dorsiflexion=lambda p: p - 6.6)  # a healthy gait measured so
+    same = signature("equinus", report(ankle_dorsiflexion_l=lambda p: p - 6.5), landing_plantarflexed)
+    assert same["ankle_at_initial_contact_l"] == pytest.approx(-6.5) and not same["shown"]
+    assert signature("equinus", report(ankle_dorsiflexion_l=lambda p: p - 12.0), landing_plantarflexed)["shown"]
 
 
 def test_foot_drop_needs_swing_plantarflexion_and_a_compensation():
