@@ -165,13 +165,16 @@ def test_a_run_with_a_curriculum_promotes_logs_and_resumes_exactly(mixed, tmp_pa
 
 def test_the_source_draws_before_each_collection_and_restart(mixed):
     task = build_task(str(mixed))
-    cfg = config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "mixture.curriculum.start=0.5")
+    cfg = config(f"env.name={mixed}", "envs=4", "mixture.presets=[foot_drop]", "mixture.healthy_envs=1",
+                 "mixture.curriculum.start=0.5")
     curriculum = Curriculum.build(cfg.mixture.curriculum, task, mixture_rows(cfg, task), seed=0)
-    env = BatchEnv(task, num_envs=3, num_threads=1, seed=0)
+    env = BatchEnv(task, num_envs=4, num_threads=1, seed=0)
     source = CurriculumSource(BatchEnvSource(env, 0, torch.device("cpu")), curriculum)
     source.restart(7)
     held = env.conditions
-    assert curriculum.draws == 1 and np.array_equal(held[2, :2], [0.05, 1.0])  # foot drop: the left side
+    assert curriculum.draws == 1 and np.array_equal(held[3, :2], [0.05, 1.0])  # foot drop: the left side
+    assert curriculum.drawing.tolist() == [True, True, False, False]
+    assert np.array_equal(held[2, :2], [1.0, 1.0])  # the healthy env: never drawn
     assert ((held[:2, :2] >= 0.65) & (held[:2, :2] <= 1.0)).all() and (held[:2, :2] < 1.0).any()
     source.close()
 

@@ -424,3 +424,8 @@ def test_a_preset_mixture_holds_each_preset_on_its_envs(tmp_path):
         train(config(f"env.name={mixed}", "envs=4", "mixture.presets=[foot_drop]", "rollout=ray"), tmp_path / "ray")
     with pytest.raises(Exception, match=r"crouch\.yaml.*muscle\.Psoas\.length.*no condition"):
         train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[crouch]", "total_steps=16"), tmp_path / "bad")
+    with pytest.raises(ValueError, match=r"'mixture.envs_per_preset': 1 presets x 1 envs and 2 healthy envs take 3 of "):
+        train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "mixture.healthy_envs=2"),
+              tmp_path / "no-draws")
+    with pytest.raises(ValueError, match=r"'mixture.healthy_envs': env 'pd' draws no anatomical condition"):
+        train(config("env=pd", "envs=3", "mixture.healthy_envs=1", "total_steps=16"), tmp_path / "healthy")

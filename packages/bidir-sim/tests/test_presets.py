@@ -76,6 +76,17 @@ def test_preset_rows_hold_each_preset_on_the_last_envs_with_the_rest_at_default(
         preset_rows(small_task, ["crouch", "foot_drop"], 4, 8)
 
 
+def test_healthy_envs_hold_every_condition_at_its_default_before_the_presets(small_task):
+    rows = preset_rows(small_task, ["foot_drop"], 1, 6, healthy_envs=2)
+    defaults = [healthy_body(small_task)[name] for name in small_task.conditions]
+    assert np.isnan(rows[:3]).all()  # drawn
+    assert rows[3].tolist() == defaults and rows[4].tolist() == defaults
+    assert dict(zip(small_task.conditions, rows[5]))["muscle.dorsiflexors.left.force"] == 0.05
+    assert (preset_rows(small_task, [], 1, 3, healthy_envs=1)[2] == defaults).all()
+    with pytest.raises(ValueError, match="1 presets x 1 envs each and 5 healthy envs take 6 of 6 envs"):
+        preset_rows(small_task, ["foot_drop"], 1, 6, healthy_envs=5)
+
+
 def test_sampling_default_is_observed_but_held_at_its_default_unless_given(small_task):
     specs = small_task.compiled.spec.conditions
     names = small_task.conditions

@@ -104,9 +104,12 @@ class CurriculumConfig:
 class MixtureConfig:
     """A training mixture over anatomical conditions (docs/conditions.md, "One policy across the space"): the last
     ``envs_per_preset`` x ``len(presets)`` envs each hold one pathology preset's conditions (every other
-    condition at its default); the other envs draw from the env config's ranges. rollout=local."""
+    condition at its default), the ``healthy_envs`` before them the healthy body; the other envs draw from the
+    env config's ranges. rollout=local."""
     presets: list[str] = field(default_factory=list)  # preset env configs (shipped names or YAML paths)
     envs_per_preset: int = key_field(1, min=1, max=100_000, doc="envs holding each preset")
+    healthy_envs: int = key_field(0, min=0, max=100_000,
+                                  doc="envs holding the healthy body (every condition at its default)")
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
 
 
@@ -221,9 +224,11 @@ def validate_for_task(cfg, task) -> None:
               f"assist's damping (environment.assist.kd_rotation = {task.config.assist.kd_rotation:g}, kd_position = "
               f"{task.config.assist.kd_position:g}) makes its {task.config.simulation.sim_hz} Hz physics step "
               f"diverge (sim_error), got {cfg.assist.scale:g}")
-    if cfg.mixture.curriculum.start < 1.0 and not drawn_conditions(task):
-        _fail("mixture.curriculum.start", f"env '{task.config.name}' draws no anatomical condition (parameters."
-              "skeleton, .torsion, .muscle with a range and a sampling rule other than default): nothing to widen")
+    for key, needed in (("mixture.curriculum.start", cfg.mixture.curriculum.start < 1.0),
+                        ("mixture.healthy_envs", cfg.mixture.healthy_envs > 0)):
+        if needed and not drawn_conditions(task):
+            _fail(key, f"env '{task.config.name}' draws no anatomical condition (parameters.skeleton, .torsion, "
+                  ".muscle with a range and a sampling rule other than default): every env holds the healthy body")
 
 
 def validate(cfg) -> None:
@@ -247,13 +252,18 @@ def validate(cfg) -> None:
         _check_ray_address(cfg.ray.address)
     elif cfg.learner == "distributed":
         fail("learner", "distributed needs rollout=ray: its Ray workers both collect and learn")
-    if cfg.mixture.presets:
+    mixture = cfg.mixture
+    if mixture.presets or mixture.healthy_envs:
+        key = "mixture.presets" if mixture.presets else "mixture.healthy_envs"
         if cfg.rollout != "local":
-            fail("mixture.presets", "a preset mixture runs under rollout=local (its envs are rows of one BatchEnv)")
-        taken = cfg.mixture.envs_per_preset * len(cfg.mixture.presets)
-        if taken >= cfg.envs:
-            fail("mixture.envs_per_preset", f"{len(cfg.mixture.presets)} presets x {cfg.mixture.envs_per_preset} "
-                 f"envs take {taken} of envs={cfg.envs}: at least one env must draw from the env config's ranges")
+            fail(key, "a preset mixture runs under rollout=local (its envs are rows of one BatchEnv)")
+        held = mixture.envs_per_preset * len(mixture.presets)
+        if held + mixture.healthy_envs >= cfg.envs:
+            healthy = f" and {mixture.healthy_envs} healthy envs" if mixture.healthy_envs else ""
+            fail("mixture.envs_per_preset" if mixture.presets else key,
+                 f"{len(mixture.presets)} presets x {mixture.envs_per_preset} envs{healthy} take "
+                 f"{held + mixture.healthy_envs} of envs={cfg.envs}: at least one env must draw from the env config's "
+                 "ranges")
     if cfg.mixture.curriculum.start < 1.0 and cfg.rollout != "local":
         fail("mixture.curriculum.start", "a curriculum runs under rollout=local (it fixes rows of one BatchEnv)")
     _warn_inert(cfg)

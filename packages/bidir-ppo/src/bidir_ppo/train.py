@@ -124,10 +124,10 @@ def ppo_update(agent: Agent, optimizer, r: Rollout, advantages, returns, cfg, ge
 
 
 def mixture_rows(cfg: DictConfig, task) -> np.ndarray:
-    """The (envs, conditions) rows the preset mixture fixes for every episode (NaN: drawn by the env config)."""
-    if not cfg.mixture.presets:
-        return np.full((cfg.envs, len(task.conditions)), np.nan)
-    return preset_rows(task, list(cfg.mixture.presets), cfg.mixture.envs_per_preset, cfg.envs)
+    """The (envs, conditions) rows the mixture (presets, healthy envs) fixes for every episode (NaN: drawn by the
+    env config)."""
+    m = cfg.mixture
+    return preset_rows(task, list(m.presets), m.envs_per_preset, cfg.envs, m.healthy_envs)
 
 
 def make_curriculum(cfg: DictConfig, task) -> Curriculum | None:
@@ -146,7 +146,7 @@ def make_source(cfg: DictConfig, task, device: torch.device, curriculum: Curricu
     if curriculum is not None:
         env.fix_conditions(curriculum.rows())
         return CurriculumSource(BatchEnvSource(env, cfg.seed, device), curriculum)
-    if cfg.mixture.presets:
+    if cfg.mixture.presets or cfg.mixture.healthy_envs:
         env.fix_conditions(mixture_rows(cfg, task))
     return BatchEnvSource(env, cfg.seed, device)
 

@@ -54,18 +54,23 @@ def preset_body(preset: str | Path, task) -> dict[str, float]:
     return healthy_body(task) | preset_conditions(preset, task.conditions)
 
 
-def preset_rows(task, presets: list[str], envs_per_preset: int, num_envs: int) -> np.ndarray:
+def preset_rows(task, presets: list[str], envs_per_preset: int, num_envs: int, healthy_envs: int = 0) -> np.ndarray:
     """The (num_envs, conditions) array for ``BatchEnv.fix_conditions`` of a training mixture on ``task``: the last
-    ``envs_per_preset`` x ``len(presets)`` envs hold one preset's body each (preset_body), in the order given; the
-    others draw every condition (NaN: a condition declared ``sampling: default`` stays at its default there
-    too). ValueError when the presets would take every env."""
-    taken = envs_per_preset * len(presets)
+    ``envs_per_preset`` x ``len(presets)`` envs hold one preset's body each (preset_body), in the order given, and
+    the ``healthy_envs`` before them the healthy body (healthy_body); the others draw every condition (NaN: a
+    condition declared ``sampling: default`` stays at its default there too). ValueError when the fixed rows
+    would take every env."""
+    held = envs_per_preset * len(presets)
+    taken = held + healthy_envs
     if taken >= num_envs:
-        raise ValueError(f"{len(presets)} presets x {envs_per_preset} envs each take {taken} of {num_envs} envs; at "
-                         "least one must draw from the task's ranges")
+        healthy = f" and {healthy_envs} healthy envs" if healthy_envs else ""
+        raise ValueError(f"{len(presets)} presets x {envs_per_preset} envs each{healthy} take {taken} of {num_envs} "
+                         "envs; at least one must draw from the task's ranges")
     rows = np.full((num_envs, len(task.conditions)), np.nan)
+    healthy = healthy_body(task)
+    rows[num_envs - taken:num_envs - held] = [healthy[name] for name in task.conditions]
     for k, preset in enumerate(presets):
         body = preset_body(preset, task)
-        first = num_envs - taken + k * envs_per_preset
+        first = num_envs - held + k * envs_per_preset
         rows[first:first + envs_per_preset] = [body[name] for name in task.conditions]
     return rows
