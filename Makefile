@@ -97,8 +97,8 @@ walk-conditions: setup
 	@test -d $(WALK_DIR)/muscle/ckpt || { echo "no $(WALK_DIR)/muscle/ckpt: run make walk first"; exit 1; }
 	rm -rf $(WALK_CONDITIONS_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) env.name=$(CURDIR)/examples/walk/conditions.yaml total_steps=5000000 \
-	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt mixture.curriculum.start=0 mixture.curriculum.step=0.15 \
-	  mixture.healthy_envs=3 \
+	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt \
+	  mixture.curriculum.start=0 mixture.curriculum.step=0.15 mixture.healthy_envs=3 \
 	  'mixture.presets=[$(subst $(space),$(comma),$(WALK_PRESETS))]' run_dir=$(WALK_CONDITIONS_DIR)
 	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
 	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
