@@ -417,14 +417,14 @@ def test_a_preset_mixture_holds_each_preset_on_its_envs(tmp_path):
     task = build_task(str(mixed))
     rows = preset_rows(task, ["foot_drop"], 1, 3)
     assert rows[2].tolist() == [0.05, 1.0] and np.isnan(rows[:2]).all()
-    with pytest.raises(ValueError, match=r"'mixture.envs_per_preset': 2 presets x 2 envs take 4 of envs=3"):
+    with pytest.raises(ValueError, match=r"'mixture.envs_per_preset': 2 presets x 2 envs each take 4 of 3 envs"):
         train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop,crouch]", "mixture.envs_per_preset=2"),
               tmp_path / "full")
     with pytest.raises(ValueError, match="mixture.presets': a preset mixture runs under rollout=local"):
         train(config(f"env.name={mixed}", "envs=4", "mixture.presets=[foot_drop]", "rollout=ray"), tmp_path / "ray")
     with pytest.raises(Exception, match=r"crouch\.yaml.*muscle\.Psoas\.length.*no condition"):
         train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[crouch]", "total_steps=16"), tmp_path / "bad")
-    with pytest.raises(ValueError, match=r"'mixture.envs_per_preset': 1 presets x 1 envs and 2 healthy envs take 3 of "):
+    with pytest.raises(ValueError, match=r"'mixture.envs_per_preset': 1 presets x 1 envs each and 2 healthy envs take 3 of 3"):
         train(config(f"env.name={mixed}", "envs=3", "mixture.presets=[foot_drop]", "mixture.healthy_envs=2"),
               tmp_path / "no-draws")
     with pytest.raises(ValueError, match=r"'mixture.healthy_envs': env 'pd' draws no anatomical condition"):

@@ -83,7 +83,7 @@ def test_healthy_envs_hold_every_condition_at_its_default_before_the_presets(sma
     assert rows[3].tolist() == defaults and rows[4].tolist() == defaults
     assert dict(zip(small_task.conditions, rows[5]))["muscle.dorsiflexors.left.force"] == 0.05
     assert (preset_rows(small_task, [], 1, 3, healthy_envs=1)[2] == defaults).all()
-    with pytest.raises(ValueError, match="1 presets x 1 envs each and 5 healthy envs take 6 of 6 envs"):
+    with pytest.raises(ValueError, match="1 presets x 1 envs each and 5 healthy envs take 6 of 6 envs: at least one env"):
         preset_rows(small_task, ["foot_drop"], 1, 6, healthy_envs=5)
 
 

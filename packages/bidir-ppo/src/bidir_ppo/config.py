@@ -13,6 +13,7 @@ from typing import Any
 
 from bidir_sim.envs.conditions import drawn_conditions
 from bidir_sim.envs.config import check_fields, key_field, shipped_configs
+from bidir_sim.envs.presets import fixed_rows_problem
 from bidir_sim.errors import ConfigError, ConfigWarning
 from hydra.core.config_store import ConfigStore
 
@@ -257,13 +258,9 @@ def validate(cfg) -> None:
         key = "mixture.presets" if mixture.presets else "mixture.healthy_envs"
         if cfg.rollout != "local":
             fail(key, "a preset mixture runs under rollout=local (its envs are rows of one BatchEnv)")
-        held = mixture.envs_per_preset * len(mixture.presets)
-        if held + mixture.healthy_envs >= cfg.envs:
-            healthy = f" and {mixture.healthy_envs} healthy envs" if mixture.healthy_envs else ""
-            fail("mixture.envs_per_preset" if mixture.presets else key,
-                 f"{len(mixture.presets)} presets x {mixture.envs_per_preset} envs{healthy} take "
-                 f"{held + mixture.healthy_envs} of envs={cfg.envs}: at least one env must draw from the env config's "
-                 "ranges")
+        problem = fixed_rows_problem(len(mixture.presets), mixture.envs_per_preset, cfg.envs, mixture.healthy_envs)
+        if problem:
+            fail("mixture.envs_per_preset" if mixture.presets else key, problem)
     if cfg.mixture.curriculum.start < 1.0 and cfg.rollout != "local":
         fail("mixture.curriculum.start", "a curriculum runs under rollout=local (it fixes rows of one BatchEnv)")
     _warn_inert(cfg)

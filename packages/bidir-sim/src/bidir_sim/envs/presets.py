@@ -54,18 +54,28 @@ def preset_body(preset: str | Path, task) -> dict[str, float]:
     return healthy_body(task) | preset_conditions(preset, task.conditions)
 
 
+def fixed_rows_problem(presets: int, envs_per_preset: int, num_envs: int, healthy_envs: int = 0) -> str | None:
+    """Why a mixture's fixed rows (``presets`` x ``envs_per_preset`` preset envs and ``healthy_envs``) cannot fit
+    in ``num_envs`` envs (they must leave one env drawing from the ranges), or None when they fit."""
+    taken = presets * envs_per_preset + healthy_envs
+    if taken < num_envs:
+        return None
+    healthy = f" and {healthy_envs} healthy envs" if healthy_envs else ""
+    return (f"{presets} presets x {envs_per_preset} envs each{healthy} take {taken} of {num_envs} envs: at least "
+            "one env must draw from the env config's ranges")
+
+
 def preset_rows(task, presets: list[str], envs_per_preset: int, num_envs: int, healthy_envs: int = 0) -> np.ndarray:
     """The (num_envs, conditions) array for ``BatchEnv.fix_conditions`` of a training mixture on ``task``: the last
     ``envs_per_preset`` x ``len(presets)`` envs hold one preset's body each (preset_body), in the order given, and
     the ``healthy_envs`` before them the healthy body (healthy_body); the others draw every condition (NaN: a
     condition declared ``sampling: default`` stays at its default there too). ValueError when the fixed rows
     would take every env."""
+    problem = fixed_rows_problem(len(presets), envs_per_preset, num_envs, healthy_envs)
+    if problem:
+        raise ValueError(problem)
     held = envs_per_preset * len(presets)
     taken = held + healthy_envs
-    if taken >= num_envs:
-        healthy = f" and {healthy_envs} healthy envs" if healthy_envs else ""
-        raise ValueError(f"{len(presets)} presets x {envs_per_preset} envs each{healthy} take {taken} of {num_envs} "
-                         "envs; at least one must draw from the task's ranges")
     rows = np.full((num_envs, len(task.conditions)), np.nan)
     healthy = healthy_body(task)
     rows[num_envs - taken:num_envs - held] = [healthy[name] for name in task.conditions]
