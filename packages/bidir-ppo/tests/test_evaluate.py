@@ -71,6 +71,24 @@ def test_condition_fixes_a_condition_and_sweep_runs_the_grid(tmp_path):
     assert r["sweep"][2]["mean_speed"] / r["sweep"][2]["speed_ratio"] > r["sweep"][1]["mean_speed"] / r["sweep"][1]["speed_ratio"]
 
 
+def test_drawn_conditions_are_recorded_per_episode_and_ranked(tmp_path, capsys):
+    config = tmp_path / "conditioned.yaml"
+    config.write_text(CONDITIONED)
+    out = tmp_path / "drawn.json"
+    assert evaluate.main(["--env", str(config), "--policy", "zero", "--episodes", "6", "--envs", "3",
+                          "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    drawn = [e["conditions"]["skeleton.global"] for e in r["per_episode"]]
+    assert all(0.9 <= g <= 1.1 for g in drawn) and len(set(drawn)) > 1  # each reset draws its own body
+    assert [row["condition"] for row in r["condition_factors"]] == ["skeleton.global"]
+    assert -1.0 <= r["condition_factors"][0]["spearman_length"] <= 1.0
+    assert "what the falls depend on" in capsys.readouterr().out  # zero actions fall: the table is printed
+    plain = tmp_path / "plain.json"  # a config that draws nothing records no conditions
+    assert evaluate.main(["--env", "pd", "--policy", "zero", "--episodes", "1", "--json", str(plain)]) == 0
+    p = json.loads(plain.read_text())
+    assert "conditions" not in p["per_episode"][0] and p["condition_factors"] == []
+
+
 def test_bad_conditions_are_errors(tmp_path, capsys):
     config = tmp_path / "conditioned.yaml"
     config.write_text(CONDITIONED)

@@ -5,7 +5,9 @@ their end: a fall, or the horizon. Per episode it measures length and return, wh
 (truncated, not terminated), the distance the COM walked forward, the forward speed against the episode's
 target speed (stride x cadence), and from the footfalls (a foot coming down to within FOOT_CONTACT_BAND of
 its lowest height) the cadence and step length, against the reference motion's at the episode's stride and
-cadence. The JSON has every episode and the means.
+cadence. The JSON has every episode (with the values of the conditions the config draws) and the means. Where
+the config draws anatomical conditions, it also ranks them by how strongly each one's value goes with the episode
+length (bidir_ppo.condition_factors: what the falls depend on).
 
     python -m bidir_ppo.evaluate RUN_DIR/ckpt                 # the checkpoint's policy, mean action
     python -m bidir_ppo.evaluate RUN_DIR/ckpt --policy zero   # zero actions, the checkpoint's muscle network
@@ -47,10 +49,12 @@ from bidir_sim.errors import CheckpointWarning
 from bidir_sim.io_util import atomic_write_text, json_text
 
 from . import checkpoint, restore
+from .condition_factors import condition_factors, print_factors
 from .curriculum import draw_bodies
 from .muscle_learner import MuscleNet
 
 POLICIES = ("mean", "sample", "zero")
+FACTORS_SHOWN = 10  # rows of condition_factors printed (the JSON has them all)
 FOOT_CONTACT_BAND = 0.02  # m above a foot's lowest height in the episode where it counts as down
 TRACKED = ("distance", "target_speed", "cadence_ratio", "body_size", "foot_height_r", "foot_height_l", "foot_forward_r",
            "foot_forward_l")
@@ -64,6 +68,8 @@ def evaluate(env: BatchEnv, policy: str, agent=None, episodes: int = 32, seed: i
     quota = [len(range(i, episodes, env.num_envs)) for i in range(env.num_envs)]
     done = [[] for _ in range(env.num_envs)]
     steps = [{k: [] for k in TRACKED} for _ in range(env.num_envs)]
+    names = env.task.conditions
+    drawn = drawn_conditions(env.task)  # recorded per episode: what condition_factors correlates with its length
     obs, _ = env.reset(seed=seed)
     control_hz = env.task.config.simulation.control_hz
     while any(len(d) < q for d, q in zip(done, quota)):
@@ -79,6 +85,9 @@ def evaluate(env: BatchEnv, policy: str, agent=None, episodes: int = 32, seed: i
                 done[i].append(_episode(steps[i], float(infos["episode"]["r"][i]), int(infos["episode"]["l"][i]),
                                         bool(truncated[i] and not terminated[i]), control_hz,
                                         env.task.reference_duration))
+                if drawn:  # next-step autoreset: the env still holds the ending episode's body
+                    values = env.conditions[i]
+                    done[i][-1]["conditions"] = {names[j]: float(values[j]) for j in drawn}
                 steps[i] = {k: [] for k in TRACKED}
     ordered = [done[i][j] for j in range(max(quota)) for i in range(env.num_envs) if j < len(done[i])]
     return {"policy": policy, "num_envs": env.num_envs, "episodes": len(ordered), "horizon": env.task.config.horizon,
@@ -271,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     result["conditions"] = dict(args.condition)
     result["range_scale"] = args.range_scale
     result["warnings"] = caught
+    specs = env.task.compiled.spec.conditions
+    result["condition_factors"] = condition_factors(result["per_episode"], {c.name: (c.min, c.max) for c in specs})
     r = result
     if args.range_scale is not None:
         print(f"conditions drawn from the ranges shrunk toward their defaults by {args.range_scale:g}")
@@ -281,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{r['mean_target_speed']:.2f} m/s; distance {r['mean_distance']:.2f} m")
     print(f"cadence {r['mean_cadence']:.0f} steps/min (reference {r['mean_reference_cadence']:.0f}), step length "
           f"{r['mean_step_length']:.2f} m (reference {r['mean_reference_step_length']:.2f})")
+    if r["condition_factors"] and not all(e["reached_end"] for e in r["per_episode"]):
+        print_factors(r["condition_factors"], FACTORS_SHOWN)
     if args.json:
         atomic_write_text(args.json, json_text(result, indent=2) + "\n")
     return 0
