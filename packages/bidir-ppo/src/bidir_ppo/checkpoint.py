@@ -30,6 +30,8 @@ FILES = {"agent": "agent.pt",            # the policy and value networks (actor_
          "metadata": "metadata.yaml"}    # see ``metadata``
 WEIGHTS = ("agent", "muscle")  # the files of tensors only
 LATEST = "ckpt"
+KEPT = ".kept"  # the checkpoints a run keeps (checkpoint_every), one name a line
+BEST = "best"  # a symlink to the checkpoint bidir_ppo.best chose; never deleted by keep_last
 
 
 @dataclass
@@ -47,7 +49,7 @@ def save(run_dir: Path, iteration: int, keep: bool, parts: dict[str, object], me
     """Writes ckpt_<iteration>/ (``parts``: the torch files' contents by their FILES key, e.g. "agent") and
     points ``ckpt`` at it. With ``keep`` it is listed in RUN_DIR/.kept; the
     checkpoint ``ckpt`` pointed at before is removed afterwards unless it is listed there. With ``keep_last``
-    only the newest that many kept checkpoints stay (the one ``ckpt`` points to always does); the list is
+    only the newest that many kept checkpoints stay (the ones ``ckpt`` and ``best`` point to always do); the list is
     rewritten atomically before anything is deleted."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -68,24 +70,42 @@ def save(run_dir: Path, iteration: int, keep: bool, parts: dict[str, object], me
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     previous = (run_dir / LATEST).resolve() if (run_dir / LATEST).is_symlink() else None
-    link_tmp = run_dir / f".{LATEST}.{os.getpid()}.link"
-    link_tmp.unlink(missing_ok=True)
-    link_tmp.symlink_to(final.name)
-    os.replace(link_tmp, run_dir / LATEST)
-    kept = run_dir / ".kept"
-    names = kept.read_text().split() if kept.exists() else []
+    point(run_dir, LATEST, final.name)
+    names = kept(run_dir)
     if keep and final.name not in names:
         names.append(final.name)
     dropped = []
     if keep_last is not None and len(names) > keep_last:
-        dropped = [n for n in names[: len(names) - keep_last] if n != final.name]
+        best = (run_dir / BEST).resolve().name if (run_dir / BEST).is_symlink() else None  # bidir_ppo.best's
+        dropped = [n for n in names[: len(names) - keep_last] if n not in (final.name, best)]
         names = [n for n in names if n not in dropped]
-    atomic_write_text(kept, "".join(n + "\n" for n in names))
+    atomic_write_text(run_dir / KEPT, "".join(n + "\n" for n in names))
     for name in dropped:
         shutil.rmtree(run_dir / name, ignore_errors=True)
     if previous is not None and previous != final.resolve() and previous.name not in names:
         shutil.rmtree(previous, ignore_errors=True)
     return final
+
+
+def point(run_dir: Path, link: str, target: str) -> None:
+    """Points the symlink RUN_DIR/``link`` at ``target`` (a name in RUN_DIR), swapped atomically."""
+    tmp = Path(run_dir) / f".{link}.{os.getpid()}.link"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target)
+    os.replace(tmp, Path(run_dir) / link)
+
+
+def kept(run_dir: Path) -> list[str]:
+    """The checkpoints RUN_DIR/.kept lists (those a run never deletes), oldest first."""
+    path = Path(run_dir) / KEPT
+    return path.read_text().split() if path.exists() else []
+
+
+def keep(run_dir: Path, name: str) -> None:
+    """Lists checkpoint ``name`` in RUN_DIR/.kept (rewritten atomically), so that a resumed run keeps it."""
+    names = kept(run_dir)
+    if name not in names:
+        atomic_write_text(Path(run_dir) / KEPT, "".join(n + "\n" for n in [*names, name]))
 
 
 def metadata(config: dict, task, iteration: int, global_step: int) -> dict:
