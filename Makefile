@@ -85,11 +85,12 @@ walk: setup
 	@echo "results: $(WALK_DIR)/{pd,muscle}/{eval.json,walk.mp4,walk-stills.png}; curves: $(WALK_DIR)/*/plots"
 
 # The conditioned walker (docs/conditions.md, "One policy across the space"): one policy over A2_wide's sampled
-# anatomy plus the pathology presets (examples/walk/conditions.yaml; each preset held by one of the 32 envs, the
-# other 25 drawing from the ranges, widened from the healthy body by a curriculum as the policy copes),
-# warm-started from make walk's muscle-driven policy (init=: the condition inputs start at zero weight). Then evaluated: 64 episodes over the sampled space; the healthy body and each
-# preset (32 each); each preset's gait signature against the healthy body (bidir_ppo.signatures). Run make walk
-# first.
+# anatomy plus the pathology presets (examples/walk/conditions.yaml; each preset held by one of the 32 envs, 3
+# holding the healthy body, the other 22 drawing from the ranges, widened from the healthy body by a curriculum
+# as the policy copes), warm-started from make walk's muscle-driven policy (init=: the condition inputs start at
+# zero weight). Then the best kept checkpoint (bidir_ppo.best) is evaluated: 64 episodes over the sampled space;
+# the healthy body and each preset (32 each); each preset's gait signature against the healthy body
+# (bidir_ppo.signatures). Run make walk first.
 WALK_CONDITIONS_DIR ?= runs/walk-conditions
 WALK_CONDITIONS_MINUTES ?= 90
 WALK_PRESETS := crouch equinus foot_drop trendelenburg waddling in_toeing out_toeing
@@ -98,14 +99,17 @@ walk-conditions: setup
 	rm -rf $(WALK_CONDITIONS_DIR)
 	$(PY) -m bidir_ppo.train $(WALK_COMMON) env.name=$(CURDIR)/examples/walk/conditions.yaml total_steps=5000000 \
 	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt \
-	  mixture.curriculum.start=0 mixture.curriculum.step=0.15 mixture.healthy_envs=3 \
+	  mixture.curriculum.start=0 mixture.curriculum.step=0.1 mixture.healthy_envs=3 \
 	  'mixture.presets=[$(subst $(space),$(comma),$(WALK_PRESETS))]' run_dir=$(WALK_CONDITIONS_DIR)
-	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
-	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
+	# the kept checkpoint that walks best on sampled bodies (the same 32 episodes each), not the last one
+	$(PY) -m bidir_ppo.best $(WALK_CONDITIONS_DIR) --episodes 32
+	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/best --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
+	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/best --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
 	  --json $(WALK_CONDITIONS_DIR)/eval-presets.json
-	$(PY) -m bidir_ppo.signatures $(WALK_CONDITIONS_DIR)/ckpt --out $(WALK_CONDITIONS_DIR)/signatures
+	$(PY) -m bidir_ppo.signatures $(WALK_CONDITIONS_DIR)/best --out $(WALK_CONDITIONS_DIR)/signatures
 	$(PY) -m bidir_ppo.plot $(WALK_CONDITIONS_DIR)
-	@echo "results: $(WALK_CONDITIONS_DIR)/eval.json (sampled), eval-presets.json, signatures/; the grid: evaluate --sweep"
+	@echo "results: $(WALK_CONDITIONS_DIR)/best.json (the checkpoints), eval.json (sampled), eval-presets.json, \
+	  signatures/; the grid: evaluate --sweep"
 
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)
