@@ -88,7 +88,7 @@ walk: setup
 # anatomy plus the pathology presets (examples/walk/conditions.yaml; each preset held by one of the 32 envs, 3
 # holding the healthy body, the other 22 drawing from the ranges, widened from the healthy body by a curriculum
 # as the policy copes), warm-started from make walk's muscle-driven policy (init=: the condition inputs start at
-# zero weight). Then the best kept checkpoint (bidir_ppo.best) is evaluated: 64 episodes over the sampled space;
+# zero weight). Then the last checkpoint is evaluated: 64 episodes over the sampled space;
 # the healthy body and each preset (32 each); each preset's gait signature against the healthy body
 # (bidir_ppo.signatures). Run make walk first.
 WALK_CONDITIONS_DIR ?= runs/walk-conditions
@@ -101,15 +101,13 @@ walk-conditions: setup
 	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt \
 	  mixture.curriculum.start=0 mixture.curriculum.step=0.1 mixture.healthy_envs=3 \
 	  'mixture.presets=[$(subst $(space),$(comma),$(WALK_PRESETS))]' run_dir=$(WALK_CONDITIONS_DIR)
-	# the kept checkpoint that walks best on sampled bodies (the same 32 episodes each), not the last one
-	$(PY) -m bidir_ppo.best $(WALK_CONDITIONS_DIR) --episodes 32
-	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/best --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
-	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/best --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
+	# the last checkpoint: bidir_ppo.best on 32 bodies per checkpoint chose by noise (docs/conditions.md, fourth run)
+	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 64 --json $(WALK_CONDITIONS_DIR)/eval.json
+	$(PY) -m bidir_ppo.evaluate $(WALK_CONDITIONS_DIR)/ckpt --episodes 32 $(addprefix --preset ,$(WALK_PRESETS)) \
 	  --json $(WALK_CONDITIONS_DIR)/eval-presets.json
-	$(PY) -m bidir_ppo.signatures $(WALK_CONDITIONS_DIR)/best --out $(WALK_CONDITIONS_DIR)/signatures
+	$(PY) -m bidir_ppo.signatures $(WALK_CONDITIONS_DIR)/ckpt --out $(WALK_CONDITIONS_DIR)/signatures
 	$(PY) -m bidir_ppo.plot $(WALK_CONDITIONS_DIR)
-	@echo "results: $(WALK_CONDITIONS_DIR)/best.json (the checkpoints), eval.json (sampled), eval-presets.json, \
-	  signatures/; the grid: evaluate --sweep"
+	@echo "results: $(WALK_CONDITIONS_DIR)/eval.json (sampled), eval-presets.json, signatures/; the grid: evaluate --sweep"
 
 # Lint is part of the tests: ruff (ruff.toml) on all Python, clang-format (packages/bidir-sim/.clang-format) on cpp/.
 CPP_SOURCES = $(wildcard packages/bidir-sim/cpp/*.[ch]pp packages/bidir-sim/cpp/tests/*.[ch]pp)
