@@ -79,7 +79,7 @@ def save(run_dir: Path, iteration: int, keep: bool, parts: dict[str, object], me
         best = (run_dir / BEST).resolve().name if (run_dir / BEST).is_symlink() else None  # bidir_ppo.best's
         dropped = [n for n in names[: len(names) - keep_last] if n not in (final.name, best)]
         names = [n for n in names if n not in dropped]
-    atomic_write_text(run_dir / KEPT, "".join(n + "\n" for n in names))
+    _write_kept(run_dir, names)
     for name in dropped:
         shutil.rmtree(run_dir / name, ignore_errors=True)
     if previous is not None and previous != final.resolve() and previous.name not in names:
@@ -105,7 +105,12 @@ def keep(run_dir: Path, name: str) -> None:
     """Lists checkpoint ``name`` in RUN_DIR/.kept (rewritten atomically), so that a resumed run keeps it."""
     names = kept(run_dir)
     if name not in names:
-        atomic_write_text(Path(run_dir) / KEPT, "".join(n + "\n" for n in [*names, name]))
+        _write_kept(run_dir, [*names, name])
+
+
+def _write_kept(run_dir: Path, names: list[str]) -> None:
+    """RUN_DIR/.kept listing ``names``, one a line, written atomically."""
+    atomic_write_text(Path(run_dir) / KEPT, "".join(n + "\n" for n in names))
 
 
 def metadata(config: dict, task, iteration: int, global_step: int) -> dict:
