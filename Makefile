@@ -93,11 +93,12 @@ walk: setup
 # (bidir_ppo.signatures). Run make walk first.
 WALK_CONDITIONS_DIR ?= runs/walk-conditions
 WALK_CONDITIONS_MINUTES ?= 90
+WALK_CONDITIONS_ENV ?= examples/walk/conditions.yaml  # a lever's variant overrides it (examples/walk/levers/)
 WALK_PRESETS := crouch equinus foot_drop trendelenburg waddling in_toeing out_toeing
 walk-conditions: setup
 	@test -d $(WALK_DIR)/muscle/ckpt || { echo "no $(WALK_DIR)/muscle/ckpt: run make walk first"; exit 1; }
 	rm -rf $(WALK_CONDITIONS_DIR)
-	$(PY) -m bidir_ppo.train $(WALK_COMMON) env.name=$(CURDIR)/examples/walk/conditions.yaml total_steps=5000000 \
+	$(PY) -m bidir_ppo.train $(WALK_COMMON) env.name=$(abspath $(WALK_CONDITIONS_ENV)) total_steps=5000000 \
 	  max_minutes=$(WALK_CONDITIONS_MINUTES) init=$(WALK_DIR)/muscle/ckpt \
 	  mixture.curriculum.start=0 mixture.curriculum.step=0.1 mixture.healthy_envs=3 \
 	  'mixture.presets=[$(subst $(space),$(comma),$(WALK_PRESETS))]' run_dir=$(WALK_CONDITIONS_DIR)

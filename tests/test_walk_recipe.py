@@ -88,20 +88,9 @@ def test_the_conditioned_walker_keeps_make_walks_reference():
     assert values(str(WALK / "conditions.yaml"))["motion.reference_version"] == 2
 
 
-def test_each_lever_is_a_recipe_stage_plus_its_keys_and_make_walk_runs_it():
-    levers = WALK / "levers"
-    plain = {"reward.imitation.knee_weight": 1.0, "reward.imitation.ankle_weight": 1.0}
-    for stage, task in (("pd", "pd_task"), ("muscle", "muscle_task")):
-        recipe = values(str(WALK / f"{stage}.yaml"))
-        assert values(str(levers / f"imitation_{stage}.yaml")) == {**recipe, **plain}
-        before = values(str(levers / f"no_imitation_{stage}.yaml"))  # the recipe until 2026-12-07
-        assert before == {**recipe, **plain, "reward.imitation.weight": 0.0}
-        if stage == "muscle":
-            assert before == values(str(WALK / f"{task}.yaml"))
-    out = subprocess.run(["make", "-n", "walk", "WALK_DIR=/tmp/walk-dry",
-                          "WALK_PD_ENV=examples/walk/levers/imitation_pd.yaml",
-                          "WALK_MUSCLE_ENV=examples/walk/levers/imitation_muscle.yaml"],
-                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    trains = [line for line in out.splitlines() if "bidir_ppo.train" in line]
-    assert f"env.name={levers / 'imitation_pd.yaml'}" in trains[0]
-    assert f"env.name={levers / 'imitation_muscle.yaml'}" in trains[1]
+def test_the_conditioned_walkers_env_config_can_be_a_levers():
+    for args, config in (([], WALK / "conditions.yaml"), (["WALK_CONDITIONS_ENV=/tmp/lever.yaml"], Path("/tmp/lever.yaml"))):
+        out = subprocess.run(["make", "-n", "walk-conditions", "WALK_DIR=/tmp/walk-dry", *args], cwd=ROOT,
+                             check=True, capture_output=True, text=True).stdout
+        trains = [line for line in out.splitlines() if "bidir_ppo.train" in line]
+        assert len(trains) == 1 and f"env.name={config}" in trains[0]

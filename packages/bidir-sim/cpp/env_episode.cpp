@@ -147,6 +147,10 @@ void Env::Impl::sampleConditions(const Eigen::VectorXd& given, bool draw) {
     }
   }
   if (onMuscles) sim.setMuscleRatios(force, length);
+  if (spec.similarObservation) {
+    const double g = bodySize;
+    similar = {1.0 / g, 1.0 / std::sqrt(g), std::sqrt(g), std::pow(g, -2.5)};
+  }
   if (!task.hasSkeletonConditions() || (bodyConditions.size() == count && bodyConditions == skeleton)) return;
   body.stretch.resize(nb);
   for (std::size_t b = 0; b < nb; ++b)

@@ -53,6 +53,12 @@ struct Env::Impl {
   // The ratios the reference motion plays at: the gait's, and the body's size g (the skeleton conditions'
   // global scale) keeping the joint angles: stride x g, cycle time x sqrt(g) (dynamic similarity).
   double motionStride = 1.0, motionCadence = 1.0, bodySize = 1.0;
+  // The factors the observation takes its quantities by (TaskSpec::similarObservation): a body of size g moving
+  // as the healthy body would at lengths x g and times x sqrt(g) is observed as the healthy body (all 1 at g = 1).
+  // Muscle torques: f0 x g^1.5 (the rest-length law) on moment arms x g.
+  struct SimilarUnits {
+    double length = 1.0, velocity = 1.0, angularVelocity = 1.0, muscleTorque = 1.0;
+  } similar;
   double startPhase = 0.0;          // the reference's phase at reset (a non-cyclic motion ends at phase 1)
   Eigen::VectorXd conditions;       // the episode's condition values (CompiledTask::conditions)
   Eigen::VectorXd bodyConditions;   // the skeleton condition values the body was last scaled with (empty: none)

@@ -68,12 +68,13 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
   auto source = [&](int i) { return mirror ? spec.bodyMirror[i] : i; };
   const Eigen::Vector3d com = skel.getCOM(), comVelocity = skel.getCOMLinearVelocity();
 
+  const SimilarUnits& u = similar;  // all 1 but for a scaled body under TaskSpec::similarObservation
   // Height only: the task must not depend on where on the floor the body is.
   w.begin("com_height");
-  w.put(Eigen::Vector3d(0.0, com.y(), 0.0));
+  w.put(Eigen::Vector3d(0.0, u.length * com.y(), 0.0));
   w.end();
   w.begin("body_positions");
-  for (int i = 0; i < nb; ++i) w.put(reflectPolar(skel.getBodyNode(source(i))->getCOM() - com, mirror));
+  for (int i = 0; i < nb; ++i) w.put(u.length * reflectPolar(skel.getBodyNode(source(i))->getCOM() - com, mirror));
   w.end();
   w.begin("body_rotations");
   for (int i = 0; i < nb; ++i) {
@@ -90,13 +91,14 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
   w.end();
   w.begin("body_velocities");
   for (int i = 0; i < nb; ++i)
-    w.put(reflectPolar(skel.getBodyNode(source(i))->getCOMLinearVelocity() - comVelocity, mirror));
+    w.put(u.velocity * reflectPolar(skel.getBodyNode(source(i))->getCOMLinearVelocity() - comVelocity, mirror));
   w.end();
   w.begin("com_velocity");
-  w.put(reflectPolar(comVelocity, mirror));
+  w.put(u.velocity * reflectPolar(comVelocity, mirror));
   w.end();
   w.begin("body_angular_velocities");
-  for (int i = 0; i < nb; ++i) w.put(0.1 * reflectAxial(skel.getBodyNode(source(i))->getAngularVelocity(), mirror));
+  for (int i = 0; i < nb; ++i)
+    w.put(0.1 * u.angularVelocity * reflectAxial(skel.getBodyNode(source(i))->getAngularVelocity(), mirror));
   w.end();
 
   w.begin("phase");
@@ -105,7 +107,7 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
   w.end();
   if (task.rewardType() == RewardType::GaitNet) {
     w.begin("next_step_z");
-    w.put(static_cast<float>(phase.nextTarget().z() - com.z()));
+    w.put(static_cast<float>(u.length * (phase.nextTarget().z() - com.z())));
     w.end();
   }
 
@@ -113,7 +115,7 @@ void Env::Impl::observe(bool mirror, Eigen::VectorXf& out) {
     // Per actuated DoF: the most negative and most positive torque the muscles can make, and the passive one.
     const MuscleState& ms = sim.updateMuscles(true, spec.forceVelocity);
     const Eigen::VectorXd lo = ms.JtA.cwiseMin(0.0).rowwise().sum(), hi = ms.JtA.cwiseMax(0.0).rowwise().sum();
-    constexpr double kScale = 0.008;
+    const double kScale = 0.008 * u.muscleTorque;
     Eigen::Index& k = w.position();
     for (int d = 0; d < nact; ++d) {
       const int src = mirror ? spec.dofMirror[d + 6] - 6 : d;

@@ -104,6 +104,7 @@ void readConfig(TaskSpec& s) {
   s.stride = c.parameter("parameters.gait.stride");
   s.cadence = c.parameter("parameters.gait.cadence");
   s.resampleSteps = c.integer("parameters.resample_steps");
+  s.similarObservation = c.flag("parameters.similar_observation");
 
   RewardSpec& r = s.reward;
   r.type = c.text("reward.type");

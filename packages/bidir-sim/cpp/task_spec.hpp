@@ -125,6 +125,9 @@ struct TaskSpec {
   // Draw the gait parameters and conditions at a reset only once more than this many control steps passed since
   // the last draw (the reference's 300); 0: at every reset.
   int resampleSteps{};
+  // Under the skeleton conditions' global scale g, observe the body as the healthy one moving the dynamically
+  // similar way (Env::Impl::SimilarUnits); false: in SI units at every size (the reference's observation).
+  bool similarObservation{};
   std::vector<ConditionSpec> conditions;  // filled from Python (selectors resolved there)
 
   // Structure of the model (from Python, chosen by body names and joint types, not indices).

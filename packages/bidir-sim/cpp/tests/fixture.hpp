@@ -101,6 +101,7 @@ inline ConfigValues walkingConfig() {
           {"parameters.gait.cadence.default", 1.0},
           {"parameters.gait.cadence.sampling", S("uniform")},
           {"parameters.resample_steps", std::int64_t{0}},
+          {"parameters.similar_observation", true},
           {"reward.type", S("gaitnet")},
           {"reward.eoe_type", S("tuple")},
           {"reward.clip.step", std::int64_t{0}},

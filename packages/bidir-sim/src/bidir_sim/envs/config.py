@@ -422,6 +422,11 @@ class ParametersConfig:
     resample_steps: int = key_field(0, min=0, doc=(
         "draw the gait parameters and anatomical conditions at a reset only once more than this many control "
         "steps have passed since the last draw (the reference: 300); 0: at every reset"))
+    similar_observation: bool = key_field(True, doc=(
+        "under `skeleton.global` g: observe the body as the healthy one moving the dynamically similar way (the "
+        "reference plays at stride x g, cycle time x sqrt(g)): lengths / g, linear velocities / sqrt(g), angular "
+        "velocities x sqrt(g), the muscles' torques / g^2.5; false: SI units at every size (the reference's). "
+        "docs/conditions.md"))
 
 
 @dataclass
